@@ -1,0 +1,145 @@
+/**
+ * Command-line parsing with node's own util.parseArgs (no dependency): flags → ReportOptions, with
+ * one clear line for every bad value.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../core/errors';
+import type { ReportOptions } from '../core/report';
+import type { Runtime } from '../core/kvDtypes';
+
+export const COMMANDS = ['kv', 'variants'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface CliRequest {
+  command: Command | 'help' | 'version';
+  configPath?: string;
+  options: ReportOptions;
+  json: boolean;
+  explain: boolean;
+}
+
+const OPTIONS = {
+  context: { type: 'string' },
+  batch: { type: 'string' },
+  'kv-dtype': { type: 'string' },
+  'k-dtype': { type: 'string' },
+  'v-dtype': { type: 'string' },
+  runtime: { type: 'string' },
+  tp: { type: 'string' },
+  gpu: { type: 'string' },
+  'gpu-mem': { type: 'string' },
+  util: { type: 'string' },
+  'reserve-gib': { type: 'string' },
+  'mla-cache': { type: 'string' },
+  'llamacpp-mla': { type: 'string' },
+  'max-batched-tokens': { type: 'string' },
+  'mla-rank': { type: 'string' },
+  'mla-rope': { type: 'string' },
+  json: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export function parseCli(argv: readonly string[]): CliRequest {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(cleanParseError(e));
+  }
+  const { values, positionals } = parsed;
+  if (values.version) return { command: 'version', options: {}, json: false, explain: false };
+  const [command, configPath, ...extra] = positionals;
+  if (values.help || command === undefined || command === 'help') return { command: 'help', options: {}, json: false, explain: false };
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`unknown command "${command}"; use ${COMMANDS.join(' or ')} (attention-lens --help)`);
+  }
+  if (configPath === undefined) throw new UsageError(`${command} needs a config file: attention-lens ${command} path/to/config.json`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; give one config file`);
+  if (values.gpu !== undefined && values['gpu-mem'] !== undefined) throw new UsageError('give --gpu or --gpu-mem, not both');
+
+  const options: ReportOptions = {};
+  const integer = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const t = v.trim().toLowerCase().replace(/_/g, '');
+    const m = /^(\d+)(k|m)?$/.exec(t);
+    if (!m) throw new UsageError(`--${flag} "${v}": give a whole number (e.g. 32768 or 32k)`);
+    const n = Number(m[1]) * (m[2] === 'k' ? 1024 : m[2] === 'm' ? 1048576 : 1);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} "${v}" is too large`);
+    return n;
+  };
+  const decimal = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} "${v}": give a number`);
+    return n;
+  };
+  const set = <K extends keyof ReportOptions>(key: K, value: ReportOptions[K] | undefined): void => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('contextTokens', integer('context', values.context));
+  set('batch', integer('batch', values.batch));
+  set('tp', integer('tp', values.tp));
+  set('kvDtype', values['kv-dtype']);
+  set('kDtype', values['k-dtype']);
+  set('vDtype', values['v-dtype']);
+  if (values.runtime !== undefined) {
+    const runtime = values.runtime.toLowerCase().replace(/[.\-_]/g, '');
+    const map: Record<string, Runtime> = { hf: 'hf', transformers: 'hf', huggingface: 'hf', vllm: 'vllm', llamacpp: 'llamacpp', llama: 'llamacpp', gguf: 'llamacpp' };
+    const r = map[runtime];
+    if (!r) throw new UsageError(`--runtime "${values.runtime}": choose hf, vllm or llamacpp`);
+    options.runtime = r;
+  }
+  set('gpu', values.gpu);
+  set('gpuMemGiB', decimal('gpu-mem', values['gpu-mem']));
+  set('utilization', decimal('util', values.util));
+  set('reserveGiB', decimal('reserve-gib', values['reserve-gib']));
+  if (values['mla-cache'] !== undefined) {
+    if (values['mla-cache'] !== 'latent' && values['mla-cache'] !== 'decompressed') throw new UsageError(`--mla-cache "${values['mla-cache']}": choose latent or decompressed`);
+    options.mlaCache = values['mla-cache'];
+  }
+  if (values['llamacpp-mla'] !== undefined) {
+    if (values['llamacpp-mla'] !== 'k-only' && values['llamacpp-mla'] !== 'k+v') throw new UsageError(`--llamacpp-mla "${values['llamacpp-mla']}": choose k-only or k+v`);
+    options.llamacppMla = values['llamacpp-mla'];
+  }
+  set('vllmMaxBatchedTokens', integer('max-batched-tokens', values['max-batched-tokens']));
+  set('mlaRank', integer('mla-rank', values['mla-rank']));
+  set('mlaRope', integer('mla-rope', values['mla-rope']));
+  return { command: command as Command, configPath, options, json: values.json ?? false, explain: values.explain ?? false };
+}
+
+function cleanParseError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  // node's messages end with hints about "--" that do not apply here; keep the first sentence.
+  return message.split('. To specify')[0]!.replace(/^Unknown option/, 'unknown option').trim() + ' (attention-lens --help)';
+}
+
+export const HELP = `attention-lens — what a model's attention costs: variant, exact KV-cache bytes, GPU budgets, what-ifs
+
+Usage
+  attention-lens kv <config.json> [options]         KV cache per layer and in total, and the budget on a GPU
+  attention-lens variants <config.json> [options]   the same model as MHA / GQA-g / MQA / MLA and other KV dtypes
+
+Options
+  --context N          context length in tokens (default: the model's maximum); 32k and 1m work too
+  --batch N            concurrent sequences (default 1)
+  --kv-dtype D         auto | fp32 | fp16 | bf16 | fp8 | int8 | nvfp4 | q8_0 | q4_0 | fp8_ds_mla (default auto)
+  --k-dtype D, --v-dtype D   K and V apart (llama.cpp -ctk / -ctv)
+  --runtime R          hf (exact bytes, no paging) | vllm (paged blocks) | llamacpp (256-cell padding, iSWA); default hf
+  --tp N               tensor-parallel GPUs (default 1)
+  --gpu PRESET         h100-sxm (default), h100-pcie, h200, b200, a100-40, a100-80, l40s, l4, rtx-3090, rtx-4090,
+                       rtx-5090, mi300x, m4-max, m3-max, m2-ultra
+  --gpu-mem GIB        a GPU given by its memory instead
+  --util F             fraction of GPU memory the runtime may use (default 0.9; 0.75 on Apple)
+  --reserve-gib G      memory kept for activations, CUDA context and graphs (default 2)
+  --mla-cache L        MLA under hf/vllm: latent (default) | decompressed (per-head K/V, as transformers' eager code)
+  --llamacpp-mla L     MLA under llama.cpp: k-only (default, new builds) | k+v (older builds)
+  --max-batched-tokens N   vLLM max_num_batched_tokens, sizes the sliding-window reserve (default 8192)
+  --mla-rank N, --mla-rope N   latent and RoPE widths of the MLA what-if (default 512 + 64)
+  --json               machine-readable output (a stable contract)
+  --explain            print the derivation of every number
+  -h, --help           this text;  -v, --version   the version
+
+Exit status: 0 on success, 2 on bad input or usage (one line on stderr naming the file, key and line).
+`;

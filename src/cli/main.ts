@@ -1,0 +1,51 @@
+/**
+ * `attention-lens` CLI: a thin adapter over the engine. Exit 0 on success; 2 on bad input or usage
+ * with one line on stderr naming the file, the key and the line; 1 (never a stack trace) on a bug.
+ */
+import { ConfigError, UsageError } from '../core/errors';
+import { buildKvReport, buildVariantsReport } from '../core/report';
+import { HELP, parseCli } from './args';
+import { readModelInput } from './readInput';
+import { renderKvReport, renderVariants } from './render';
+
+declare const __VERSION__: string | undefined;
+
+export async function run(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  try {
+    const request = parseCli(argv);
+    if (request.command === 'help') {
+      io.out(HELP);
+      return 0;
+    }
+    if (request.command === 'version') {
+      io.out(typeof __VERSION__ === 'string' ? __VERSION__ : 'dev');
+      return 0;
+    }
+    const input = await readModelInput(request.configPath!);
+    if (request.command === 'kv') {
+      const report = buildKvReport(input, request.options);
+      io.out(request.json ? JSON.stringify(request.explain ? { ...report.json, derivation: report.derivation } : report.json, null, 2) : renderKvReport(report, request.explain));
+    } else {
+      const report = buildVariantsReport(input, request.options);
+      io.out(request.json ? JSON.stringify(request.explain ? { ...report.json, derivation: report.base.derivation } : report.json, null, 2) : renderVariants(report, request.explain));
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      io.err(`attention-lens: ${e.message}`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`attention-lens: internal error: ${message} (please report it with the config that caused it)`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,331 @@
+/**
+ * AttentionSpec + options → exact KV-cache bytes: per token per layer, and the memory a runtime holds
+ * for a context and batch (window-aware, paged for vLLM, padded cells for llama.cpp), per tensor-parallel
+ * rank and in total. Every layer cost carries the formula that produced it.
+ */
+import type { AttentionSpec, LayerKind, LayerSpec } from './attentionSpec';
+import { int as fmt } from './format';
+import { UsageError } from './errors';
+import { checkBlocks, KV_DTYPES, type KvDtype, type Runtime } from './kvDtypes';
+
+export type MlaCacheLayout = 'latent' | 'decompressed';
+export type LlamaCppMlaLayout = 'k-only' | 'k+v';
+
+export interface KvOptions {
+  contextTokens: number;
+  batch: number;
+  kDtype: KvDtype;
+  vDtype: KvDtype;
+  runtime: Runtime;
+  tp: number;
+  /** hf/vllm: MLA caches the latent (vLLM, SGLang, FlashMLA) or per-head K/V (transformers' eager DeepSeek code). */
+  mlaCache: MlaCacheLayout;
+  /** llama.cpp: MLA stored as K only (576, new builds) or K 576 + V 512 (older builds). */
+  llamacppMla: LlamaCppMlaLayout;
+  /** vLLM page size in tokens. */
+  vllmBlockTokens: number;
+  /** vLLM max_num_batched_tokens: sliding layers keep window − 1 + this many tokens. */
+  vllmMaxBatchedTokens: number;
+  /** llama.cpp physical batch (-ub): the sliding cache keeps window + this many cells. */
+  llamacppUbatch: number;
+}
+
+export const LLAMACPP_CELL_PAD = 256;
+
+/**
+ * Families whose windows llama.cpp honors with its separate sliding cache (iSWA, chunked for Llama 4).
+ * For the rest (Mistral v0.1, Phi-3) it keeps a full-size cache and only masks: a Phi-3-mini-4k log
+ * shows 1536 MiB at 4096 cells, the full 32 × 3072 × 2 × 2 B per cell.
+ */
+export const LLAMACPP_WINDOWED_MODEL_TYPES: ReadonlySet<string> = new Set(['gemma2', 'gemma3_text', 'gemma3', 'gpt_oss', 'llama4_text', 'llama4', 'cohere2', 'gemma3n_text']);
+
+/** Layer kinds as a runtime treats them: llama.cpp drops windows it does not implement. */
+export function runtimeLayers(spec: AttentionSpec, runtime: Runtime): LayerSpec[] {
+  if (runtime !== 'llamacpp' || LLAMACPP_WINDOWED_MODEL_TYPES.has(spec.modelType ?? '')) return spec.layers;
+  return spec.layers.map((l) => {
+    if (l.kind !== 'sliding' && l.kind !== 'chunked') return l;
+    const { windowTokens: _w, ...rest } = l;
+    return { ...rest, kind: 'full' };
+  });
+}
+
+export const DEFAULT_KV_OPTIONS = {
+  batch: 1,
+  runtime: 'hf',
+  tp: 1,
+  mlaCache: 'latent',
+  llamacppMla: 'k-only',
+  vllmBlockTokens: 16,
+  vllmMaxBatchedTokens: 8192,
+  llamacppUbatch: 512,
+} as const satisfies Partial<KvOptions>;
+
+export interface LayerCost {
+  layer: number;
+  kind: LayerKind;
+  windowTokens?: number;
+  variant: string | null;
+  /** KV heads stored on each tensor-parallel rank (1 for an MLA latent). */
+  kvHeadsPerRank: number;
+  kBytesPerToken: number;
+  vBytesPerToken: number;
+  /** K + V bytes per token on one rank. */
+  bytesPerTokenPerRank: number;
+  /** K + V bytes per token over all ranks (replicated heads counted on every rank). */
+  bytesPerToken: number;
+  /** Token slots this layer holds for the whole batch under the runtime's rules. */
+  cachedTokens: number;
+  /** cachedTokens × bytesPerToken. */
+  totalBytes: number;
+  /** e.g. `8 kv heads × (128 + 128) × 2 B = 4,096 B`. */
+  formula: string;
+  /** e.g. `min(131072, 4096) × 1` or `⌈…/16⌉ pages × 16`. */
+  tokensFormula: string;
+}
+
+export interface KvCost {
+  options: KvOptions;
+  layers: LayerCost[];
+  /** Σ over layers that keep a per-token cache of their per-token bytes (all ranks). */
+  bytesPerToken: number;
+  bytesPerTokenPerRank: number;
+  /** Σ over layers of the runtime's held bytes at the context and batch (all ranks). */
+  totalBytes: number;
+  totalBytesPerRank: number;
+  /** Fixed per-sequence state of linear-attention layers (all ranks), × batch in `stateBytes`. */
+  stateBytesPerSequence: number;
+  stateBytes: number;
+  /** Replication and layout facts worth saying. */
+  notes: string[];
+}
+
+/** Validates tensor parallelism the way vLLM does and returns the KV heads each rank stores. */
+export function kvHeadsPerRank(spec: AttentionSpec, layer: LayerSpec, tp: number): { heads: number; replicated: boolean } {
+  if (layer.variant === 'mla') return { heads: 1, replicated: tp > 1 };
+  if (tp === 1) return { heads: layer.kvHeads, replicated: false };
+  if (layer.qHeads % tp !== 0) {
+    throw new UsageError(`--tp ${tp}: ${layer.qHeads} query heads are not divisible by ${tp}; tensor parallelism needs num_attention_heads % tp == 0 (try ${tpChoices(spec).join(', ')})`);
+  }
+  if (layer.kvHeads >= tp) {
+    if (layer.kvHeads % tp !== 0) throw new UsageError(`--tp ${tp}: ${layer.kvHeads} KV heads are not divisible by ${tp} (try ${tpChoices(spec).join(', ')})`);
+    return { heads: layer.kvHeads / tp, replicated: false };
+  }
+  if (tp % layer.kvHeads !== 0) throw new UsageError(`--tp ${tp}: ${layer.kvHeads} KV heads cannot be replicated evenly over ${tp} ranks (try ${tpChoices(spec).join(', ')})`);
+  return { heads: 1, replicated: true };
+}
+
+export function tpChoices(spec: AttentionSpec): number[] {
+  const out: number[] = [];
+  for (let tp = 1; tp <= Math.min(spec.qHeads, 64); tp *= 2) {
+    if (spec.qHeads % tp === 0 && (spec.kvHeads >= tp ? spec.kvHeads % tp === 0 : tp % spec.kvHeads === 0)) out.push(tp);
+  }
+  return out;
+}
+
+/** Bytes per token of one layer on one rank, K and V apart, with the formula. */
+export function layerBytesPerToken(
+  spec: AttentionSpec,
+  layer: LayerSpec,
+  options: Pick<KvOptions, 'kDtype' | 'vDtype' | 'runtime' | 'tp' | 'mlaCache' | 'llamacppMla'>,
+): { k: number; v: number; heads: number; formula: string; replicated: boolean } {
+  if (layer.kind === 'linear' || layer.kind === 'none') return { k: 0, v: 0, heads: 0, formula: `${layer.kind} layer: no per-token cache`, replicated: false };
+  const { kDtype, vDtype } = options;
+  const kInfo = KV_DTYPES[kDtype];
+  const vInfo = KV_DTYPES[vDtype];
+
+  if (layer.mla) {
+    const m = layer.mla;
+    const latent = m.kvLoraRank + m.qkRopeHeadDim;
+    const decompressed = options.runtime !== 'llamacpp' && options.mlaCache === 'decompressed';
+    if (decompressed) {
+      const heads = kvHeadsPerRank(spec, { ...layer, variant: 'mha', kvHeads: layer.qHeads }, options.tp).heads;
+      const kd = m.qkNopeHeadDim + m.qkRopeHeadDim;
+      checkBlocks(kDtype, heads, kd, 'the decompressed K');
+      checkBlocks(vDtype, heads, m.vHeadDim, 'the decompressed V');
+      const k = kInfo.bytes(heads, kd);
+      const v = vInfo.bytes(heads, m.vHeadDim);
+      return { k, v, heads, replicated: false, formula: `MLA decompressed: K ${kInfo.formula(heads, kd)} + V ${vInfo.formula(heads, m.vHeadDim)} = ${fmt(k + v)} B` };
+    }
+    if (kDtype === 'fp8_ds_mla' && options.runtime !== 'vllm') throw new UsageError('fp8_ds_mla is a vLLM layout; use --runtime vllm');
+    checkBlocks(kDtype, 1, latent, 'the MLA latent row');
+    const k = kInfo.bytes(1, latent);
+    if (options.runtime === 'llamacpp' && options.llamacppMla === 'k+v') {
+      checkBlocks(vDtype, 1, m.kvLoraRank, 'the MLA V view');
+      const v = vInfo.bytes(1, m.kvLoraRank);
+      return { k, v, heads: 1, replicated: options.tp > 1, formula: `MLA (llama.cpp K+V): K (${m.kvLoraRank} + ${m.qkRopeHeadDim}) ${kInfo.formula(1, latent).replace(`${latent} `, '')} + V ${vInfo.formula(1, m.kvLoraRank)} = ${fmt(k + v)} B` };
+    }
+    const formula = kDtype === 'fp8_ds_mla' ? kInfo.formula(1, latent) : `(kv_lora_rank ${m.kvLoraRank} + qk_rope_head_dim ${m.qkRopeHeadDim}) × ${kInfo.formula(1, 1).replace(/^1 × /, '')}`;
+    return { k, v: 0, heads: 1, replicated: options.tp > 1, formula: `MLA latent: ${formula} = ${fmt(k)} B (one row shared by all ${layer.qHeads} heads${options.tp > 1 ? ', replicated on every rank' : ''})` };
+  }
+  if (kDtype === 'fp8_ds_mla' || vDtype === 'fp8_ds_mla') throw new UsageError('fp8_ds_mla applies only to MLA models (DeepSeek-V2/V3, Kimi K2)');
+
+  const { heads, replicated } = kvHeadsPerRank(spec, layer, options.tp);
+  checkBlocks(kDtype, heads, layer.kHeadDim, 'K');
+  checkBlocks(vDtype, heads, layer.vHeadDim, 'V');
+  const k = kInfo.bytes(heads, layer.kHeadDim);
+  const v = vInfo.bytes(heads, layer.vHeadDim);
+  const headsText = `${heads} kv head${heads === 1 ? '' : 's'}${options.tp > 1 ? ' per rank' : ''}`;
+  let formula: string;
+  if (kDtype === vDtype && layer.kHeadDim === layer.vHeadDim && !kInfo.block) {
+    formula = `${headsText} × 2 (K,V) × ${kInfo.formula(1, layer.kHeadDim)} = ${fmt(k + v)} B`;
+  } else {
+    formula = `${headsText}: K ${kInfo.formula(heads, layer.kHeadDim)} + V ${vInfo.formula(heads, layer.vHeadDim)} = ${fmt(k + v)} B`;
+  }
+  return { k, v, heads, replicated, formula };
+}
+
+type RuntimeRules = Pick<KvOptions, 'runtime' | 'vllmBlockTokens' | 'vllmMaxBatchedTokens' | 'llamacppUbatch'>;
+
+/** Token slots a layer of this kind holds for `batch` sequences of `contextTokens` (numbers only: budgets search over it). */
+export function cachedTokenCount(kind: LayerKind, windowTokens: number | undefined, rules: RuntimeRules, contextTokens: number, batch: number): number {
+  if (kind === 'linear' || kind === 'none') return 0;
+  const T = contextTokens;
+  const w = windowTokens;
+  const bounded = (kind === 'sliding' || kind === 'chunked') && w !== undefined;
+  switch (rules.runtime) {
+    case 'hf':
+      return (bounded ? Math.min(T, w) : T) * batch;
+    case 'vllm': {
+      const bs = rules.vllmBlockTokens;
+      let pages = Math.ceil(T / bs);
+      if (bounded && kind === 'sliding') pages = Math.ceil(Math.min(w - 1 + rules.vllmMaxBatchedTokens, T) / bs) + 1;
+      else if (bounded) pages = Math.ceil(Math.min(w + rules.vllmMaxBatchedTokens, T) / bs);
+      return pages * bs * batch;
+    }
+    case 'llamacpp': {
+      const cells = padTo(T * batch, LLAMACPP_CELL_PAD);
+      return bounded ? Math.min(cells, padTo(w * batch + rules.llamacppUbatch, LLAMACPP_CELL_PAD)) : cells;
+    }
+  }
+}
+
+/** The same count with the runtime rule written out, for --explain and hovers. */
+export function cachedTokensFormula(layer: Pick<LayerSpec, 'kind' | 'windowTokens'>, options: RuntimeRules & Pick<KvOptions, 'contextTokens' | 'batch'>): string {
+  const T = options.contextTokens;
+  const b = options.batch;
+  const w = layer.windowTokens;
+  const tokens = cachedTokenCount(layer.kind, w, options, T, b);
+  if (layer.kind === 'linear' || layer.kind === 'none') return '0 (no per-token cache)';
+  const bounded = (layer.kind === 'sliding' || layer.kind === 'chunked') && w !== undefined;
+  switch (options.runtime) {
+    case 'hf':
+      return `${bounded ? `min(${fmt(T)}, ${fmt(w)})` : fmt(T)} × ${b} = ${fmt(tokens)} tokens`;
+    case 'vllm': {
+      const bs = options.vllmBlockTokens;
+      const m = options.vllmMaxBatchedTokens;
+      const pages = tokens / bs / b;
+      const rule = !bounded ? `⌈${fmt(T)}/${bs}⌉` : layer.kind === 'sliding' ? `⌈min(${fmt(w)} − 1 + ${fmt(m)}, ${fmt(T)})/${bs}⌉ + 1` : `⌈min(${fmt(w)} + ${fmt(m)}, ${fmt(T)})/${bs}⌉`;
+      return `${rule} = ${fmt(pages)} pages × ${bs} tokens × ${b} = ${fmt(tokens)} slots`;
+    }
+    case 'llamacpp': {
+      const cells = padTo(T * b, LLAMACPP_CELL_PAD);
+      if (!bounded) return `pad256(${fmt(T)} × ${b}) = ${fmt(cells)} cells`;
+      return `min(${fmt(cells)}, pad256(${fmt(w)} × ${b} + ${options.llamacppUbatch})) = ${fmt(tokens)} cells (iSWA)`;
+    }
+  }
+}
+
+/** Layers with the same per-token bytes and cache rule, so totals are a few multiplications. */
+export interface LayerGroup {
+  count: number;
+  kind: LayerKind;
+  windowTokens: number | undefined;
+  bytesPerTokenPerRank: number;
+}
+
+export function groupLayers(layers: readonly LayerCost[]): LayerGroup[] {
+  const groups = new Map<string, LayerGroup>();
+  for (const l of layers) {
+    if (l.bytesPerTokenPerRank === 0) continue;
+    const key = `${l.kind}/${l.windowTokens}/${l.bytesPerTokenPerRank}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { count: 1, kind: l.kind, windowTokens: l.windowTokens, bytesPerTokenPerRank: l.bytesPerTokenPerRank });
+  }
+  return [...groups.values()];
+}
+
+/** KV bytes one rank holds for `batch` sequences of `contextTokens`. */
+export function heldBytesPerRank(groups: readonly LayerGroup[], rules: RuntimeRules, contextTokens: number, batch: number): number {
+  let bytes = 0;
+  for (const g of groups) bytes += g.count * g.bytesPerTokenPerRank * cachedTokenCount(g.kind, g.windowTokens, rules, contextTokens, batch);
+  return bytes;
+}
+
+export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
+  if (options.runtime === 'llamacpp' && options.tp > 1) {
+    throw new UsageError('llama.cpp has no tensor parallelism for the KV cache (it splits layers across GPUs); use --tp 1 and --gpu-mem with the sum of your GPUs');
+  }
+  const notes: string[] = [];
+  const layers: LayerCost[] = [];
+  let anyReplicated = false;
+  const specLayers = runtimeLayers(spec, options.runtime);
+  if (specLayers !== spec.layers && spec.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) {
+    notes.push(`llama.cpp keeps a full-size cache for ${spec.family} and only masks the window, so windowed layers are counted at full context`);
+  }
+  for (const layer of specLayers) {
+    const per = layerBytesPerToken(spec, layer, options);
+    anyReplicated ||= per.replicated;
+    const perRank = per.k + per.v;
+    const tokens = cachedTokenCount(layer.kind, layer.windowTokens, options, options.contextTokens, options.batch);
+    const bytesPerToken = perRank * options.tp;
+    const cost: LayerCost = {
+      layer: layer.index,
+      kind: layer.kind,
+      variant: layer.variant,
+      kvHeadsPerRank: per.heads,
+      kBytesPerToken: per.k,
+      vBytesPerToken: per.v,
+      bytesPerTokenPerRank: perRank,
+      bytesPerToken,
+      cachedTokens: perRank === 0 ? 0 : tokens,
+      totalBytes: perRank === 0 ? 0 : tokens * bytesPerToken,
+      formula: per.formula,
+      tokensFormula: perRank === 0 ? '0 (no per-token cache)' : cachedTokensFormula(layer, options),
+    };
+    if (layer.windowTokens !== undefined) cost.windowTokens = layer.windowTokens;
+    layers.push(cost);
+  }
+  if (anyReplicated) {
+    notes.push(spec.variant === 'mla'
+      ? `The MLA latent is replicated on each of the ${options.tp} ranks, not split: tensor parallelism does not shrink it.`
+      : `With --tp ${options.tp} > ${spec.kvHeads} KV heads, each rank keeps a replica of one KV head.`);
+  }
+  const stateBytesPerSequence = linearStateBytesPerSequence(spec);
+  const sum = (f: (l: LayerCost) => number): number => layers.reduce((s, l) => s + f(l), 0);
+  return {
+    options,
+    layers,
+    bytesPerToken: sum((l) => l.bytesPerToken),
+    bytesPerTokenPerRank: sum((l) => l.bytesPerTokenPerRank),
+    totalBytes: sum((l) => l.totalBytes),
+    totalBytesPerRank: sum((l) => l.totalBytes) / options.tp,
+    stateBytesPerSequence,
+    stateBytes: stateBytesPerSequence * options.batch,
+    notes,
+  };
+}
+
+/**
+ * Linear-attention state per sequence: Gated DeltaNet keeps a (kernel − 1)-wide conv state over
+ * q, k, v channels and a key×value recurrent state per value head; in the model's dtype.
+ */
+export function linearStateBytesPerSequence(spec: AttentionSpec): number {
+  const linearLayers = spec.layers.filter((l) => l.kind === 'linear').length;
+  if (!spec.linear || linearLayers === 0) return 0;
+  return linearLayers * linearStateElementsPerLayer(spec) * (spec.dtype === 'float32' ? 4 : 2);
+}
+
+export function linearStateElementsPerLayer(spec: AttentionSpec): number {
+  const s = spec.linear;
+  if (!s) return 0;
+  const convChannels = 2 * s.numKeyHeads * s.keyHeadDim + s.numValueHeads * s.valueHeadDim;
+  const conv = s.convKernel > 0 ? convChannels * (s.convKernel - 1) : 0;
+  const recurrent = s.numValueHeads * s.keyHeadDim * s.valueHeadDim;
+  return conv + recurrent;
+}
+
+export function padTo(n: number, multiple: number): number {
+  return Math.ceil(n / multiple) * multiple;
+}
+

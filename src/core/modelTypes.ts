@@ -1,0 +1,198 @@
+/**
+ * What the engine knows about each supported `model_type`: the `transformers` config-class defaults
+ * for the keys it reads (a config omits a key whose class default applies, so the file alone is not
+ * the model) and the few structural traits that differ between families.
+ *
+ * Values are the constructor defaults of the named class (transformers 4.5x; remote-code classes from
+ * the model repo). `null` is a default of None: the feature is off unless the file turns it on.
+ */
+import type { ConfigField } from './configKeys';
+
+export type DefaultValue = number | boolean | string | null | readonly number[];
+
+/** How layers are assigned sliding/chunked/linear kinds when `layer_types` is absent. */
+export type LayerPatternRule =
+  | 'uniform' // a present sliding_window applies to every layer (Mistral, Phi-3, Mixtral, Llama)
+  | 'qwen-window-layers' // use_sliding_window + max_window_layers (Qwen2/3 family)
+  | 'alternate' // even layers sliding, odd layers full (Gemma 2, GPT-OSS)
+  | 'every-nth-global' // sliding_window_pattern N: layer i full when (i+1) % N == 0 (Gemma 3)
+  | 'llama4-chunked' // no_rope_layers / no_rope_layer_interval + attention_chunk_size
+  | 'qwen3-next' // full_attention_interval: every k-th layer full, the rest linear
+  | 'minimax'; // attn_type_list: 0 linear, 1 softmax
+
+/** How the number of KV heads is spelled. */
+export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt';
+
+export interface ModelTypeInfo {
+  /** The config class whose defaults these are, for "assumed" notes. */
+  configClass: string;
+  family: string;
+  defaults: Partial<Record<ConfigField, DefaultValue>>;
+  layerPattern: LayerPatternRule;
+  kvHeads: KvHeadsRule;
+  /** MLP with a gate (SwiGLU/GeGLU: 3 matrices) or plain (2 matrices). */
+  gatedMlp: boolean;
+  /** Learned absolute position embeddings (GPT-2): n_positions × hidden extra weights. */
+  learnedPositions?: boolean;
+  /** MoE layers carry a shared expert of `intermediate_size` (Llama 4) even without a count key. */
+  sharedExpertFromIntermediate?: boolean;
+  /** q/k/v biases always present regardless of keys (Qwen2). */
+  qkvBias?: boolean;
+}
+
+const LLAMA_LIKE = { layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true } as const;
+
+const DEEPSEEK_V3_DEFAULTS = {
+  vocabSize: 129280, hiddenSize: 7168, intermediateSize: 18432, moeIntermediateSize: 2048, numLayers: 61,
+  numHeads: 128, numKvHeads: 128, numSharedExperts: 1, numExperts: 256, numExpertsPerToken: 8,
+  kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128,
+  firstKDenseReplace: 3, moeLayerFreq: 1, maxContext: 4096, tieWordEmbeddings: false, attentionBias: false,
+} as const;
+
+const QWEN_WINDOW = { useSlidingWindow: false, slidingWindow: 4096, maxWindowLayers: 28 } as const;
+
+export const MODEL_TYPES: Record<string, ModelTypeInfo> = {
+  llama: {
+    configClass: 'LlamaConfig', family: 'Llama', ...LLAMA_LIKE,
+    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 2048, tieWordEmbeddings: false, attentionBias: false, headDim: null },
+  },
+  mistral: {
+    configClass: 'MistralConfig', family: 'Mistral', ...LLAMA_LIKE,
+    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, slidingWindow: 4096, tieWordEmbeddings: false, headDim: null },
+  },
+  mixtral: {
+    configClass: 'MixtralConfig', family: 'Mixtral', ...LLAMA_LIKE,
+    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, slidingWindow: null, numExperts: 8, numExpertsPerToken: 2, tieWordEmbeddings: false, headDim: null },
+  },
+  qwen2: {
+    configClass: 'Qwen2Config', family: 'Qwen2', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true,
+    defaults: { vocabSize: 151936, hiddenSize: 4096, intermediateSize: 22016, numLayers: 32, numHeads: 32, numKvHeads: 32, maxContext: 32768, tieWordEmbeddings: false, ...QWEN_WINDOW },
+  },
+  qwen2_moe: {
+    configClass: 'Qwen2MoeConfig', family: 'Qwen2-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true,
+    defaults: { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 5632, numLayers: 24, numHeads: 16, numKvHeads: 16, maxContext: 32768, tieWordEmbeddings: false, decoderSparseStep: 1, moeIntermediateSize: 1408, sharedExpertIntermediateSize: 5632, numExpertsPerToken: 4, numExperts: 60, mlpOnlyLayers: [], ...QWEN_WINDOW },
+  },
+  qwen3: {
+    configClass: 'Qwen3Config', family: 'Qwen3', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 151936, hiddenSize: 4096, intermediateSize: 22016, numLayers: 32, numHeads: 32, numKvHeads: 32, headDim: 128, maxContext: 32768, tieWordEmbeddings: false, attentionBias: false, ...QWEN_WINDOW },
+  },
+  qwen3_moe: {
+    configClass: 'Qwen3MoeConfig', family: 'Qwen3-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 6144, numLayers: 24, numHeads: 32, numKvHeads: 4, maxContext: 32768, tieWordEmbeddings: false, attentionBias: false, decoderSparseStep: 1, moeIntermediateSize: 768, numExpertsPerToken: 8, numExperts: 128, mlpOnlyLayers: [], ...QWEN_WINDOW },
+  },
+  qwen3_next: {
+    configClass: 'Qwen3NextConfig', family: 'Qwen3-Next', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true,
+    defaults: {
+      vocabSize: 151936, hiddenSize: 2048, intermediateSize: 5632, numLayers: 48, numHeads: 16, numKvHeads: 2, headDim: 256, maxContext: 32768,
+      tieWordEmbeddings: false, attentionBias: false, fullAttentionInterval: 4, linearConvKernelDim: 4, linearKeyHeadDim: 128, linearValueHeadDim: 128,
+      linearNumKeyHeads: 16, linearNumValueHeads: 32, decoderSparseStep: 1, moeIntermediateSize: 512, sharedExpertIntermediateSize: 512,
+      numExpertsPerToken: 10, numExperts: 512, mlpOnlyLayers: [],
+    },
+  },
+  deepseek_v2: {
+    configClass: 'DeepseekV2Config', family: 'DeepSeek-V2', ...LLAMA_LIKE,
+    defaults: {
+      vocabSize: 102400, hiddenSize: 4096, intermediateSize: 11008, moeIntermediateSize: 1407, numLayers: 30, numHeads: 32, numKvHeads: 32,
+      numSharedExperts: null, numExperts: null, kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128,
+      firstKDenseReplace: 0, moeLayerFreq: 1, maxContext: 2048, tieWordEmbeddings: false, attentionBias: false,
+    },
+  },
+  deepseek_v3: { configClass: 'DeepseekV3Config', family: 'DeepSeek-V3', ...LLAMA_LIKE, defaults: DEEPSEEK_V3_DEFAULTS },
+  kimi_k2: { configClass: 'DeepseekV3Config (Kimi K2 remote code)', family: 'Kimi K2', ...LLAMA_LIKE, defaults: DEEPSEEK_V3_DEFAULTS },
+  gemma: {
+    configClass: 'GemmaConfig', family: 'Gemma', ...LLAMA_LIKE,
+    defaults: { vocabSize: 256000, hiddenSize: 3072, intermediateSize: 24576, numLayers: 28, numHeads: 16, numKvHeads: 16, headDim: 256, maxContext: 8192, tieWordEmbeddings: true },
+  },
+  gemma2: {
+    configClass: 'Gemma2Config', family: 'Gemma 2', layerPattern: 'alternate', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 256000, hiddenSize: 2304, intermediateSize: 9216, numLayers: 26, numHeads: 8, numKvHeads: 4, headDim: 256, maxContext: 8192, slidingWindow: 4096, tieWordEmbeddings: true },
+  },
+  gemma3_text: {
+    configClass: 'Gemma3TextConfig', family: 'Gemma 3', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 262208, hiddenSize: 2304, intermediateSize: 9216, numLayers: 26, numHeads: 8, numKvHeads: 4, headDim: 256, maxContext: 131072, slidingWindow: 4096, slidingWindowPattern: 6, tieWordEmbeddings: true },
+  },
+  phi3: {
+    configClass: 'Phi3Config', family: 'Phi-3', ...LLAMA_LIKE,
+    defaults: { vocabSize: 32064, hiddenSize: 3072, intermediateSize: 8192, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 4096, slidingWindow: null, tieWordEmbeddings: false },
+  },
+  falcon: {
+    configClass: 'FalconConfig', family: 'Falcon', layerPattern: 'uniform', kvHeads: 'falcon', gatedMlp: false,
+    defaults: { vocabSize: 65024, hiddenSize: 4544, numLayers: 32, numHeads: 71, numKvHeads: null, multiQuery: true, newDecoderArchitecture: false, maxContext: 2048, attentionBias: false, tieWordEmbeddings: true },
+  },
+  gpt2: {
+    configClass: 'GPT2Config', family: 'GPT-2', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: false, learnedPositions: true,
+    defaults: { vocabSize: 50257, maxContext: 1024, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: null, tieWordEmbeddings: true, attentionBias: true, dtype: 'float32' },
+  },
+  mpt: {
+    configClass: 'MptConfig', family: 'MPT', layerPattern: 'uniform', kvHeads: 'mpt', gatedMlp: false,
+    defaults: { hiddenSize: 2048, numHeads: 16, numLayers: 24, expansionRatio: 4, maxContext: 2048, vocabSize: 50368, attnType: 'multihead_attention', tieWordEmbeddings: true, attentionBias: false },
+  },
+  gpt_oss: {
+    configClass: 'GptOssConfig', family: 'GPT-OSS', layerPattern: 'alternate', kvHeads: 'standard', gatedMlp: true,
+    // The released configs name no torch_dtype; the checkpoints are bf16 with mxfp4 experts.
+    defaults: { vocabSize: 201088, hiddenSize: 2880, intermediateSize: 2880, numLayers: 36, numHeads: 64, numKvHeads: 8, headDim: 64, slidingWindow: 128, maxContext: 131072, numExperts: 128, numExpertsPerToken: 4, tieWordEmbeddings: false, attentionBias: true, dtype: 'bfloat16' },
+  },
+  chatglm: {
+    configClass: 'ChatGLMConfig (remote code)', family: 'ChatGLM / GLM-4', layerPattern: 'uniform', kvHeads: 'chatglm', gatedMlp: true,
+    defaults: { numLayers: 28, vocabSize: 65024, hiddenSize: 4096, intermediateSize: 13696, headDim: 128, numHeads: 32, maxContext: 2048, multiQueryAttention: false, numKvHeads: 1, attentionBias: false, tieWordEmbeddings: false },
+  },
+  glm4: {
+    configClass: 'Glm4Config', family: 'GLM-4', ...LLAMA_LIKE,
+    defaults: { vocabSize: 151552, hiddenSize: 4096, intermediateSize: 13696, numLayers: 40, numHeads: 32, numKvHeads: 2, headDim: 128, maxContext: 131072, attentionBias: true, tieWordEmbeddings: false },
+  },
+  glm4_moe: {
+    configClass: 'Glm4MoeConfig', family: 'GLM-4.5', ...LLAMA_LIKE,
+    defaults: {
+      vocabSize: 151552, hiddenSize: 4096, intermediateSize: 10944, numLayers: 46, numHeads: 96, numKvHeads: 8, headDim: 128, maxContext: 131072,
+      moeIntermediateSize: 1408, numSharedExperts: 1, numExperts: 128, numExpertsPerToken: 8, firstKDenseReplace: 1, attentionBias: false, tieWordEmbeddings: false,
+    },
+  },
+  llama4_text: {
+    configClass: 'Llama4TextConfig', family: 'Llama 4', layerPattern: 'llama4-chunked', kvHeads: 'standard', gatedMlp: true, sharedExpertFromIntermediate: true,
+    defaults: {
+      vocabSize: 202048, hiddenSize: 5120, intermediateSize: 8192, intermediateSizeMlp: 16384, numLayers: 48, numHeads: 40, numKvHeads: 8, headDim: 128,
+      maxContext: 131072, numExperts: 16, numExpertsPerToken: 1, interleaveMoeLayerStep: 1, attentionChunkSize: 8192, noRopeLayerInterval: 4,
+      tieWordEmbeddings: false, attentionBias: false,
+    },
+  },
+  minimax: {
+    configClass: 'MiniMaxConfig', family: 'MiniMax', layerPattern: 'minimax', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, numExperts: 8, numExpertsPerToken: 2, tieWordEmbeddings: false },
+  },
+};
+
+/** Wrapper model types whose text model lives in `text_config` under another model_type. */
+export const TEXT_MODEL_TYPE_OF_WRAPPER: Record<string, string> = {
+  gemma3: 'gemma3_text',
+  llama4: 'llama4_text',
+  qwen2_5_vl: 'qwen2',
+  qwen2_vl: 'qwen2',
+  mistral3: 'mistral',
+  llava: 'llama',
+};
+
+/** Model types that share another's rules under their own name. */
+const ALIASES: Record<string, string> = {
+  glm: 'chatglm',
+  RefinedWeb: 'falcon',
+  RefinedWebModel: 'falcon',
+  minimax_m1: 'minimax',
+  minimax_text_01: 'minimax',
+  deepseek_v32: 'deepseek_v3',
+  qwen3_vl_text: 'qwen3',
+};
+
+export function modelTypeInfo(modelType: string | undefined): ModelTypeInfo | undefined {
+  if (modelType === undefined) return undefined;
+  return MODEL_TYPES[modelType] ?? MODEL_TYPES[ALIASES[modelType] ?? ''];
+}
+
+/** Rules for a model type we do not know: generic keys only, no defaults, sliding window on every layer. */
+export const GENERIC_MODEL_TYPE: ModelTypeInfo = {
+  configClass: 'generic (no transformers class known)',
+  family: 'unknown',
+  defaults: {},
+  layerPattern: 'uniform',
+  kvHeads: 'standard',
+  gatedMlp: true,
+};

@@ -1,0 +1,169 @@
+/**
+ * Weight memory: exact from `model.safetensors.index.json` (metadata.total_size) when it sits next to
+ * the config, else a parameter count from the config — embeddings, attention projections (MLA's down
+ * and up projections included), dense MLPs and *all* MoE experts (they are all resident), norms, and
+ * the output head unless tied — times the bytes per weight the quantization implies.
+ */
+import type { AttentionSpec, LayerSpec } from './attentionSpec';
+import { int as fmt } from './format';
+import { bool, num, list, type ModelConfig } from './modelConfig';
+
+export interface ParamBreakdown {
+  embedding: number;
+  attention: number;
+  mlp: number;
+  /** Routed + shared experts and routers, all layers. */
+  experts: number;
+  norms: number;
+  lmHead: number;
+  total: number;
+  /** Parameters used per token (routed experts counted only for the top-k). */
+  active: number;
+}
+
+export interface WeightEstimate {
+  params: ParamBreakdown;
+  bytes: number;
+  bytesPerParamText: string;
+  source: 'estimate' | 'safetensors-index';
+  derivation: string[];
+}
+
+/** Attention projection parameters of one layer (no norms). */
+export function attentionParams(hidden: number, layer: LayerSpec, bias: boolean): number {
+  if (layer.kind === 'linear') return 0; // counted by linearLayerParams
+  if (layer.mla) {
+    const m = layer.mla;
+    const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
+    const q = m.qLoraRank !== null ? hidden * m.qLoraRank + m.qLoraRank + m.qLoraRank * layer.qHeads * qk : hidden * layer.qHeads * qk;
+    const kvDown = hidden * (m.kvLoraRank + m.qkRopeHeadDim) + m.kvLoraRank; // W_DKV + k_pe, and the latent norm
+    const kvUp = m.kvLoraRank * layer.qHeads * (m.qkNopeHeadDim + m.vHeadDim); // W_UK and W_UV
+    const out = layer.qHeads * m.vHeadDim * hidden;
+    return q + kvDown + kvUp + out;
+  }
+  const q = hidden * layer.qHeads * layer.kHeadDim;
+  const k = hidden * layer.kvHeads * layer.kHeadDim;
+  const v = hidden * layer.kvHeads * layer.vHeadDim;
+  const o = layer.qHeads * layer.vHeadDim * hidden;
+  const b = bias ? layer.qHeads * layer.kHeadDim + layer.kvHeads * (layer.kHeadDim + layer.vHeadDim) : 0;
+  return q + k + v + o + b;
+}
+
+function linearLayerParams(spec: AttentionSpec, hidden: number): number {
+  const s = spec.linear;
+  if (!s) return 0;
+  const qk = 2 * s.numKeyHeads * s.keyHeadDim;
+  const v = s.numValueHeads * s.valueHeadDim;
+  const inProj = hidden * (qk + 2 * v) + hidden * 2 * s.numValueHeads; // q,k,v,z and the a,b gates
+  const conv = (qk + v) * s.convKernel;
+  const out = v * hidden;
+  return inProj + conv + out + 2 * s.numValueHeads + s.valueHeadDim;
+}
+
+export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamBreakdown {
+  const info = config.typeInfo;
+  const h = spec.hiddenSize;
+  const vocab = num(config, 'vocabSize') ?? 0;
+  const bias = bool(config, 'attentionBias') ?? false;
+  const qkvBias = info.qkvBias === true || bias;
+  const gated = info.gatedMlp;
+  const mats = gated ? 3 : 2;
+  const ratio = num(config, 'expansionRatio');
+  const inter = num(config, 'intermediateSize') ?? (ratio ? Math.round(ratio * h) : 4 * h);
+  const denseInter = num(config, 'intermediateSizeMlp') ?? inter;
+
+  const experts = num(config, 'numExperts') ?? 0;
+  const topK = num(config, 'numExpertsPerToken') ?? 0;
+  const moeInter = num(config, 'moeIntermediateSize') ?? inter;
+  const shared = num(config, 'numSharedExperts') ?? (info.sharedExpertFromIntermediate ? 1 : 0);
+  const sharedInter = num(config, 'sharedExpertIntermediateSize') ?? (info.sharedExpertFromIntermediate ? inter : moeInter);
+  const firstDense = num(config, 'firstKDenseReplace') ?? 0;
+  const freq = num(config, 'moeLayerFreq') ?? 1;
+  const sparseStep = num(config, 'decoderSparseStep') ?? 1;
+  const mlpOnly = new Set(list<number>(config, 'mlpOnlyLayers') ?? []);
+  const interleave = num(config, 'interleaveMoeLayerStep') ?? 1;
+
+  const isMoeLayer = (i: number): boolean => {
+    if (experts === 0) return false;
+    if (i < firstDense || i % freq !== 0) return false;
+    if (mlpOnly.has(i)) return false;
+    if (sparseStep > 0 && (i + 1) % sparseStep !== 0) return false;
+    if (interleave > 1 && (i + 1) % interleave !== 0) return false;
+    return true;
+  };
+
+  let attention = 0;
+  let mlp = 0;
+  let expertParams = 0;
+  let activeExperts = 0;
+  let norms = 0;
+  for (const layer of spec.layers) {
+    attention += layer.kind === 'linear' ? linearLayerParams(spec, h) : attentionParams(h, layer, qkvBias);
+    norms += 2 * h;
+    if (isMoeLayer(layer.index)) {
+      const routed = experts * mats * h * moeInter;
+      const sharedP = shared * mats * h * sharedInter;
+      const router = h * experts;
+      expertParams += routed + sharedP + router;
+      activeExperts += topK * mats * h * moeInter + sharedP + router;
+    } else {
+      // Llama 4's dense layers use intermediate_size_mlp; DeepSeek's dense layers use intermediate_size.
+      mlp += mats * h * (experts > 0 ? denseInter : inter) + (gated ? 0 : bias ? inter + h : 0);
+    }
+  }
+  norms += h;
+  const embedding = vocab * h + (info.learnedPositions ? spec.maxContextTokens * h : 0);
+  const tied = bool(config, 'tieWordEmbeddings') ?? false;
+  const lmHead = tied ? 0 : vocab * h;
+  const total = embedding + attention + mlp + expertParams + norms + lmHead;
+  return { embedding, attention, mlp, experts: expertParams, norms, lmHead, total, active: total - expertParams + activeExperts };
+}
+
+/**
+ * Bytes per weight from `quantization_config` (weights, not KV): fp8 checkpoints 1 B (+ fp32 block
+ * scales), mxfp4 4.25 bits on the experts, awq/gptq `bits` with group scales; otherwise the dtype.
+ */
+export function estimateWeights(config: ModelConfig, spec: AttentionSpec): WeightEstimate {
+  const params = estimateParams(config, spec);
+  const dtypeBytes = spec.dtype === 'float32' ? 4 : 2;
+  const q = config.get('quantizationConfig')?.value as Record<string, unknown> | null | undefined;
+  const method = typeof q?.quant_method === 'string' ? q.quant_method.toLowerCase() : undefined;
+  const derivation = [
+    `params ≈ ${fmt(params.total)} (embedding ${fmt(params.embedding)} + attention ${fmt(params.attention)} + MLP ${fmt(params.mlp)} + experts ${fmt(params.experts)} + norms ${fmt(params.norms)} + lm_head ${fmt(params.lmHead)}${params.lmHead === 0 ? ', tied' : ''})`,
+  ];
+  const unquantized = params.embedding + params.lmHead + params.norms;
+  let bytes: number;
+  let text: string;
+  if (method === 'fp8') {
+    const linear = params.total - unquantized;
+    bytes = linear * (1 + 4 / (128 * 128)) + unquantized * dtypeBytes;
+    text = `fp8 linear weights (1 B + fp32 scale per 128×128 block), embeddings/norms at ${dtypeBytes} B`;
+  } else if (method === 'mxfp4') {
+    bytes = params.experts * (4.25 / 8) + (params.total - params.experts) * dtypeBytes;
+    text = `mxfp4 experts (4 bits + an 8-bit scale per 32 = 4.25 bits), the rest at ${dtypeBytes} B`;
+  } else if (method && typeof q?.bits === 'number' && q.bits > 0 && q.bits <= 16) {
+    const group = typeof q.group_size === 'number' && q.group_size > 0 ? q.group_size : 128;
+    const perWeight = q.bits / 8 + 4 / group; // fp16 scale + zero per group
+    const linear = params.total - unquantized;
+    bytes = linear * perWeight + unquantized * dtypeBytes;
+    text = `${method} ${q.bits}-bit linear weights (+ scales/zeros per ${group}), embeddings/norms at ${dtypeBytes} B`;
+  } else {
+    bytes = params.total * dtypeBytes;
+    text = `${dtypeBytes} B per weight (${spec.dtype})`;
+  }
+  bytes = Math.round(bytes);
+  derivation.push(`weights ≈ ${fmt(bytes)} B: ${text}`);
+  return { params, bytes, bytesPerParamText: text, source: 'estimate', derivation };
+}
+
+/** metadata.total_size of a safetensors index, validated; undefined if the text is not a usable index. */
+export function weightsFromIndex(indexText: string): number | undefined {
+  try {
+    const index = JSON.parse(indexText) as { metadata?: { total_size?: unknown } };
+    const size = index?.metadata?.total_size;
+    const n = typeof size === 'string' ? Number(size) : size;
+    return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
