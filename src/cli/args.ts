@@ -44,7 +44,7 @@ const OPTIONS = {
 export function parseCli(argv: readonly string[]): CliRequest {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(cleanParseError(e));
   }
@@ -109,10 +109,26 @@ export function parseCli(argv: readonly string[]): CliRequest {
   return { command: command as Command, configPath, options, json: values.json ?? false, explain: values.explain ?? false };
 }
 
+/** `--batch -1` → `--batch=-1`, so a negative number reaches our validation instead of looking like an option. */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && name in OPTIONS && OPTIONS[name as keyof typeof OPTIONS].type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function cleanParseError(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   // node's messages end with hints about "--" that do not apply here; keep the first sentence.
-  return message.split('. To specify')[0]!.replace(/^Unknown option/, 'unknown option').trim() + ' (attention-lens --help)';
+  const first = message.split('. To specify')[0]!.replace(/\s*\n\s*/g, ' ');
+  return `${first.replace(/^Unknown option/, 'unknown option').replace(/^Option/, 'option').trim()} (attention-lens --help)`;
 }
 
 export const HELP = `attention-lens — what a model's attention costs: variant, exact KV-cache bytes, GPU budgets, what-ifs

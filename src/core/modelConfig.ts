@@ -149,13 +149,13 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       }
       if (node.type !== 'number') return fail(`expected an integer, got ${describe(node, shown)}`, `Set ${key} to a whole number ≥ ${min}.`);
       const value = node.value as number;
-      if (!Number.isFinite(value) || !Number.isInteger(value) || /[.eE]/.test(raw)) {
-        return fail(`expected an integer, got ${shown}`, `${describeField(field)} counts whole units: write an integer such as ${Math.max(min, Math.round(Number.isFinite(value) ? value : min))}.`);
+      if (!Number.isFinite(value) || (info.max !== undefined && value > info.max)) {
+        return fail(`${shown} is beyond any real model (limit ${info.max?.toLocaleString('en-US') ?? 'finite'})`, `Check ${key}: ${describeField(field)}.`);
+      }
+      if (!Number.isInteger(value) || /[.eE]/.test(raw)) {
+        return fail(`expected an integer, got ${shown}`, `${key} counts whole units: write a whole number such as ${Math.max(min, Math.round(value))}.`);
       }
       if (value < min) return fail(`must be ${min === 1 ? 'positive' : '≥ 0'}, got ${shown}`, `Set ${key} to a whole number ≥ ${min}.`);
-      if (info.max !== undefined && value > info.max) {
-        return fail(`${shown} is beyond any real model (limit ${info.max.toLocaleString('en-US')})`, `Check ${key}: ${describeField(field)}.`);
-      }
       return value;
     }
     case 'number': {
