@@ -263,28 +263,34 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
   if (specLayers !== spec.layers && spec.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) {
     notes.push(`llama.cpp keeps a full-size cache for ${spec.family} and only masks the window, so windowed layers are counted at full context`);
   }
+  // Layers repeat (a 126-layer model has one or two shapes): cost each shape once.
+  const memo = new Map<string, Omit<LayerCost, 'layer'>>();
   for (const layer of specLayers) {
-    const per = layerBytesPerToken(spec, layer, options);
-    anyReplicated ||= per.replicated;
-    const perRank = per.k + per.v;
-    const tokens = cachedTokenCount(layer.kind, layer.windowTokens, options, options.contextTokens, options.batch);
-    const bytesPerToken = perRank * options.tp;
-    const cost: LayerCost = {
-      layer: layer.index,
-      kind: layer.kind,
-      variant: layer.variant,
-      kvHeadsPerRank: per.heads,
-      kBytesPerToken: per.k,
-      vBytesPerToken: per.v,
-      bytesPerTokenPerRank: perRank,
-      bytesPerToken,
-      cachedTokens: perRank === 0 ? 0 : tokens,
-      totalBytes: perRank === 0 ? 0 : tokens * bytesPerToken,
-      formula: per.formula,
-      tokensFormula: perRank === 0 ? '0 (no per-token cache)' : cachedTokensFormula(layer, options),
-    };
-    if (layer.windowTokens !== undefined) cost.windowTokens = layer.windowTokens;
-    layers.push(cost);
+    const key = `${layer.kind}|${layer.windowTokens}|${layer.variant}|${layer.qHeads}|${layer.kvHeads}|${layer.kHeadDim}|${layer.vHeadDim}|${layer.mla ? `${layer.mla.kvLoraRank}/${layer.mla.qkRopeHeadDim}/${layer.mla.qkNopeHeadDim}/${layer.mla.vHeadDim}` : ''}`;
+    let shape = memo.get(key);
+    if (!shape) {
+      const per = layerBytesPerToken(spec, layer, options);
+      anyReplicated ||= per.replicated;
+      const perRank = per.k + per.v;
+      const tokens = perRank === 0 ? 0 : cachedTokenCount(layer.kind, layer.windowTokens, options, options.contextTokens, options.batch);
+      const bytesPerToken = perRank * options.tp;
+      shape = {
+        kind: layer.kind,
+        variant: layer.variant,
+        kvHeadsPerRank: per.heads,
+        kBytesPerToken: per.k,
+        vBytesPerToken: per.v,
+        bytesPerTokenPerRank: perRank,
+        bytesPerToken,
+        cachedTokens: tokens,
+        totalBytes: tokens * bytesPerToken,
+        formula: per.formula,
+        tokensFormula: perRank === 0 ? '0 (no per-token cache)' : cachedTokensFormula(layer, options),
+      };
+      if (layer.windowTokens !== undefined) shape.windowTokens = layer.windowTokens;
+      memo.set(key, shape);
+    }
+    layers.push({ layer: layer.index, ...shape });
   }
   if (anyReplicated) {
     notes.push(spec.variant === 'mla'

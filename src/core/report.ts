@@ -347,7 +347,7 @@ export function buildVariantsReport(input: ModelInput, options: ReportOptions = 
   const base = buildKvReport(input, options);
   const { spec, config } = base;
   const r = resolveOptions(spec, options);
-  const weights = weightsOf(input, config, spec);
+  const weights = { bytes: base.json.model.weightsBytes, source: base.json.model.weightsSource };
   const bias = config.typeInfo.qkvBias === true || (bool(config, 'attentionBias') ?? false);
   const ownParams = totalAttentionParams(spec, bias);
   const ownFlops = decodeAttentionFlops(spec, r.kv.contextTokens, bias);

@@ -1,0 +1,19 @@
+// The README's main job: the KV report and the what-if variants table of every bundled example config.
+import { readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'dist', 'cli.js');
+const extra = process.argv.slice(2);
+let failed = 0;
+for (const name of readdirSync(join(root, 'examples')).sort()) {
+  const config = join('examples', name, 'config.json');
+  if (!existsSync(join(root, config))) continue;
+  for (const command of ['kv', 'variants']) {
+    const r = spawnSync(process.execPath, [cli, command, config, ...extra], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) failed++;
+    process.stdout.write('\n');
+  }
+}
+process.exitCode = failed === 0 ? 0 : 1;
