@@ -1,11 +1,13 @@
-// Bundles the extension (CommonJS, `vscode` external) and the CLI into dist/.
-// Usage: node scripts/build.mjs [--watch] [--production]
+// Bundles the extension (CommonJS, `vscode` external), the CLI, the GPU worker (ESM, `webgpu`
+// external: Dawn's native module ships per platform) and, with --tests, the GPU tests.
+// Usage: node scripts/build.mjs [--watch] [--production] [--tests]
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const tests = process.argv.includes('--tests');
 
 /** @type {esbuild.BuildOptions} */
 const common = {
@@ -16,19 +18,32 @@ const common = {
   // jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
   sourcemap: !production,
+  define: { __VERSION__: JSON.stringify(pkg.version) },
   minify: production,
-  logLevel: 'info',
+  logLevel: 'warning',
+  loader: { '.wgsl': 'text' },
+};
+
+/** ESM bundles that load `webgpu` at run time (it is ESM and native). */
+const esm = {
+  ...common,
+  format: 'esm',
+  external: ['webgpu'],
+  // Bundled CommonJS dependencies may call require(); give ESM output one.
+  banner: { js: "import { createRequire as __alCreateRequire } from 'node:module'; const require = __alCreateRequire(import.meta.url);" },
 };
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  {
-    ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...esm, entryPoints: ['src/gpu/worker.ts'], outfile: 'dist/worker.mjs' },
 ];
+
+if (tests) {
+  const entries = readdirSync('test/gpu').filter((f) => f.endsWith('.test.ts')).map((f) => `test/gpu/${f}`);
+  builds.push({ ...esm, entryPoints: entries, outdir: 'out/test/gpu', outExtension: { '.js': '.mjs' } });
+  builds.push({ ...esm, entryPoints: ['bench/kernels.ts'], outfile: 'out/bench/kernels.mjs' });
+}
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

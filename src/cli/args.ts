@@ -6,8 +6,10 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
 import type { ReportOptions } from '../core/report';
 import type { Runtime } from '../core/kvDtypes';
+import { parseVariantsOption, type ProfileOptions } from '../core/profilePlan';
+import type { ProfileSettings } from '../shared/profileProtocol';
 
-export const COMMANDS = ['kv', 'variants'] as const;
+export const COMMANDS = ['kv', 'variants', 'profile'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliRequest {
@@ -16,7 +18,12 @@ export interface CliRequest {
   options: ReportOptions;
   json: boolean;
   explain: boolean;
+  /** `profile` only. */
+  profile?: { plan: ProfileOptions; settings: ProfileSettings; timeoutSeconds: number };
 }
+
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { samples: 30, warmupPasses: 10, maxCaseSeconds: 120 };
+export const DEFAULT_PROFILE_TIMEOUT_S = 1800;
 
 const OPTIONS = {
   context: { type: 'string' },
@@ -35,6 +42,15 @@ const OPTIONS = {
   'max-batched-tokens': { type: 'string' },
   'mla-rank': { type: 'string' },
   'mla-rope': { type: 'string' },
+  contexts: { type: 'string' },
+  variants: { type: 'string' },
+  mode: { type: 'string' },
+  samples: { type: 'string' },
+  warmup: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-case-seconds': { type: 'string' },
+  backend: { type: 'string' },
+  f32: { type: 'boolean' },
   json: { type: 'boolean' },
   explain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -106,7 +122,47 @@ export function parseCli(argv: readonly string[]): CliRequest {
   set('vllmMaxBatchedTokens', integer('max-batched-tokens', values['max-batched-tokens']));
   set('mlaRank', integer('mla-rank', values['mla-rank']));
   set('mlaRope', integer('mla-rope', values['mla-rope']));
-  return { command: command as Command, configPath, options, json: values.json ?? false, explain: values.explain ?? false };
+  const request: CliRequest = { command: command as Command, configPath, options, json: values.json ?? false, explain: values.explain ?? false };
+  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32'] as const;
+  if (command !== 'profile') {
+    const stray = profileOnly.find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
+    return request;
+  }
+  const plan: ProfileOptions = {};
+  if (values.contexts !== undefined) plan.contexts = values.contexts.split(',').map((c) => integer('contexts', c)!);
+  if (options.batch !== undefined) plan.batch = options.batch;
+  if (values.variants !== undefined) plan.variants = parseVariantsOption(values.variants);
+  if (values.mode !== undefined) {
+    if (values.mode !== 'decode' && values.mode !== 'prefill' && values.mode !== 'both') throw new UsageError(`--mode "${values.mode}": choose decode, prefill or both`);
+    plan.mode = values.mode;
+  }
+  if (options.mlaRank !== undefined) plan.mlaRank = options.mlaRank;
+  if (options.mlaRope !== undefined) plan.mlaRope = options.mlaRope;
+  const settings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS };
+  const samples = integer('samples', values.samples);
+  if (samples !== undefined) {
+    if (samples < 1 || samples > 10000) throw new UsageError(`--samples ${samples}: give 1 to 10000 (30 or more for a stable median)`);
+    settings.samples = samples;
+  }
+  const warmup = integer('warmup', values.warmup);
+  if (warmup !== undefined) settings.warmupPasses = Math.min(warmup, 1000);
+  const maxCase = decimal('max-case-seconds', values['max-case-seconds']);
+  if (maxCase !== undefined) {
+    if (maxCase <= 0) throw new UsageError('--max-case-seconds: give a positive number of seconds');
+    settings.maxCaseSeconds = maxCase;
+  }
+  if (values.backend !== undefined) {
+    const backends = ['default', 'vulkan', 'metal', 'd3d12', 'opengl'] as const;
+    const b = backends.find((x) => x === values.backend!.toLowerCase());
+    if (!b) throw new UsageError(`--backend "${values.backend}": choose ${backends.join(', ')}`);
+    settings.backend = b;
+  }
+  if (values.f32) settings.forceF32 = true;
+  const timeout = decimal('timeout', values.timeout);
+  if (timeout !== undefined && timeout <= 0) throw new UsageError('--timeout: give a positive number of seconds');
+  request.profile = { plan, settings, timeoutSeconds: timeout ?? DEFAULT_PROFILE_TIMEOUT_S };
+  return request;
 }
 
 /** `--batch -1` → `--batch=-1`, so a negative number reaches our validation instead of looking like an option. */
@@ -136,6 +192,7 @@ export const HELP = `attention-lens — what a model's attention costs: variant,
 Usage
   attention-lens kv <config.json> [options]         KV cache per layer and in total, and the budget on a GPU
   attention-lens variants <config.json> [options]   the same model as MHA / GQA-g / MQA / MLA and other KV dtypes
+  attention-lens profile <config.json> [options]    run one layer's attention (and its variants) on this machine's GPU
 
 Options
   --context N          context length in tokens (default: the model's maximum); 32k and 1m work too
@@ -153,6 +210,16 @@ Options
   --llamacpp-mla L     MLA under llama.cpp: k-only (default, new builds) | k+v (older builds)
   --max-batched-tokens N   vLLM max_num_batched_tokens, sizes the sliding-window reserve (default 8192)
   --mla-rank N, --mla-rope N   latent and RoPE widths of the MLA what-if (default 512 + 64)
+Profile options
+  --contexts LIST      context sweep, e.g. 1k,4k,16k,32k (default; capped at the model's maximum)
+  --variants V         own | all (default: own, MHA, GQA-8, MQA, MLA, naive baseline) | a list like mha,gqa8,mqa,mla,mla-naive
+  --mode M             decode | prefill | both (default both)
+  --batch N            sequences per run (default 1)
+  --samples N          timed samples per case (default 30), after --warmup N passes (default 10)
+  --max-case-seconds S skip a case whose estimated time on this device exceeds S (default 120)
+  --timeout S          stop the worker after S seconds (default 1800)
+  --backend B          Dawn backend: default | vulkan | metal | d3d12 | opengl;  --f32   store KV in f32 even with shader-f16
+
   --json               machine-readable output (a stable contract)
   --explain            print the derivation of every number
   -h, --help           this text;  -v, --version   the version

@@ -7,6 +7,7 @@ import { buildKvReport, buildVariantsReport } from '../core/report';
 import { HELP, parseCli } from './args';
 import { readModelInput } from './readInput';
 import { renderKvReport, renderVariants } from './render';
+import { runProfileCommand } from './profileCommand';
 
 declare const __VERSION__: string | undefined;
 
@@ -22,6 +23,7 @@ export async function run(argv: readonly string[], io: { out: (s: string) => voi
       return 0;
     }
     const input = await readModelInput(request.configPath!);
+    if (request.command === 'profile') return await runProfileCommand(input, request, io);
     if (request.command === 'kv') {
       const report = buildKvReport(input, request.options);
       io.out(request.json ? JSON.stringify(request.explain ? { ...report.json, derivation: report.derivation } : report.json, null, 2) : renderKvReport(report, request.explain));

@@ -1,0 +1,41 @@
+// The device's own limits, which every kernel result is a percentage of.
+// copy: grid-stride vec4 copy (reads N, writes N bytes). fma: independent FMA chains in registers.
+{{ENABLE_F16}}
+struct PeakParams {
+  count: u32,
+  iterations: u32,
+  pad0: u32,
+  pad1: u32,
+};
+
+@group(0) @binding(0) var<uniform> PP: PeakParams;
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<{{T}}>>;
+
+@compute @workgroup_size(256)
+fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let stride = nwg.x * 256u;
+  for (var i = gid.x; i < PP.count; i += stride) {
+    dst[i] = vec4<{{T}}>(src[i]);
+  }
+}
+
+@compute @workgroup_size(256)
+fn fma_chain(@builtin(global_invocation_id) gid: vec3<u32>) {
+  // Four independent vec4 chains: 16 FMAs (32 FLOPs) per iteration per thread, enough ILP to fill a pipe.
+  let seed = {{T}}(gid.x % 7u) * {{T}}(0.001);
+  var a = vec4<{{T}}>(seed);
+  var b = vec4<{{T}}>(seed + {{T}}(0.1));
+  var c = vec4<{{T}}>(seed + {{T}}(0.2));
+  var d = vec4<{{T}}>(seed + {{T}}(0.3));
+  let m = vec4<{{T}}>({{T}}(0.999));
+  let k = vec4<{{T}}>({{T}}(0.0001));
+  for (var i = 0u; i < PP.iterations; i++) {
+    a = fma(a, m, k);
+    b = fma(b, m, k);
+    c = fma(c, m, k);
+    d = fma(d, m, k);
+  }
+  let r = a + b + c + d;
+  if (r.x == {{T}}(-1.0)) { dst[gid.x % PP.count] = r; }
+}

@@ -1,0 +1,52 @@
+/**
+ * `attention-lens profile`: builds the plan from the config (engine), runs it in the worker process
+ * (never in this one), prints progress on stderr and the table or `--json` on stdout. Ctrl-C kills
+ * the worker. Exit 0 when every case was measured or skipped for a stated reason, 1 when the GPU work
+ * failed (no adapter, device lost, crash, timeout, a kernel that failed its correctness gate).
+ */
+import * as path from 'node:path';
+import { deriveAttentionSpec } from '../core/attentionSpec';
+import { loadModelConfig } from '../core/modelConfig';
+import { buildProfilePlan } from '../core/profilePlan';
+import type { ModelInput } from '../core/report';
+import { ProfileError, runProfile } from '../gpu/workerClient';
+import type { CliRequest } from './args';
+import { renderProfile } from './renderProfile';
+
+export async function runProfileCommand(input: ModelInput, request: CliRequest, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const spec = deriveAttentionSpec(loadModelConfig(input.file, input.text));
+  const { plan: planOptions, settings, timeoutSeconds } = request.profile!;
+  const plan = buildProfilePlan(spec, planOptions);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const verbose = !request.json || process.stderr.isTTY;
+  try {
+    const report = await runProfile(plan, settings, {
+      workerPath: path.join(__dirname, 'worker.mjs'),
+      timeoutMs: timeoutSeconds * 1000,
+      signal: abort.signal,
+      onEvent: (e) => {
+        if (!verbose) return;
+        if (e.type === 'progress') io.err(`[${e.done}/${e.total - 1}] ${e.message}`);
+        else if (e.type === 'log' && e.level === 'warn') io.err(`warning: ${e.message}`);
+      },
+    });
+    io.out(request.json ? JSON.stringify({ file: input.file, modelType: plan.modelType, ...report }, null, 2) : renderProfile(input.file, report));
+    const failed = report.results.filter((r) => r.status === 'failed');
+    if (failed.length > 0) {
+      io.err(`attention-lens: ${failed.length} kernel(s) failed the correctness check against the CPU reference; their timings are not shown`);
+      return 1;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ProfileError) {
+      io.err(`attention-lens: profile: ${e.message}`);
+      if (e.code !== 'no-adapter' && e.code !== 'cancelled' && e.logs.length > 0) io.err(`worker log (last lines):\n  ${e.logs.slice(-10).join('\n  ')}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}

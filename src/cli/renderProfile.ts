@@ -1,0 +1,53 @@
+/** Text output of `attention-lens profile`: the device and its measured peaks, then one row per case. */
+import { int, tokens } from '../core/format';
+import type { ProfileReport, ProfileResult } from '../shared/profileProtocol';
+import { renderTable } from './table';
+
+export function renderProfile(file: string, report: ProfileReport): string {
+  const { device, results } = report;
+  const p = device.peaks;
+  const out: string[] = [];
+  out.push(file);
+  out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage} · ${device.timing} timing`);
+  out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device; every % below is of these)`);
+  out.push('');
+  for (const mode of ['decode', 'prefill'] as const) {
+    const rows = results.filter((r) => r.mode === mode);
+    if (rows.length === 0) continue;
+    out.push(`  ${mode} — one layer, batch ${rows[0]!.batch}, µs per layer (median of ${rows.find((r) => r.samples)?.samples ?? '—'})`);
+    out.push(renderTable(
+      ['variant', 'layer', 'context', 'median µs', 'vs MHA', 'GB/s', '% BW', 'TFLOP/s', '% FLOP/s', 'max error', ''],
+      rows.map((r) => [
+        `${r.own ? '* ' : '  '}${r.label}`,
+        r.layerKind === 'full' ? 'full' : r.layerKind === 'sliding' ? `window ${tokens(r.windowTokens)}` : `chunk ${tokens(r.chunkTokens)}`,
+        tokens(r.context),
+        r.medianUs === null ? '—' : int(r.medianUs),
+        versusMha(r, results),
+        r.gbps === null ? '—' : fixed(r.gbps),
+        r.pctBandwidth === null ? '—' : `${r.pctBandwidth.toFixed(0)}%`,
+        r.tflops === null ? '—' : fixed(r.tflops, 3),
+        r.pctFlops === null ? '—' : `${r.pctFlops.toFixed(0)}%`,
+        r.maxAbsError === null ? '—' : r.maxAbsError.toExponential(1),
+        r.ok ? '' : `not timed: ${r.skipped ?? 'failed'}`,
+      ]),
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ));
+    out.push('');
+  }
+  out.push('  * the config\'s own attention. Every case was checked against an f32 CPU reference before it was timed.');
+  for (const n of report.notes) out.push(`  note: ${n}`);
+  return out.join('\n');
+}
+
+/** Time relative to MHA with the same mode, layer kind and context (the cost the variant saves). */
+function versusMha(r: ProfileResult, all: readonly ProfileResult[]): string {
+  if (r.medianUs === null) return '—';
+  const mha = all.find((o) => o.variant === 'mha' && o.mode === r.mode && o.context === r.context && o.layerKind === r.layerKind && o.medianUs !== null);
+  if (!mha || mha.medianUs === null) return '—';
+  return `${(r.medianUs / mha.medianUs).toFixed(2)}×`;
+}
+
+function fixed(n: number, digits?: number): string {
+  if (digits !== undefined) return n.toFixed(digits);
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}

@@ -1,0 +1,211 @@
+/**
+ * Host side of attention.wgsl + merge.wgsl: picks a launch (rows per workgroup, tile, splits) that fits
+ * the device's limits, uploads Q/K/V, runs, reads back, and times. One code path for decode (split-K),
+ * prefill (query blocks, causal), MLA absorbed (shared latent rows) and the naive baseline (one
+ * workgroup per query head, no splits — the common approach, kept to show the gain).
+ */
+import type { GpuContext } from './device';
+import { accumulatorsOf, attentionWgsl, mergeWgsl, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
+import { timeWork, type Timing, type TimingOptions } from './timing';
+
+export type KernelKind = 'flash' | 'naive';
+
+export interface Launch {
+  shape: AttentionShape;
+  numSplits: number;
+  splitTokens: number;
+  headBlocks: number;
+  qBlocks: number;
+  workgroups: number;
+}
+
+export interface LaunchOptions {
+  kind: KernelKind;
+  storage: StorageType;
+  /** Workgroups to aim for when choosing splits (fill the device). */
+  targetWorkgroups: number;
+}
+
+const MIN_SPLIT_TOKENS = 256;
+
+export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'>, options: LaunchOptions): Launch {
+  const group = p.qHeads / p.kvHeads;
+  const budget = ctx.limits.maxComputeWorkgroupStorageSize;
+  const maxThreads = Math.min(128, ctx.limits.maxComputeInvocationsPerWorkgroup);
+  const prefill = p.numQueries > 1;
+  const headChoices = options.kind === 'naive' ? [1] : divisorsDescending(group).filter((d) => d <= 16);
+  const queryChoices = prefill ? [16, 8, 4, 2, 1] : [1];
+  const tileChoices = [32, 16, 8, 4, 2, 1];
+
+  let best: AttentionShape | undefined;
+  let bestScore = -1;
+  for (const gb of headChoices) {
+    for (const qb of queryChoices) {
+      if (gb * qb > 16) continue;
+      for (const tile of tileChoices) {
+        const rows = gb * qb;
+        const wg = pickWorkgroupSize(rows * p.dv, maxThreads);
+        if (wg === undefined) continue;
+        const shape: AttentionShape = { storage: options.storage, workgroupSize: wg, tileTokens: tile, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: qb, sharedKv: p.sharedKv };
+        if (workgroupBytes(shape) > budget || accumulatorsOf(shape) > 32) continue;
+        // Prefer sharing KV among more rows, then bigger tiles.
+        const score = rows * 1000 + tile * (prefill ? 10 : 1);
+        if (score > bestScore) {
+          bestScore = score;
+          best = shape;
+        }
+        break; // largest tile that fits for this (gb, qb)
+      }
+    }
+  }
+  if (!best) throw new Error(`no attention launch fits ${budget} B of workgroup memory for head dims ${p.dk}/${p.dv}`);
+  const headBlocks = group / best.headsPerGroupBlock;
+  const qBlocks = Math.ceil(p.numQueries / best.queriesPerBlock);
+  const base = qBlocks * p.kvHeads * headBlocks * p.batch;
+  const longest = Math.max(...p.seqLens);
+  let numSplits = 1;
+  if (options.kind === 'flash' && !prefill && base < options.targetWorkgroups) {
+    numSplits = Math.max(1, Math.min(Math.ceil(options.targetWorkgroups / base), Math.floor(longest / MIN_SPLIT_TOKENS)));
+  }
+  const splitTokens = numSplits === 1 ? Math.max(1, longest) : roundUp(Math.ceil(longest / numSplits), best.tileTokens);
+  numSplits = Math.max(1, Math.ceil(longest / splitTokens));
+  return { shape: best, numSplits, splitTokens, headBlocks, qBlocks, workgroups: base * numSplits };
+}
+
+function pickWorkgroupSize(elements: number, maxThreads: number): number | undefined {
+  for (const wg of [128, 64, 32, 16, 8, 4]) if (wg <= maxThreads && elements % wg === 0) return wg;
+  return undefined;
+}
+
+function divisorsDescending(n: number): number[] {
+  const out: number[] = [];
+  for (let d = n; d >= 1; d--) if (n % d === 0) out.push(d);
+  return out;
+}
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+export interface AttentionRun {
+  launch: Launch;
+  /** Bytes of K/V (and Q) uploaded per copy. */
+  kvBytes: number;
+  /** Number of K/V copies rotated through for cold timing. */
+  copies: number;
+  read(): Promise<Float32Array>;
+  time(options: TimingOptions): Promise<Timing>;
+  destroy(): void;
+}
+
+/**
+ * Uploads the problem and builds the pipelines. `copies` > 1 rotates several K/V buffers so timed runs
+ * read from memory rather than a warm cache.
+ */
+export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: AttentionData, launch: Launch, copies = 1): Promise<AttentionRun> {
+  const { device } = ctx;
+  const { shape } = launch;
+  const elemBytes = shape.storage === 'f16' ? 2 : 4;
+  const kvElems = p.batch * p.kvHeads * p.maxLen;
+  const kBytes = kvElems * p.dk * elemBytes;
+  const vBytes = p.sharedKv ? 16 : kvElems * p.dv * elemBytes;
+  if (Math.max(kBytes, vBytes) > ctx.limits.maxStorageBufferBindingSize) {
+    throw new Error(`K/V of ${kBytes} B exceed this device's maxStorageBufferBindingSize ${ctx.limits.maxStorageBufferBindingSize}`);
+  }
+  const storage = (bytes: number, usage = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, roundUp(bytes, 16)), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | usage });
+  // Convert to f16 once, however many copies are uploaded.
+  const kData = shape.storage === 'f16' ? toHalfArray(data.k) : data.k;
+  const vData = p.sharedKv ? undefined : shape.storage === 'f16' ? toHalfArray(data.v) : data.v;
+
+  const seq = storage(p.batch * 4);
+  device.queue.writeBuffer(seq, 0, new Uint32Array(p.seqLens));
+  const q = storage(data.q.byteLength);
+  device.queue.writeBuffer(q, 0, data.q);
+  const ks: GPUBuffer[] = [];
+  const vs: GPUBuffer[] = [];
+  for (let c = 0; c < copies; c++) {
+    const k = storage(kBytes);
+    writeAligned(device, k, kData);
+    ks.push(k);
+    const v = storage(vBytes);
+    if (vData) writeAligned(device, v, vData);
+    vs.push(v);
+  }
+  const rows = p.batch * p.qHeads * p.numQueries;
+  const partO = storage(rows * launch.numSplits * p.dv * 4);
+  const partML = storage(rows * launch.numSplits * 8);
+  const out = storage(rows * p.dv * 4, GPUBufferUsage.COPY_SRC);
+
+  const params = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const pu = new Uint32Array(12);
+  pu.set([p.batch, p.qHeads, p.kvHeads, p.numQueries, p.maxLen, launch.numSplits, launch.splitTokens, p.window, p.chunk, launch.headBlocks, launch.qBlocks]);
+  new Float32Array(pu.buffer)[11] = p.scale * Math.LOG2E;
+  device.queue.writeBuffer(params, 0, pu);
+
+  const rowsPerY = Math.min(rows, ctx.limits.maxComputeWorkgroupsPerDimension);
+  const mergeParams = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(mergeParams, 0, new Uint32Array([rows, launch.numSplits, rowsPerY, 0]));
+
+  const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: attentionWgsl(shape) }), entryPoint: 'main' } });
+  const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeWgsl(p.dv) }), entryPoint: 'main' } });
+  const attentionGroups = ks.map((k, c) => device.createBindGroup({
+    layout: attention.getBindGroupLayout(0),
+    entries: [params, seq, q, k, vs[c]!, partO, partML].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  }));
+  const mergeGroup = device.createBindGroup({
+    layout: merge.getBindGroupLayout(0),
+    entries: [mergeParams, partO, partML, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  ctx.throwIfErrored();
+
+  const grid = [launch.numSplits * launch.qBlocks, p.kvHeads * launch.headBlocks, p.batch] as const;
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (grid.some((g) => g > maxDim)) throw new Error(`grid ${grid.join('×')} exceeds ${maxDim} workgroups per dimension`);
+  const encode = (pass: GPUComputePassEncoder, i: number): void => {
+    pass.setPipeline(attention);
+    pass.setBindGroup(0, attentionGroups[i % attentionGroups.length]!);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    pass.setPipeline(merge);
+    pass.setBindGroup(0, mergeGroup);
+    pass.dispatchWorkgroups(rowsPerY, Math.ceil(rows / rowsPerY));
+  };
+
+  const buffers = [seq, q, ...ks, ...vs, partO, partML, out, params, mergeParams];
+  return {
+    launch,
+    kvBytes: kBytes + (p.sharedKv ? 0 : vBytes),
+    copies,
+    async read() {
+      const staging = device.createBuffer({ size: out.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encode(pass, 0);
+      pass.end();
+      encoder.copyBufferToBuffer(out, 0, staging, 0, out.size);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const result = new Float32Array(staging.getMappedRange().slice(0, rows * p.dv * 4));
+      staging.unmap();
+      staging.destroy();
+      return result;
+    },
+    time: (options) => timeWork(ctx, encode, options),
+    destroy() {
+      for (const b of buffers) b.destroy();
+    },
+  };
+}
+
+/** writeBuffer needs sizes in multiples of 4 bytes: pad a Uint16 payload with one zero when odd. */
+function writeAligned(device: GPUDevice, buffer: GPUBuffer, values: Float32Array | Uint16Array): void {
+  if (values.byteLength % 4 === 0) {
+    device.queue.writeBuffer(buffer, 0, values);
+    return;
+  }
+  const padded = new Uint16Array(values.length + 1);
+  padded.set(values as Uint16Array);
+  device.queue.writeBuffer(buffer, 0, padded);
+}
+
+export { rowsOf };

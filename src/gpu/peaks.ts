@@ -1,0 +1,87 @@
+/**
+ * The device's own limits, measured with peaks.wgsl: copy bandwidth over a working set far larger
+ * than any cache (256 MB by default), and the f32 / f16 FMA rate of independent register chains.
+ * Every kernel result is reported as a percentage of these.
+ */
+import type { GpuContext } from './device';
+import { peaksWgsl, type StorageType } from './shaders';
+import { timeWork, type TimingOptions } from './timing';
+import type { DevicePeaks } from '../shared/profileProtocol';
+
+export const DEFAULT_PEAK_BYTES = 256 * 1024 * 1024;
+
+export async function measurePeaks(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<DevicePeaks> {
+  const copyGBps = await measureCopy(ctx, options);
+  const f32TFlops = await measureFma(ctx, 'f32', options);
+  const f16TFlops = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
+  return { copyGBps, f32TFlops, f16TFlops };
+}
+
+async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<number> {
+  const { device } = ctx;
+  const wanted = options.peakBytes ?? DEFAULT_PEAK_BYTES;
+  const bytes = Math.floor(Math.min(wanted, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 16) * 16;
+  const module = device.createShaderModule({ code: peaksWgsl('f32') });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'copy' } });
+  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(params, 0, new Uint32Array([bytes / 16, 0, 0, 0]));
+  const src = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
+  const dst = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
+  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [params, src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  // Enough workgroups to fill any GPU; each thread then strides over the rest.
+  const workgroups = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, Math.ceil(bytes / 16 / 256), 8192);
+  try {
+    ctx.throwIfErrored();
+    const t = await timeWork(ctx, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(workgroups);
+    }, options);
+    return (2 * bytes) / (t.medianUs * 1e3);
+  } finally {
+    for (const b of [params, src, dst]) b.destroy();
+  }
+}
+
+async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOptions): Promise<number> {
+  const { device } = ctx;
+  const module = device.createShaderModule({ code: peaksWgsl(type) });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'fma_chain' } });
+  const iterations = 4096;
+  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(params, 0, new Uint32Array([256, iterations, 0, 0]));
+  const dst = device.createBuffer({ size: 256 * 16, usage: GPUBufferUsage.STORAGE });
+  // fma_chain does not read `src`, so the auto layout has only bindings 0 and 2.
+  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: params } }, { binding: 2, resource: { buffer: dst } }] });
+  // 1024 workgroups of 256 fill the largest GPUs; a software adapter (lavapipe) would need most of a
+  // second per dispatch, so shrink the grid until one dispatch lasts about 20 ms (it still fills the CPU).
+  let workgroups = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, 1024);
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(workgroups);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  try {
+    ctx.throwIfErrored();
+    await once(); // compile and warm
+    const ms = await once();
+    if (ms > 20) workgroups = Math.max(16, Math.floor((workgroups * 20) / ms));
+    const t = await timeWork(ctx, (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(workgroups);
+    }, options);
+    // 4 vec4 chains = 16 FMAs = 32 FLOPs per iteration per thread.
+    const flops = workgroups * 256 * iterations * 32;
+    return flops / (t.medianUs * 1e6);
+  } finally {
+    for (const b of [params, dst]) b.destroy();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * WGSL sources with their template values filled in. Shapes (head dims, tile sizes, rows per
+ * workgroup) are compile-time constants so loops unroll and workgroup arrays are sized exactly.
+ */
+import attentionSource from '../../shaders/attention.wgsl';
+import mergeSource from '../../shaders/merge.wgsl';
+import peaksSource from '../../shaders/peaks.wgsl';
+
+export type StorageType = 'f16' | 'f32';
+
+export interface AttentionShape {
+  storage: StorageType;
+  workgroupSize: number;
+  tileTokens: number;
+  dk: number;
+  dv: number;
+  /** Query heads per workgroup (all of a KV head's group when it fits). */
+  headsPerGroupBlock: number;
+  /** Queries per workgroup: 1 for decode, more for prefill. */
+  queriesPerBlock: number;
+  /** MLA: V is the first dv values of the K row. */
+  sharedKv: boolean;
+}
+
+function fill(source: string, values: Record<string, string | number | boolean>): string {
+  const out = source.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
+    if (!(key in values)) throw new Error(`shader template value ${key} missing`);
+    return String(values[key]);
+  });
+  return out;
+}
+
+export function rowsOf(shape: AttentionShape): number {
+  return shape.headsPerGroupBlock * shape.queriesPerBlock;
+}
+
+/** Accumulators per thread: the R × dv output spread over the workgroup. */
+export function accumulatorsOf(shape: AttentionShape): number {
+  return (rowsOf(shape) * shape.dv) / shape.workgroupSize;
+}
+
+/** Workgroup memory the shape needs, in bytes (f32 tiles). */
+export function workgroupBytes(shape: AttentionShape): number {
+  const r = rowsOf(shape);
+  const kt = shape.tileTokens * shape.dk;
+  const vt = shape.sharedKv ? 4 : shape.tileTokens * shape.dv;
+  return 4 * (kt + vt + r * shape.dk + r * shape.tileTokens + 5 * r) + 8;
+}
+
+export function attentionWgsl(shape: AttentionShape): string {
+  if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
+  const acc = accumulatorsOf(shape);
+  if (!Number.isInteger(acc) || acc < 1) throw new Error(`rows × dv (${rowsOf(shape)} × ${shape.dv}) must be a multiple of the workgroup size ${shape.workgroupSize}`);
+  const r = rowsOf(shape);
+  return fill(attentionSource, {
+    ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
+    KV_T: shape.storage,
+    WG: shape.workgroupSize,
+    TILE: shape.tileTokens,
+    DK4: shape.dk / 4,
+    DV4: shape.dv / 4,
+    GB: shape.headsPerGroupBlock,
+    QB: shape.queriesPerBlock,
+    ACC: acc,
+    SHARED_KV: shape.sharedKv,
+    KT_SIZE: (shape.tileTokens * shape.dk) / 4,
+    VT_SIZE: shape.sharedKv ? 1 : (shape.tileTokens * shape.dv) / 4,
+    QS_SIZE: (r * shape.dk) / 4,
+    SS_SIZE: r * shape.tileTokens,
+  });
+}
+
+export function mergeWgsl(dv: number): string {
+  return fill(mergeSource, { DV: dv });
+}
+
+export function peaksWgsl(type: StorageType): string {
+  return fill(peaksSource, { ENABLE_F16: type === 'f16' ? 'enable f16;' : '', T: type });
+}

@@ -1,0 +1,65 @@
+/**
+ * The profiler's child process (dist/worker.mjs). All GPU work happens here, never in the editor or
+ * the CLI process: a driver crash or a hang costs one report. Protocol: src/shared/profileProtocol.ts —
+ * one `run` request in; ready, device, progress, log, result, done or error events out. The parent
+ * cancels by killing this process and enforces its own timeout.
+ */
+import { NoAdapterError, openGpu, type GpuContext } from './device';
+import { runPlan } from './profile';
+import { isWorkerRequest, type WorkerEvent, type WorkerErrorCode } from '../shared/profileProtocol';
+
+const send = (event: WorkerEvent): Promise<void> =>
+  new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(event, undefined, {}, () => resolve());
+  });
+
+/** Test hook: crash | hang | device-lost, to exercise the parent's handling of each. */
+const fault = process.env.ATTENTION_LENS_WORKER_FAULT;
+
+let ctx: GpuContext | undefined;
+let finished = false;
+
+async function fail(code: WorkerErrorCode, message: string): Promise<never> {
+  finished = true;
+  await send({ type: 'error', code, message });
+  process.exit(1);
+}
+
+async function handle(message: unknown): Promise<void> {
+  if (!isWorkerRequest(message)) return fail('bad-request', 'the profiler worker got a malformed request');
+  const { plan, settings } = message;
+  try {
+    ctx = await openGpu({ backend: settings.backend, forceF32: settings.forceF32 });
+  } catch (e) {
+    return fail(e instanceof NoAdapterError ? 'no-adapter' : 'gpu-error', e instanceof Error ? e.message : String(e));
+  }
+  void ctx.lost.then((reason) => {
+    if (!finished) void fail('device-lost', `the GPU device was lost during profiling (${reason}); the results so far were kept. If this repeats, update the GPU driver or profile shorter contexts.`);
+  });
+  if (fault === 'device-lost') ctx.device.destroy();
+  if (fault === 'crash') process.abort();
+  if (fault === 'hang') await new Promise(() => undefined);
+
+  try {
+    const report = await runPlan(ctx, plan, settings, (e) => void send(e));
+    finished = true;
+    await send({ type: 'done', report });
+  } catch (e) {
+    // A lost device makes pending GPU calls reject; the lost handler reports it with its reason.
+    const lostFirst = await Promise.race([ctx.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+    if (lostFirst) return;
+    return fail('gpu-error', e instanceof Error ? e.message : String(e));
+  }
+  ctx.destroy();
+  // Dawn keeps the event loop alive while its instance exists: leave explicitly once the parent has the result.
+  process.exit(0);
+}
+
+if (!process.send) {
+  process.stderr.write('attention-lens worker: start me with child_process.fork (the CLI and the extension do)\n');
+  process.exit(2);
+}
+process.once('message', (m) => void handle(m));
+process.on('disconnect', () => process.exit(0));
+void send({ type: 'ready' });

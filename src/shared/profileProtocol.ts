@@ -1,0 +1,138 @@
+/**
+ * The profiler's worker protocol (parent ⇄ child process over Node IPC) and the result shapes the CLI
+ * `--json`, the editor and the report read. Types plus runtime guards: a message that fails its guard
+ * is dropped with a log line, never trusted.
+ */
+import type { KernelCase, KernelVariant, ProfileMode, ProfilePlan } from '../core/profilePlan';
+
+export interface DevicePeaks {
+  /** Measured copy bandwidth: (bytes read + bytes written) / time, GB/s (10^9). */
+  copyGBps: number;
+  /** Measured FMA rate, TFLOP/s (an FMA counts 2). */
+  f32TFlops: number;
+  /** null when the device has no shader-f16. */
+  f16TFlops: number | null;
+}
+
+export interface DeviceInfo {
+  adapter: string;
+  backend: string;
+  vendor: string;
+  architecture: string;
+  features: string[];
+  /** KV storage the kernels used: f16 when shader-f16 exists, else f32. */
+  storage: 'f16' | 'f32';
+  timing: 'timestamp' | 'wall-clock';
+  limits: Record<string, number>;
+  peaks: DevicePeaks;
+}
+
+export interface ProfileResult {
+  id: string;
+  variant: KernelVariant;
+  label: string;
+  own: boolean;
+  qHeads: number;
+  kvHeads: number;
+  headDim: number;
+  vHeadDim: number;
+  mode: ProfileMode;
+  layerKind: KernelCase['layerKind'];
+  windowTokens: number;
+  chunkTokens: number;
+  context: number;
+  batch: number;
+  storage: 'f16' | 'f32';
+  /** Per layer; null when the case was skipped. */
+  medianUs: number | null;
+  minUs: number | null;
+  p90Us: number | null;
+  gbps: number | null;
+  /** gbps / measured copy bandwidth × 100. */
+  pctBandwidth: number | null;
+  tflops: number | null;
+  /** tflops / measured FMA peak (f32: accumulation is f32) × 100. */
+  pctFlops: number | null;
+  /** max(bytes / bandwidth, FLOPs / peak) / time × 100: how close to the device's own roofline. */
+  pctRoofline: number | null;
+  bytes: number;
+  flops: number;
+  maxAbsError: number | null;
+  /** The correctness gate passed and the case was timed; a failed or skipped case shows no timing. */
+  ok: boolean;
+  /** measured; skipped (could not run here: device limits, time limit); failed (wrong results). */
+  status: 'measured' | 'skipped' | 'failed';
+  /** Why the case was not measured (device limits, estimated time), if it was not. */
+  skipped?: string;
+  splits?: number;
+  /** K/V copies rotated through so timed runs read memory, not a warm cache. */
+  coldCopies?: number;
+  samples?: number;
+  timing?: 'timestamp' | 'wall-clock';
+}
+
+export interface ProfileReport {
+  device: DeviceInfo;
+  results: ProfileResult[];
+  notes: string[];
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ProfileSettings {
+  samples: number;
+  warmupPasses: number;
+  /** Dawn backend to ask for (default: the platform's). */
+  backend?: 'default' | 'vulkan' | 'metal' | 'd3d12' | 'opengl';
+  /** Ignore shader-f16 and store KV in f32. */
+  forceF32?: boolean;
+  /** A case whose estimated run time exceeds this is skipped with the estimate as the reason. */
+  maxCaseSeconds: number;
+  /** Copy-bandwidth probe working set; ≥ 256 MB per kernels.md unless the device allows less. */
+  peakBytes?: number;
+}
+
+export type WorkerRequest = { type: 'run'; plan: ProfilePlan; settings: ProfileSettings };
+
+export type WorkerErrorCode = 'no-adapter' | 'device-lost' | 'gpu-error' | 'bad-request' | 'internal';
+
+export type WorkerEvent =
+  | { type: 'ready' }
+  | { type: 'device'; device: DeviceInfo }
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
+  | { type: 'result'; result: ProfileResult }
+  | { type: 'done'; report: ProfileReport }
+  | { type: 'error'; code: WorkerErrorCode; message: string };
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+
+export function isWorkerEvent(x: unknown): x is WorkerEvent {
+  if (!isObject(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'ready':
+      return true;
+    case 'device':
+      return isObject(x.device) && isStr(x.device.adapter) && isObject(x.device.peaks);
+    case 'progress':
+      return isNum(x.done) && isNum(x.total) && isStr(x.message);
+    case 'log':
+      return (x.level === 'info' || x.level === 'warn') && isStr(x.message);
+    case 'result':
+      return isObject(x.result) && isStr(x.result.variant) && isNum(x.result.context) && typeof x.result.ok === 'boolean';
+    case 'done':
+      return isObject(x.report) && isObject(x.report.device) && Array.isArray(x.report.results);
+    case 'error':
+      return isStr(x.code) && isStr(x.message);
+    default:
+      return false;
+  }
+}
+
+export function isWorkerRequest(x: unknown): x is WorkerRequest {
+  if (!isObject(x) || x.type !== 'run' || !isObject(x.plan) || !isObject(x.settings)) return false;
+  const s = x.settings;
+  return Array.isArray(x.plan.cases) && isNum(s.samples) && s.samples >= 1 && isNum(s.warmupPasses) && s.warmupPasses >= 0 && isNum(s.maxCaseSeconds);
+}
