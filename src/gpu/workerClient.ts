@@ -25,6 +25,8 @@ export interface RunProfileOptions {
   onEvent?: (event: WorkerEvent) => void;
   /** Extra environment for the child (e.g. VK_ICD_FILENAMES, a test fault). */
   env?: Record<string, string | undefined>;
+  /** Called with the child's pid once it is started. */
+  onSpawn?: (pid: number) => void;
   /** Node (or Electron) binary; default: this process's. */
   execPath?: string;
 }
@@ -51,6 +53,7 @@ export function runProfile(plan: ProfilePlan, settings: ProfileSettings, options
     } catch (e) {
       return reject(new ProfileError('crashed', `could not start the profiler worker ${options.workerPath}: ${e instanceof Error ? e.message : String(e)}`));
     }
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let settled = false;
     let failure: ProfileError | undefined;
     const finish = (f: () => void): void => {

@@ -1,0 +1,120 @@
+/**
+ * Every kernel against the f32 CPU reference on a real WebGPU adapter (lavapipe in CI): MHA, GQA at
+ * several group sizes, MQA, MLA absorbed and naive, sliding window and chunks, odd and random lengths
+ * with NaN-filled padding, prefill, f16 and f32 storage, and the naive baseline.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { openGpu, type GpuContext } from '../../src/gpu/device';
+import { chooseLaunch, prepareAttention, type KernelKind } from '../../src/gpu/attention';
+import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
+import type { StorageType } from '../../src/gpu/shaders';
+
+let ctx: GpuContext;
+before(async () => {
+  ctx = await openGpu();
+});
+after(() => ctx?.destroy());
+
+interface Case {
+  name: string;
+  batch?: number;
+  qHeads: number;
+  kvHeads: number;
+  dk: number;
+  dv?: number;
+  seqLens: number[];
+  maxLen?: number;
+  numQueries?: number;
+  window?: number;
+  chunk?: number;
+  sharedKv?: boolean;
+  scale?: number;
+}
+
+async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64): Promise<number> {
+  const batch = c.batch ?? c.seqLens.length;
+  const dv = c.dv ?? c.dk;
+  const maxLen = c.maxLen ?? Math.max(...c.seqLens) + 7;
+  const p: AttentionProblem = {
+    batch, qHeads: c.qHeads, kvHeads: c.kvHeads, numQueries: c.numQueries ?? 1, dk: c.dk, dv, maxLen, seqLens: c.seqLens,
+    window: c.window ?? 0, chunk: c.chunk ?? 0, sharedKv: c.sharedKv ?? false, scale: c.scale ?? 1 / Math.sqrt(c.dk),
+  };
+  const round = (a: Float32Array): Float32Array => (storage === 'f16' ? roundToF16(a) : a);
+  const q = randomArray(batch * p.qHeads * p.numQueries * p.dk, 1);
+  const k = round(randomArray(batch * p.kvHeads * maxLen * p.dk, 2));
+  const v = round(randomArray(batch * p.kvHeads * maxLen * dv, 3));
+  // NaN past each sequence's end: an out-of-bounds read poisons the output.
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < p.kvHeads; h++) {
+      const row = (b * p.kvHeads + h) * maxLen;
+      k.fill(NaN, (row + c.seqLens[b]!) * p.dk, (row + maxLen) * p.dk);
+      v.fill(NaN, (row + c.seqLens[b]!) * dv, (row + maxLen) * dv);
+    }
+  }
+  const launch = chooseLaunch(p, ctx, { kind, storage, targetWorkgroups });
+  const run = await prepareAttention(ctx, p, { q, k, v }, launch);
+  try {
+    const gpu = await run.read();
+    const ref = referenceAttention(p, { q, k, v });
+    const tol = storage === 'f16' ? 1e-2 : 1e-4;
+    const r = compareRows(p, gpu, ref, undefined, tol, tol);
+    assert.equal(r.nonFinite, 0, `${c.name} ${storage}: ${r.nonFinite} non-finite outputs (out-of-bounds read?)`);
+    assert.ok(r.ok, `${c.name} ${storage} ${kind}: max error ${r.maxAbsError} (splits ${launch.numSplits}, rows ${launch.shape.headsPerGroupBlock}×${launch.shape.queriesPerBlock}, tile ${launch.shape.tileTokens})`);
+    return launch.numSplits;
+  } finally {
+    run.destroy();
+  }
+}
+
+const storages = (): StorageType[] => (ctx.hasF16 ? ['f32', 'f16'] : ['f32']);
+
+test('decode MHA 8 heads × 64, one sequence of 1000 tokens, split-K', async () => {
+  for (const s of storages()) {
+    const splits = await check({ name: 'mha', qHeads: 8, kvHeads: 8, dk: 64, seqLens: [1000] }, s, 'flash', 64);
+    assert.ok(splits > 1, 'split-K engaged');
+  }
+});
+
+test('decode GQA at group sizes 2, 4, 8 and 16 (head dim 128), random lengths in a batch', async () => {
+  for (const [q, kv] of [[8, 4], [16, 4], [32, 4], [32, 2]] as const) {
+    for (const s of storages()) await check({ name: `gqa ${q}/${kv}`, qHeads: q, kvHeads: kv, dk: 128, seqLens: [777, 1, 1300] }, s);
+  }
+});
+
+test('decode MQA 16 heads over one KV head, odd lengths', async () => {
+  for (const s of storages()) await check({ name: 'mqa', qHeads: 16, kvHeads: 1, dk: 64, seqLens: [333, 1021, 5] }, s);
+});
+
+test('decode MLA absorbed: 576-wide latent rows, V = the first 512 values, 16 heads', async () => {
+  for (const s of storages()) await check({ name: 'mla', qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [517, 64], scale: 1 / Math.sqrt(192) }, s);
+});
+
+test('decode MLA naive (decompressed): 8 heads, K 192 and V 128 per head', async () => {
+  for (const s of storages()) await check({ name: 'mla-naive', qHeads: 8, kvHeads: 8, dk: 192, dv: 128, seqLens: [301], scale: 1 / Math.sqrt(192) }, s);
+});
+
+test('decode with a sliding window and with chunks', async () => {
+  for (const s of storages()) {
+    await check({ name: 'sliding', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 90], window: 128 }, s);
+    await check({ name: 'chunked', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 700], chunk: 512 }, s);
+  }
+});
+
+test('the naive baseline (one workgroup per query head, no splits) computes the same', async () => {
+  for (const s of storages()) {
+    const splits = await check({ name: 'naive', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [800] }, s, 'naive');
+    assert.equal(splits, 1);
+  }
+});
+
+test('prefill, causal, GQA heads packed: 37 queries over 37 tokens; and a chunked prefill', async () => {
+  for (const s of storages()) {
+    await check({ name: 'prefill', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, s);
+    await check({ name: 'prefill-window', qHeads: 4, kvHeads: 1, dk: 32, seqLens: [70, 70], numQueries: 70, window: 16 }, s);
+  }
+});
+
+test('an empty sequence yields zeros, not NaN', async () => {
+  await check({ name: 'empty', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [1, 9] }, 'f32');
+});

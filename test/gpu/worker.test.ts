@@ -1,0 +1,110 @@
+/**
+ * The profiler's worker process end to end on a real adapter: a whole plan from a config through the
+ * typed protocol into the `--json` contract, and every way it can end badly — cancelled, timed out,
+ * crashed, device lost, no adapter — each turned into a clear ProfileError with the child gone.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { deriveAttentionSpec } from '../../src/core/attentionSpec';
+import { loadModelConfig } from '../../src/core/modelConfig';
+import { buildProfilePlan, type ProfileOptions } from '../../src/core/profilePlan';
+import { ProfileError, runProfile } from '../../src/gpu/workerClient';
+import type { ProfileSettings, WorkerEvent } from '../../src/shared/profileProtocol';
+
+const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../..');
+const WORKER = path.join(ROOT, 'dist', 'worker.mjs');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+// A small GQA model (8 q / 2 kv heads × 32) so the kernels compile and run quickly on lavapipe.
+const TINY = JSON.stringify({ model_type: 'llama', hidden_size: 256, num_attention_heads: 8, num_key_value_heads: 2, num_hidden_layers: 2, intermediate_size: 512, vocab_size: 1000, max_position_embeddings: 4096 });
+const SETTINGS: ProfileSettings = { samples: 3, warmupPasses: 1, maxCaseSeconds: 60, peakBytes: 16 * 1024 * 1024 };
+
+function tinyPlan(options: ProfileOptions = {}) {
+  return buildProfilePlan(deriveAttentionSpec(loadModelConfig('tiny.json', TINY)), { variants: ['own', 'mha', 'mqa'], contexts: [64, 300], ...options });
+}
+
+const gone = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+test('a plan runs in the worker: device and peaks, every case checked then timed, results streamed as they come', async () => {
+  const events: WorkerEvent[] = [];
+  const plan = tinyPlan();
+  const report = await runProfile(plan, SETTINGS, { workerPath: WORKER, timeoutMs: 600_000, onEvent: (e) => events.push(e) });
+  assert.ok(report.device.adapter.length > 0);
+  assert.ok(report.device.peaks.copyGBps > 0 && report.device.peaks.f32TFlops > 0);
+  assert.equal(report.results.length, plan.cases.length);
+  for (const r of report.results) {
+    assert.equal(r.status, 'measured', `${r.id} ${r.mode} ${r.context}: ${r.skipped ?? ''}`);
+    assert.ok(r.ok && r.medianUs! > 0 && r.gbps! > 0 && r.tflops! > 0 && r.pctBandwidth! > 0);
+    assert.ok(r.maxAbsError! < 1e-2);
+  }
+  assert.equal(events.filter((e) => e.type === 'result').length, plan.cases.length);
+  assert.ok(events.some((e) => e.type === 'progress'));
+  // Decode bytes follow the KV heads: MQA reads 1/8 of MHA's K/V.
+  const mha = report.results.find((r) => r.variant === 'mha' && r.mode === 'decode' && r.context === 300)!;
+  const mqa = report.results.find((r) => r.variant === 'mqa' && r.mode === 'decode' && r.context === 300)!;
+  assert.ok(mqa.bytes < mha.bytes / 4);
+});
+
+test('the CLI prints the --json contract of the issue', async () => {
+  const dir = path.join(ROOT, 'test', 'fixtures', 'configs');
+  const r = spawnSync(process.execPath, [CLI, 'profile', path.join(dir, 'gpt2.json'), '--contexts', '64', '--variants', 'own,mqa', '--mode', 'decode', '--samples', '3', '--warmup', '1', '--json'], { encoding: 'utf8', timeout: 600_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  for (const k of ['adapter', 'backend', 'features', 'peaks']) assert.ok(k in json.device, k);
+  for (const k of ['copyGBps', 'f32TFlops', 'f16TFlops']) assert.ok(k in json.device.peaks, k);
+  assert.equal(json.results.length, 2);
+  for (const row of json.results) {
+    for (const k of ['variant', 'qHeads', 'kvHeads', 'headDim', 'mode', 'context', 'batch', 'medianUs', 'gbps', 'pctBandwidth', 'tflops', 'pctFlops', 'maxAbsError', 'ok']) assert.ok(k in row, k);
+  }
+  assert.deepEqual(json.results.map((x: { variant: string; qHeads: number; kvHeads: number; headDim: number }) => [x.variant, x.qHeads, x.kvHeads, x.headDim]), [['mha', 12, 12, 64], ['mqa', 12, 1, 64]]);
+});
+
+test('cancel kills the worker mid-run', async () => {
+  const abort = new AbortController();
+  let pid = 0;
+  const run = runProfile(tinyPlan({ contexts: [64, 128, 256, 512, 1024] }), SETTINGS, {
+    workerPath: WORKER, timeoutMs: 600_000, signal: abort.signal,
+    onSpawn: (p) => (pid = p),
+    onEvent: (e) => e.type === 'result' && abort.abort(),
+  });
+  await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'cancelled');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(pid > 0 && gone(pid), 'the worker process is gone');
+});
+
+test('a worker that hangs is stopped by the timeout', async () => {
+  let pid = 0;
+  const run = runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 3000, env: { ATTENTION_LENS_WORKER_FAULT: 'hang' }, onSpawn: (p) => (pid = p) });
+  await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'timeout' && /longer than 3 s/.test(e.message));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(gone(pid));
+});
+
+test('a worker that crashes (abort, as a driver crash would) is reported, not hung on', async () => {
+  const run = runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env: { ATTENTION_LENS_WORKER_FAULT: 'crash' } });
+  await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'crashed' && /signal SIGABRT/.test(e.message));
+});
+
+test('a lost device becomes an error result naming the loss', async () => {
+  const run = runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env: { ATTENTION_LENS_WORKER_FAULT: 'device-lost' } });
+  await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'device-lost' && /device was lost/.test(e.message));
+});
+
+test('no adapter: the error says which backend failed and how to fix it on this OS', { skip: process.platform !== 'linux' && 'the Vulkan loader override is Linux-only' }, async () => {
+  // Point the Vulkan loader at no driver at all: Dawn then finds no adapter.
+  const run = runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env: { VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' } });
+  await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter' && /lavapipe/.test(e.message) && /bookworm-backports/.test(e.message));
+  // The CLI turns it into one line and exit status 1.
+  const r = spawnSync(process.execPath, [CLI, 'profile', path.join(ROOT, 'test', 'fixtures', 'configs', 'gpt2.json'), '--contexts', '64'], { encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /attention-lens: profile: no WebGPU adapter/);
+});
