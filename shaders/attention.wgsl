@@ -35,6 +35,12 @@ struct Params {
   headBlocks: u32,
   qBlocks: u32,
   scaleLog2: f32,
+  // K/V larger than one storage binding come in chunks of whole (sequence, KV head) rows: this
+  // dispatch's buffers hold chunkHeads KV heads from kvHeadBase of the sequences from batchBase.
+  chunkHeads: u32,
+  kvHeadBase: u32,
+  batchBase: u32,
+  pad0: u32,
 };
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -66,9 +72,10 @@ fn vValue(j: u32, d: u32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let split = wid.x % P.numSplits;
   let qb = wid.x / P.numSplits;
-  let kvh = wid.y % P.kvHeads;
-  let hb = wid.y / P.kvHeads;
-  let b = wid.z;
+  let kvhLocal = wid.y % P.chunkHeads;
+  let kvh = P.kvHeadBase + kvhLocal;
+  let hb = wid.y / P.chunkHeads;
+  let b = P.batchBase + wid.z;
   let group = P.qHeads / P.kvHeads;
   let len = seqLens[b];
   let splitLo = split * P.splitTokens;
@@ -124,7 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var acc: array<f32, ACC>;
   for (var k = 0u; k < ACC; k++) { acc[k] = 0.0; }
 
-  let kvBase = (b * P.kvHeads + kvh) * P.maxLen;
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
   for (var t0 = range.x; t0 < range.y; t0 += TILE) {
     // Tokens past the range load as zeros: padding may hold anything (the tests fill it with NaN).
     for (var i = tid; i < TILE * DK4; i += WG) {

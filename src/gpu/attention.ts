@@ -5,7 +5,7 @@
  * workgroup per query head, no splits — the common approach, kept to show the gain).
  */
 import type { GpuContext } from './device';
-import { accumulatorsOf, attentionWgsl, mergeWgsl, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { accumulatorsOf, kernelWgsl, mergeWgsl, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -39,15 +39,16 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   const tileChoices = [32, 16, 8, 4, 2, 1];
 
   let best: AttentionShape | undefined;
+  if (!prefill && !p.sharedKv) best = chooseDecodeShape(p, group, budget, maxThreads, options);
   let bestScore = -1;
-  for (const gb of headChoices) {
+  for (const gb of best ? [] : headChoices) {
     for (const qb of queryChoices) {
       if (gb * qb > 16) continue;
       for (const tile of tileChoices) {
         const rows = gb * qb;
         const wg = pickWorkgroupSize(rows * p.dv, maxThreads);
         if (wg === undefined) continue;
-        const shape: AttentionShape = { storage: options.storage, workgroupSize: wg, tileTokens: tile, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: qb, sharedKv: p.sharedKv };
+        const shape: AttentionShape = { kernel: 'tiled', storage: options.storage, workgroupSize: wg, tileTokens: tile, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: qb, sharedKv: p.sharedKv };
         if (workgroupBytes(shape) > budget || accumulatorsOf(shape) > 32) continue;
         // Prefer sharing KV among more rows, then bigger tiles.
         const score = rows * 1000 + tile * (prefill ? 10 : 1);
@@ -73,6 +74,22 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   return { shape: best, numSplits, splitTokens, headBlocks, qBlocks, workgroups: base * numSplits };
 }
 
+/**
+ * decode.wgsl: a tile of 128 tokens (one per thread; more when V rows are wider than 128 vec4s), and
+ * as many of the group's query heads per workgroup as fit (at most 16; 1 for the naive baseline).
+ */
+function chooseDecodeShape(p: AttentionProblem, group: number, budget: number, maxThreads: number, options: LaunchOptions): AttentionShape | undefined {
+  const dv4 = p.dv / 4;
+  const wg = Math.max(128, dv4);
+  if (p.dk % 4 !== 0 || p.dv % 4 !== 0 || wg % dv4 !== 0 || wg > maxThreads) return undefined;
+  const heads = options.kind === 'naive' ? [1] : divisorsDescending(group).filter((d) => d <= 16);
+  for (const gb of heads) {
+    const shape: AttentionShape = { kernel: 'decode', storage: options.storage, workgroupSize: wg, tileTokens: wg, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: false };
+    if (workgroupBytes(shape) <= budget) return shape;
+  }
+  return undefined;
+}
+
 function pickWorkgroupSize(elements: number, maxThreads: number): number | undefined {
   for (const wg of [128, 64, 32, 16, 8, 4]) if (wg <= maxThreads && elements % wg === 0) return wg;
   return undefined;
@@ -94,6 +111,8 @@ export interface AttentionRun {
   kvBytes: number;
   /** Number of K/V copies rotated through for cold timing. */
   copies: number;
+  /** K/V chunks (dispatches) the cache was split into to fit the storage-binding limit. */
+  chunks: number;
   read(): Promise<Float32Array>;
   time(options: TimingOptions): Promise<Timing>;
   destroy(): void;
@@ -103,16 +122,41 @@ export interface AttentionRun {
  * Uploads the problem and builds the pipelines. `copies` > 1 rotates several K/V buffers so timed runs
  * read from memory rather than a warm cache.
  */
+/** A slice of the K/V cache small enough for one storage binding: whole (sequence, KV head) rows. */
+export interface KvChunk {
+  batchBase: number;
+  batchCount: number;
+  kvHeadBase: number;
+  kvHeadCount: number;
+}
+
+/**
+ * Splits K/V into chunks of whole (sequence, KV head) rows that each fit one storage binding (128 MiB
+ * by default in WebGPU). One chunk when everything fits; else per sequence, as many KV heads as fit.
+ * Throws when a single head's row of one sequence is already too large.
+ */
+export function planKvChunks(p: AttentionProblem, elemBytes: number, bindLimit: number): KvChunk[] {
+  const rowBytes = p.maxLen * Math.max(p.dk, p.sharedKv ? 0 : p.dv) * elemBytes;
+  if (rowBytes * p.batch * p.kvHeads <= bindLimit) return [{ batchBase: 0, batchCount: p.batch, kvHeadBase: 0, kvHeadCount: p.kvHeads }];
+  const heads = Math.floor(bindLimit / rowBytes);
+  if (heads < 1) throw new Error(`one KV head of ${p.maxLen} tokens × ${p.dk} needs ${rowBytes} B, more than this device's storage-binding limit of ${bindLimit} B`);
+  const chunks: KvChunk[] = [];
+  for (let b = 0; b < p.batch; b++) {
+    for (let h = 0; h < p.kvHeads; h += heads) chunks.push({ batchBase: b, batchCount: 1, kvHeadBase: h, kvHeadCount: Math.min(heads, p.kvHeads - h) });
+  }
+  return chunks;
+}
+
+/**
+ * Uploads the problem and builds the pipelines. `copies` > 1 rotates several K/V buffers so timed runs
+ * read from memory rather than a warm cache. K/V beyond one binding are split into chunks, one
+ * dispatch each (planKvChunks), merged by the same second pass.
+ */
 export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: AttentionData, launch: Launch, copies = 1): Promise<AttentionRun> {
   const { device } = ctx;
   const { shape } = launch;
   const elemBytes = shape.storage === 'f16' ? 2 : 4;
-  const kvElems = p.batch * p.kvHeads * p.maxLen;
-  const kBytes = kvElems * p.dk * elemBytes;
-  const vBytes = p.sharedKv ? 16 : kvElems * p.dv * elemBytes;
-  if (Math.max(kBytes, vBytes) > ctx.limits.maxStorageBufferBindingSize) {
-    throw new Error(`K/V of ${kBytes} B exceed this device's maxStorageBufferBindingSize ${ctx.limits.maxStorageBufferBindingSize}`);
-  }
+  const chunks = planKvChunks(p, elemBytes, Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize));
   const storage = (bytes: number, usage = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, roundUp(bytes, 16)), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | usage });
   // Convert to f16 once, however many copies are uploaded.
   const kData = shape.storage === 'f16' ? toHalfArray(data.k) : data.k;
@@ -122,60 +166,76 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
   device.queue.writeBuffer(seq, 0, new Uint32Array(p.seqLens));
   const q = storage(data.q.byteLength);
   device.queue.writeBuffer(q, 0, data.q);
-  const ks: GPUBuffer[] = [];
-  const vs: GPUBuffer[] = [];
-  for (let c = 0; c < copies; c++) {
-    const k = storage(kBytes);
-    writeAligned(device, k, kData);
-    ks.push(k);
-    const v = storage(vBytes);
-    if (vData) writeAligned(device, v, vData);
-    vs.push(v);
-  }
   const rows = p.batch * p.qHeads * p.numQueries;
   const partO = storage(rows * launch.numSplits * p.dv * 4);
   const partML = storage(rows * launch.numSplits * 8);
   const out = storage(rows * p.dv * 4, GPUBufferUsage.COPY_SRC);
+  const buffers: GPUBuffer[] = [seq, q, partO, partML, out];
 
-  const params = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const pu = new Uint32Array(12);
-  pu.set([p.batch, p.qHeads, p.kvHeads, p.numQueries, p.maxLen, launch.numSplits, launch.splitTokens, p.window, p.chunk, launch.headBlocks, launch.qBlocks]);
-  new Float32Array(pu.buffer)[11] = p.scale * Math.LOG2E;
-  device.queue.writeBuffer(params, 0, pu);
+  const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernelWgsl(shape) }), entryPoint: 'main' } });
+  const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeWgsl(p.dv) }), entryPoint: 'main' } });
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
 
-  const rowsPerY = Math.min(rows, ctx.limits.maxComputeWorkgroupsPerDimension);
+  /** Per chunk: its params, its grid, and one bind group per cold copy. */
+  const dispatches = chunks.map((chunk) => {
+    const params = device.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const pu = new Uint32Array(16);
+    pu.set([p.batch, p.qHeads, p.kvHeads, p.numQueries, p.maxLen, launch.numSplits, launch.splitTokens, p.window, p.chunk, launch.headBlocks, launch.qBlocks, 0, chunk.kvHeadCount, chunk.kvHeadBase, chunk.batchBase, 0]);
+    new Float32Array(pu.buffer)[11] = p.scale * Math.LOG2E;
+    device.queue.writeBuffer(params, 0, pu);
+    buffers.push(params);
+    const grid = [launch.numSplits * launch.qBlocks, chunk.kvHeadCount * launch.headBlocks, chunk.batchCount] as const;
+    if (grid.some((g) => g > maxDim)) throw new Error(`grid ${grid.join('×')} exceeds ${maxDim} workgroups per dimension`);
+    const slice = (all: Float32Array | Uint16Array, width: number): Float32Array | Uint16Array => {
+      // Rows of one sequence are contiguous over heads; a multi-sequence chunk is the whole buffer.
+      const start = ((chunk.batchBase * p.kvHeads + chunk.kvHeadBase) * p.maxLen) * width;
+      const count = chunk.batchCount * chunk.kvHeadCount * p.maxLen * width;
+      return all.subarray(start, start + count);
+    };
+    const kSlice = slice(kData, p.dk);
+    const vSlice = vData ? slice(vData, p.dv) : undefined;
+    const groups: GPUBindGroup[] = [];
+    for (let c = 0; c < copies; c++) {
+      const k = storage(kSlice.byteLength);
+      writeAligned(device, k, kSlice);
+      const v = storage(vSlice ? vSlice.byteLength : 16);
+      if (vSlice) writeAligned(device, v, vSlice);
+      buffers.push(k, v);
+      groups.push(device.createBindGroup({
+        layout: attention.getBindGroupLayout(0),
+        entries: [params, seq, q, k, v, partO, partML].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      }));
+    }
+    return { grid, groups };
+  });
+
+  const rowsPerY = Math.min(rows, maxDim);
   const mergeParams = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(mergeParams, 0, new Uint32Array([rows, launch.numSplits, rowsPerY, 0]));
-
-  const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: attentionWgsl(shape) }), entryPoint: 'main' } });
-  const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeWgsl(p.dv) }), entryPoint: 'main' } });
-  const attentionGroups = ks.map((k, c) => device.createBindGroup({
-    layout: attention.getBindGroupLayout(0),
-    entries: [params, seq, q, k, vs[c]!, partO, partML].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  }));
+  buffers.push(mergeParams);
   const mergeGroup = device.createBindGroup({
     layout: merge.getBindGroupLayout(0),
     entries: [mergeParams, partO, partML, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
   ctx.throwIfErrored();
 
-  const grid = [launch.numSplits * launch.qBlocks, p.kvHeads * launch.headBlocks, p.batch] as const;
-  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (grid.some((g) => g > maxDim)) throw new Error(`grid ${grid.join('×')} exceeds ${maxDim} workgroups per dimension`);
   const encode = (pass: GPUComputePassEncoder, i: number): void => {
     pass.setPipeline(attention);
-    pass.setBindGroup(0, attentionGroups[i % attentionGroups.length]!);
-    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    for (const d of dispatches) {
+      pass.setBindGroup(0, d.groups[i % d.groups.length]!);
+      pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
+    }
     pass.setPipeline(merge);
     pass.setBindGroup(0, mergeGroup);
     pass.dispatchWorkgroups(rowsPerY, Math.ceil(rows / rowsPerY));
   };
 
-  const buffers = [seq, q, ...ks, ...vs, partO, partML, out, params, mergeParams];
+  const kvElems = p.batch * p.kvHeads * p.maxLen;
   return {
     launch,
-    kvBytes: kBytes + (p.sharedKv ? 0 : vBytes),
+    kvBytes: kvElems * (p.dk + (p.sharedKv ? 0 : p.dv)) * elemBytes,
     copies,
+    chunks: chunks.length,
     async read() {
       const staging = device.createBuffer({ size: out.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
       const encoder = device.createCommandEncoder();

@@ -5,7 +5,7 @@
  * that failed its gate or could not run here, only the reason.
  */
 import type { GpuContext } from './device';
-import { chooseLaunch, prepareAttention } from './attention';
+import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks } from './peaks';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import type { TimingOptions } from './timing';
@@ -17,6 +17,7 @@ const PAD_TOKENS = 5;
 /** Working set that timed runs rotate through, so K/V come from memory rather than a warm cache. */
 const COLD_BYTES = 256 * 1024 * 1024;
 const MAX_COPIES = 8;
+const MEMORY_BUDGET = 2 * 1024 ** 3;
 /** Rows checked against the reference per case (all when there are fewer). */
 const GATE_ROWS = 24;
 /** Kernels reach a fraction of the roofline; assume 1/4 when estimating whether a case fits the time limit. */
@@ -78,8 +79,11 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   const kBytes = c.batch * c.kvHeads * p.maxLen * c.headDim * elemBytes;
   const vBytes = c.sharedKv ? 0 : c.batch * c.kvHeads * p.maxLen * c.vHeadDim * elemBytes;
   const bindLimit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-  if (Math.max(kBytes, vBytes) > bindLimit) {
-    return { ...base, skipped: `K/V buffers of ${mib(Math.max(kBytes, vBytes))} exceed this device's ${mib(bindLimit)} storage-binding limit` };
+  let chunks: number;
+  try {
+    chunks = planKvChunks(p, elemBytes, bindLimit).length;
+  } catch (e) {
+    return { ...base, skipped: `${e instanceof Error ? e.message : String(e)}; profile a shorter context` };
   }
   const peakTflops = device.peaks.f32TFlops;
   const rooflineUs = Math.max(work.bytes / (device.peaks.copyGBps * 1e3), work.flops / (peakTflops * 1e6));
@@ -90,7 +94,8 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   }
 
   const data = makeData(p, storage);
-  const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(COLD_BYTES / Math.max(1, kBytes + vBytes)), Math.floor((2 * bindLimit) / Math.max(1, kBytes + vBytes))));
+  // Enough copies that one pass over all of them exceeds any cache, within a memory budget of 2 GiB.
+  const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(COLD_BYTES / Math.max(1, kBytes + vBytes)), Math.floor(MEMORY_BUDGET / Math.max(1, kBytes + vBytes))));
   const launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx) });
   const run = await prepareAttention(ctx, p, data, launch, copies);
   try {
@@ -100,7 +105,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const ref = referenceAttention(p, data, rows);
     const tol = storage === 'f16' ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
-    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, splits: launch.numSplits, coldCopies: copies };
+    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, splits: launch.numSplits, coldCopies: copies, kvChunks: chunks };
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }

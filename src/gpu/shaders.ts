@@ -3,12 +3,15 @@
  * workgroup) are compile-time constants so loops unroll and workgroup arrays are sized exactly.
  */
 import attentionSource from '../../shaders/attention.wgsl';
+import decodeSource from '../../shaders/decode.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
 
 export type StorageType = 'f16' | 'f32';
 
 export interface AttentionShape {
+  /** decode: decode.wgsl (one query, K/V read from memory by one thread each); tiled: attention.wgsl. */
+  kernel: 'decode' | 'tiled';
   storage: StorageType;
   workgroupSize: number;
   tileTokens: number;
@@ -42,9 +45,28 @@ export function accumulatorsOf(shape: AttentionShape): number {
 /** Workgroup memory the shape needs, in bytes (f32 tiles). */
 export function workgroupBytes(shape: AttentionShape): number {
   const r = rowsOf(shape);
+  if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   const kt = shape.tileTokens * shape.dk;
   const vt = shape.sharedKv ? 4 : shape.tileTokens * shape.dv;
   return 4 * (kt + vt + r * shape.dk + r * shape.tileTokens + 5 * r) + 8;
+}
+
+export function decodeWgsl(shape: AttentionShape): string {
+  const dv4 = shape.dv / 4;
+  if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
+  if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
+  return fill(decodeSource, {
+    ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
+    KV_T: shape.storage,
+    WG: shape.workgroupSize,
+    DK4: shape.dk / 4,
+    DV4: dv4,
+    GB: shape.headsPerGroupBlock,
+  });
+}
+
+export function kernelWgsl(shape: AttentionShape): string {
+  return shape.kernel === 'decode' ? decodeWgsl(shape) : attentionWgsl(shape);
 }
 
 export function attentionWgsl(shape: AttentionShape): string {

@@ -67,6 +67,8 @@ export interface ProfileResult {
   splits?: number;
   /** K/V copies rotated through so timed runs read memory, not a warm cache. */
   coldCopies?: number;
+  /** K/V dispatched in this many chunks to fit the device's storage-binding limit (1: one binding). */
+  kvChunks?: number;
   samples?: number;
   timing?: 'timestamp' | 'wall-clock';
 }

@@ -32,7 +32,7 @@ interface Case {
   scale?: number;
 }
 
-async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64): Promise<number> {
+async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number): Promise<number> {
   const batch = c.batch ?? c.seqLens.length;
   const dv = c.dv ?? c.dk;
   const maxLen = c.maxLen ?? Math.max(...c.seqLens) + 7;
@@ -52,8 +52,11 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
       v.fill(NaN, (row + c.seqLens[b]!) * dv, (row + maxLen) * dv);
     }
   }
-  const launch = chooseLaunch(p, ctx, { kind, storage, targetWorkgroups });
-  const run = await prepareAttention(ctx, p, { q, k, v }, launch);
+  // A smaller storage-binding limit than the device's forces K/V into chunks.
+  const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups });
+  const run = await prepareAttention(gpu, p, { q, k, v }, launch);
+  if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
   try {
     const gpu = await run.read();
     const ref = referenceAttention(p, { q, k, v });
@@ -113,6 +116,13 @@ test('prefill, causal, GQA heads packed: 37 queries over 37 tokens; and a chunke
     await check({ name: 'prefill', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, s);
     await check({ name: 'prefill-window', qHeads: 4, kvHeads: 1, dk: 32, seqLens: [70, 70], numQueries: 70, window: 16 }, s);
   }
+});
+
+test('K/V larger than one storage binding: split per sequence into KV-head chunks, one dispatch each, same result', async () => {
+  const elem = ctx.hasF16 ? 2 : 4;
+  const storage: StorageType = ctx.hasF16 ? 'f16' : 'f32';
+  // 3 KV heads of 207 tokens × 64 fit per binding: 8 heads × 2 sequences become 6 chunks.
+  await check({ name: 'chunked-kv', qHeads: 16, kvHeads: 8, dk: 64, seqLens: [200, 131] }, storage, 'flash', 64, 3 * 207 * 64 * elem);
 });
 
 test('an empty sequence yields zeros, not NaN', async () => {
