@@ -7,7 +7,7 @@
  *   prefill— the GQA layer, causal, at 1k and 2k;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100.
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
- * Environment: BENCH_CONTEXTS (e.g. 1k,4k,16k,32k), BENCH_SAMPLES (30), BENCH_MAX_CASE_SECONDS (300).
+ * Environment: BENCH_CONTEXTS (e.g. 1k,4k,16k,32k), BENCH_SAMPLES (30), BENCH_MAX_CASE_SECONDS (120).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +20,7 @@ import type { ProfileResult, ProfileSettings } from '../src/shared/profileProtoc
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const contexts = (process.env.BENCH_CONTEXTS ?? '1k,4k,16k').split(',').map((c) => Number(c.replace(/k$/i, '')) * (/k$/i.test(c) ? 1024 : 1));
-const settings: ProfileSettings = { samples: Number(process.env.BENCH_SAMPLES ?? 30), warmupPasses: 10, maxCaseSeconds: Number(process.env.BENCH_MAX_CASE_SECONDS ?? 300) };
+const settings: ProfileSettings = { samples: Number(process.env.BENCH_SAMPLES ?? 30), warmupPasses: 10, maxCaseSeconds: Number(process.env.BENCH_MAX_CASE_SECONDS ?? 120) };
 
 function plan(example: string, options: ProfileOptions): KernelCase[] {
   const file = path.join(ROOT, 'examples', example, 'config.json');
@@ -83,7 +83,7 @@ writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(out, null, 2)}\n
 writeFileSync(path.join(dir, `${slug}.md`), markdown(out));
 process.stdout.write(markdown(out));
 process.stdout.write(`\nwritten: bench/results/${slug}.json and .md\n`);
-process.exit(0); // Dawn's instance keeps the event loop alive
+// No process.exit: with the device destroyed and Dawn's instance dropped, Node ends on its own.
 
 function markdown(o: typeof out): string {
   const d = o.device;

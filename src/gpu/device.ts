@@ -37,6 +37,8 @@ let globalsInstalled = false;
  * device is in use, the native side frees it and the process crashes. Keep it for the process's life.
  */
 let instance: GPU | undefined;
+/** Open devices; when the last is destroyed the instance is dropped, so Node can exit on its own. */
+let openDevices = 0;
 
 export async function openGpu(options: { backend?: Backend; forceF32?: boolean } = {}): Promise<GpuContext> {
   if (!globalsInstalled) {
@@ -49,7 +51,10 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = (instance ??= create(flags));
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new NoAdapterError(noAdapterMessage(options.backend ?? 'default'));
+  if (!adapter) {
+    if (openDevices === 0) instance = undefined;
+    throw new NoAdapterError(noAdapterMessage(options.backend ?? 'default'));
+  }
 
   const wanted: GPUFeatureName[] = ['timestamp-query'];
   if (!options.forceF32) wanted.push('shader-f16');
@@ -69,6 +74,8 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
   const info = adapter.info;
   const description = [info.description, info.device].filter((s) => s && s.length > 0).join(' ') || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
   const features = [...device.features].map(String).sort();
+  openDevices++;
+  let destroyed = false;
   const lost = device.lost.then((l) => `${l.reason}: ${l.message}`);
   // Error scopes' promises do not settle reliably in Dawn's Node bindings; collect uncaptured errors instead.
   let firstError: string | undefined;
@@ -99,7 +106,13 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
         throw new Error(`WebGPU error: ${message}`);
       }
     },
-    destroy: () => device.destroy(),
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+      openDevices--;
+      if (openDevices === 0) instance = undefined;
+    },
   };
 }
 

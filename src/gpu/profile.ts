@@ -8,7 +8,7 @@ import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks } from './peaks';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
-import type { TimingOptions } from './timing';
+import { TooSlowError, type TimingOptions } from './timing';
 import { kernelWork, type KernelCase, type ProfilePlan } from '../core/profilePlan';
 import type { DeviceInfo, DevicePeaks, ProfileReport, ProfileResult, ProfileSettings, WorkerEvent } from '../shared/profileProtocol';
 
@@ -109,7 +109,13 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }
-    const t = await run.time(timing);
+    let t;
+    try {
+      t = await run.time({ ...timing, maxSeconds: settings.maxCaseSeconds });
+    } catch (e) {
+      if (e instanceof TooSlowError) return { ...checked, ok: false, status: 'skipped', skipped: `${e.message}; raise --max-case-seconds or use fewer --samples` };
+      throw e;
+    }
     ctx.throwIfErrored();
     const gbps = work.bytes / (t.medianUs * 1e3);
     const tflops = work.flops / (t.medianUs * 1e6);
@@ -121,7 +127,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
       gbps, pctBandwidth: (100 * gbps) / device.peaks.copyGBps,
       tflops, pctFlops: (100 * tflops) / peakTflops,
       pctRoofline: (100 * rooflineUs) / t.medianUs,
-      samples: t.samples, timing: t.method,
+      samples: t.samples, timing: t.method, wallClockUs: t.wallClockUs,
     };
   } finally {
     run.destroy();

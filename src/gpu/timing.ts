@@ -13,6 +13,16 @@ export interface TimingOptions {
   /** Cap on dispatches per pass. */
   maxRepeats: number;
   signal?: AbortSignal;
+  /** Give up (TooSlowError) when the first pass shows that warm-up and samples would take longer. */
+  maxSeconds?: number;
+}
+
+/** The measured first pass shows the timing would exceed its time limit. */
+export class TooSlowError extends Error {
+  constructor(readonly passUs: number, readonly estimatedSeconds: number, limitSeconds: number) {
+    super(`one run takes ${(passUs / 1e6).toFixed(2)} s here, so warm-up and samples would take ~${Math.round(estimatedSeconds)} s, over the ${limitSeconds} s limit per case`);
+    this.name = 'TooSlowError';
+  }
 }
 
 export const DEFAULT_TIMING: TimingOptions = { warmupPasses: 10, samples: 30, minPassUs: 200, maxRepeats: 64 };
@@ -26,6 +36,8 @@ export interface Timing {
   samples: number;
   repeatsPerPass: number;
   method: 'timestamp' | 'wall-clock';
+  /** Cross-check: one wall-clock pass (submit → onSubmittedWorkDone) per repetition, µs; includes submission overhead. */
+  wallClockUs: number;
 }
 
 /** `encode(pass, i)` records the i-th repetition of the work into the pass. */
@@ -35,14 +47,7 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
   const once = ctx.hasTimestamps ? await timestampPass(ctx) : undefined;
   const measure = async (repeats: number): Promise<number> => {
     if (once) return once(encode, repeats);
-    const t0 = performance.now();
-    const encoder = ctx.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (let i = 0; i < repeats; i++) encode(pass, i);
-    pass.end();
-    ctx.device.queue.submit([encoder.finish()]);
-    await ctx.device.queue.onSubmittedWorkDone();
-    return (performance.now() - t0) * 1000;
+    return wallClockPass(ctx, encode, repeats);
   };
   const empty = once ? await emptyPassUs(once) : 0;
 
@@ -51,6 +56,8 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
   for (;;) {
     options.signal?.throwIfAborted();
     const us = await measure(repeats);
+    const estimatedSeconds = (Math.max(us, options.minPassUs) * (options.warmupPasses + options.samples)) / 1e6;
+    if (options.maxSeconds !== undefined && estimatedSeconds > options.maxSeconds) throw new TooSlowError(us / repeats, estimatedSeconds, options.maxSeconds);
     if (us >= options.minPassUs || repeats >= options.maxRepeats) break;
     repeats = Math.min(options.maxRepeats, Math.max(repeats * 2, Math.ceil((repeats * options.minPassUs) / Math.max(us, 1))));
   }
@@ -65,6 +72,7 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
     samples.push(Math.max(0, us - empty) / repeats);
   }
   samples.sort((a, b) => a - b);
+  const wallClockUs = (await wallClockPass(ctx, encode, repeats)) / repeats;
   const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
   const median = at(0.5);
   return {
@@ -75,7 +83,19 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
     samples: samples.length,
     repeatsPerPass: repeats,
     method: once ? 'timestamp' : 'wall-clock',
+    wallClockUs,
   };
+}
+
+async function wallClockPass(ctx: GpuContext, encode: EncodeWork, repeats: number): Promise<number> {
+  const t0 = performance.now();
+  const encoder = ctx.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (let i = 0; i < repeats; i++) encode(pass, i);
+  pass.end();
+  ctx.device.queue.submit([encoder.finish()]);
+  await ctx.device.queue.onSubmittedWorkDone();
+  return (performance.now() - t0) * 1000;
 }
 
 type PassTimer = (encode: EncodeWork, repeats: number) => Promise<number>;

@@ -52,8 +52,10 @@ async function handle(message: unknown): Promise<void> {
     return fail('gpu-error', e instanceof Error ? e.message : String(e));
   }
   ctx.destroy();
-  // Dawn keeps the event loop alive while its instance exists: leave explicitly once the parent has the result.
-  process.exit(0);
+  // With the device destroyed and Dawn's instance dropped, the process ends on its own; should a driver
+  // keep it alive anyway, leave after a grace period (the parent already has the result).
+  process.disconnect?.();
+  setTimeout(() => process.exit(0), 5000).unref();
 }
 
 if (!process.send) {
@@ -61,5 +63,8 @@ if (!process.send) {
   process.exit(2);
 }
 process.once('message', (m) => void handle(m));
-process.on('disconnect', () => process.exit(0));
+// The parent went away (killed, cancelled): stop, whatever is running.
+process.on('disconnect', () => {
+  if (!finished) process.exit(0);
+});
 void send({ type: 'ready' });

@@ -71,6 +71,8 @@ export interface ProfileResult {
   kvChunks?: number;
   samples?: number;
   timing?: 'timestamp' | 'wall-clock';
+  /** Cross-check of the GPU timestamps: one wall-clock pass per repetition, µs (adds submission overhead). */
+  wallClockUs?: number;
 }
 
 export interface ProfileReport {

@@ -37,7 +37,11 @@ const gone = (pid: number): boolean => {
 test('a plan runs in the worker: device and peaks, every case checked then timed, results streamed as they come', async () => {
   const events: WorkerEvent[] = [];
   const plan = tinyPlan();
-  const report = await runProfile(plan, SETTINGS, { workerPath: WORKER, timeoutMs: 600_000, onEvent: (e) => events.push(e) });
+  let pid = 0;
+  const report = await runProfile(plan, SETTINGS, { workerPath: WORKER, timeoutMs: 600_000, onEvent: (e) => events.push(e), onSpawn: (p) => (pid = p) });
+  // The worker ends on its own once its device is destroyed (its forced exit waits 5 s).
+  for (let i = 0; i < 30 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(gone(pid), 'the worker exited by itself after reporting');
   assert.ok(report.device.adapter.length > 0);
   assert.ok(report.device.peaks.copyGBps > 0 && report.device.peaks.f32TFlops > 0);
   assert.equal(report.results.length, plan.cases.length);
