@@ -75,7 +75,8 @@ const goals = [
   { goal: '100 profile runs: resident memory growth after the first 10 (MiB)', value: leak.growthMiB, target: 16, lowerIsBetter: true, unit: ' MiB' },
 ].map((g) => ({ ...g, met: g.value === null ? null : g.lowerIsBetter ? g.value <= g.target : g.value >= g.target }));
 
-const slug = `${report.device.adapter}-${report.device.backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+// "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) …" → "llvmpipe-vulkan"; "NVIDIA H100 80GB HBM3" → "nvidia-h100-80gb-hbm3-vulkan".
+const slug = `${report.device.adapter.split(/[:(]/)[0]!}-${report.device.backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 const out = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: report.results };
 const dir = path.join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });

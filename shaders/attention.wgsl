@@ -22,26 +22,7 @@ const ACC: u32 = {{ACC}}u;
 const SHARED_KV: bool = {{SHARED_KV}};
 const NEG: f32 = -1.0e30;
 
-struct Params {
-  batch: u32,
-  qHeads: u32,
-  kvHeads: u32,
-  numQueries: u32,
-  maxLen: u32,
-  numSplits: u32,
-  splitTokens: u32,
-  window: u32,
-  chunk: u32,
-  headBlocks: u32,
-  qBlocks: u32,
-  scaleLog2: f32,
-  // K/V larger than one storage binding come in chunks of whole (sequence, KV head) rows: this
-  // dispatch's buffers hold chunkHeads KV heads from kvHeadBase of the sequences from batchBase.
-  chunkHeads: u32,
-  kvHeadBase: u32,
-  batchBase: u32,
-  pad0: u32,
-};
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> seqLens: array<u32>;

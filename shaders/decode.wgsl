@@ -6,7 +6,8 @@
 // (a vec4) for all R heads over the tokens j ≡ part (mod PARTS), reading V[j][c] once. So each K and V
 // element is read once per workgroup, by one thread, in coalesced rows — for GQA, once for the whole
 // group. Online softmax in the exp2 domain, f32 accumulators; the per-split (O, m, l) go to merge.wgsl.
-// Tokens outside [lo, hi) are never loaded (the tests fill them with NaN).
+// Tokens outside [lo, hi) are never loaded (the tests fill them with NaN). MLA absorbed runs here too:
+// the query heads share one latent row per token, K = the whole row, V = its first DV values.
 //
 // Template values ({{…}}) are filled by src/gpu/shaders.ts.
 {{ENABLE_F16}}
@@ -15,27 +16,12 @@ const DK4: u32 = {{DK4}}u;
 const DV4: u32 = {{DV4}}u;
 const DV: u32 = DV4 * 4u;
 const R: u32 = {{GB}}u;
+// MLA absorbed: one latent row per token is K (all DK) and V (its first DV values).
+const SHARED_KV: bool = {{SHARED_KV}};
 const PARTS: u32 = WG / DV4;
 const NEG: f32 = -1.0e30;
 
-struct Params {
-  batch: u32,
-  qHeads: u32,
-  kvHeads: u32,
-  numQueries: u32,
-  maxLen: u32,
-  numSplits: u32,
-  splitTokens: u32,
-  window: u32,
-  chunk: u32,
-  headBlocks: u32,
-  qBlocks: u32,
-  scaleLog2: f32,
-  chunkHeads: u32,
-  kvHeadBase: u32,
-  batchBase: u32,
-  pad0: u32,
-};
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> seqLens: array<u32>;
@@ -132,7 +118,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     let count = min(WG, hi - t0);
     for (var j = part; j < count; j += PARTS) {
-      let v = vec4<f32>(V[(kvBase + t0 + j) * DV4 + c]);
+      var v: vec4<f32>;
+      if (SHARED_KV) {
+        // The row this tile's score pass just read: served from cache, not memory, on a GPU.
+        v = vec4<f32>(K[(kvBase + t0 + j) * DK4 + c]);
+      } else {
+        v = vec4<f32>(V[(kvBase + t0 + j) * DV4 + c]);
+      }
       for (var r = 0u; r < R; r++) {
         let p = pS[r * WG + j];
         acc[r] = fma(vec4<f32>(p), v, acc[r]);

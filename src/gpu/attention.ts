@@ -25,6 +25,8 @@ export interface LaunchOptions {
   storage: StorageType;
   /** Workgroups to aim for when choosing splits (fill the device). */
   targetWorkgroups: number;
+  /** MLA absorbed decode: decode.wgsl (default) or the workgroup-tile kernel (each row staged once). */
+  mlaKernel?: 'decode' | 'tiled';
 }
 
 const MIN_SPLIT_TOKENS = 256;
@@ -39,7 +41,7 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   const tileChoices = [32, 16, 8, 4, 2, 1];
 
   let best: AttentionShape | undefined;
-  if (!prefill && !p.sharedKv) best = chooseDecodeShape(p, group, budget, maxThreads, options);
+  if (!prefill && (options.mlaKernel !== 'tiled' || !p.sharedKv)) best = chooseDecodeShape(p, group, budget, maxThreads, options);
   let bestScore = -1;
   for (const gb of best ? [] : headChoices) {
     for (const qb of queryChoices) {
@@ -84,7 +86,7 @@ function chooseDecodeShape(p: AttentionProblem, group: number, budget: number, m
   if (p.dk % 4 !== 0 || p.dv % 4 !== 0 || wg % dv4 !== 0 || wg > maxThreads) return undefined;
   const heads = options.kind === 'naive' ? [1] : divisorsDescending(group).filter((d) => d <= 16);
   for (const gb of heads) {
-    const shape: AttentionShape = { kernel: 'decode', storage: options.storage, workgroupSize: wg, tileTokens: wg, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: false };
+    const shape: AttentionShape = { kernel: 'decode', storage: options.storage, workgroupSize: wg, tileTokens: wg, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: p.sharedKv };
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;

@@ -5,6 +5,7 @@
 import attentionSource from '../../shaders/attention.wgsl';
 import decodeSource from '../../shaders/decode.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
+import paramsSource from '../../shaders/params.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
 
 export type StorageType = 'f16' | 'f32';
@@ -56,12 +57,14 @@ export function decodeWgsl(shape: AttentionShape): string {
   if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
   if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
   return fill(decodeSource, {
+    PARAMS: paramsSource,
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,
     DK4: shape.dk / 4,
     DV4: dv4,
     GB: shape.headsPerGroupBlock,
+    SHARED_KV: shape.sharedKv,
   });
 }
 
@@ -75,6 +78,7 @@ export function attentionWgsl(shape: AttentionShape): string {
   if (!Number.isInteger(acc) || acc < 1) throw new Error(`rows × dv (${rowsOf(shape)} × ${shape.dv}) must be a multiple of the workgroup size ${shape.workgroupSize}`);
   const r = rowsOf(shape);
   return fill(attentionSource, {
+    PARAMS: paramsSource,
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,

@@ -32,7 +32,7 @@ interface Case {
   scale?: number;
 }
 
-async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number): Promise<number> {
+async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number, mlaKernel?: 'decode' | 'tiled'): Promise<number> {
   const batch = c.batch ?? c.seqLens.length;
   const dv = c.dv ?? c.dk;
   const maxLen = c.maxLen ?? Math.max(...c.seqLens) + 7;
@@ -54,7 +54,8 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
   const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel });
+  if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
   const run = await prepareAttention(gpu, p, { q, k, v }, launch);
   if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
   try {
@@ -90,7 +91,11 @@ test('decode MQA 16 heads over one KV head, odd lengths', async () => {
 });
 
 test('decode MLA absorbed: 576-wide latent rows, V = the first 512 values, 16 heads', async () => {
-  for (const s of storages()) await check({ name: 'mla', qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [517, 64], scale: 1 / Math.sqrt(192) }, s);
+  for (const s of storages()) {
+    for (const mlaKernel of ['decode', 'tiled'] as const) {
+      await check({ name: `mla ${mlaKernel}`, qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [517, 64], scale: 1 / Math.sqrt(192) }, s, 'flash', 64, undefined, mlaKernel);
+    }
+  }
 });
 
 test('decode MLA naive (decompressed): 8 heads, K 192 and V 128 per head', async () => {
