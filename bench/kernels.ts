@@ -4,7 +4,7 @@
  *   decode — Llama-3.1-8B's layer (32 q heads × 128) as MHA-32, its own GQA 32q/8kv, MQA, and the naive
  *            baseline (one workgroup per q head, as ONNX Runtime's WebGPU decode), at 1k / 4k / 16k;
  *   MLA    — DeepSeek-V3's layer: absorbed over the 576-wide latent (128 heads) and decompressed;
- *   prefill— the GQA layer, causal, at 1k and 2k;
+ *   prefill— the GQA layer, causal, at 256, 1k and 4k tokens;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100.
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
  * Environment: BENCH_CONTEXTS (e.g. 1k,4k,16k,32k), BENCH_SAMPLES (30), BENCH_MAX_CASE_SECONDS (120).
@@ -30,7 +30,7 @@ function plan(example: string, options: ProfileOptions): KernelCase[] {
 const cases: KernelCase[] = [
   ...plan('llama-3.1-8b', { variants: ['mha', 'own', 'mqa', 'naive'], contexts, mode: 'decode' }),
   ...plan('deepseek-v3', { variants: 'own', contexts: contexts.filter((c) => c >= 4096), mode: 'decode' }),
-  ...plan('llama-3.1-8b', { variants: ['own'], contexts: [1024, 2048], mode: 'prefill' }),
+  ...plan('llama-3.1-8b', { variants: ['own'], contexts: [256, 1024, 4096], mode: 'prefill' }),
 ];
 
 const ctx = await openGpu();
