@@ -138,3 +138,17 @@ test('the built CLI, as a process: exit 2 and one line on stderr; exit 0 and a t
   assert.equal(good.status, 0, good.stderr);
   assert.match(good.stdout, /KV per token\s+131,072 B/);
 });
+
+test('profile: bad options are one line and exit 2, before any GPU work starts', async () => {
+  const config = path.join(ROOT, 'test', 'fixtures', 'configs', 'llama-3.1-8b.json');
+  await expectBad(['profile', config, '--contexts', '1k,abc'], /--contexts "abc": give a whole number/);
+  await expectBad(['profile', config, '--contexts', '0'], /context 0: give 1 to/);
+  await expectBad(['profile', config, '--variants', 'gqa5'], /gqa5: 5 KV heads must divide the model's 32 query heads/);
+  await expectBad(['profile', config, '--variants', 'flash'], /unknown variant "flash"/);
+  await expectBad(['profile', config, '--mode', 'train'], /--mode "train": choose decode, prefill or both/);
+  await expectBad(['profile', config, '--samples', '0'], /--samples 0: give 1 to 10000/);
+  await expectBad(['profile', config, '--backend', 'cuda'], /--backend "cuda": choose/);
+  await expectBad(['profile', config, '--timeout', '-5'], /--timeout/);
+  await expectBad(['kv', config, '--samples', '30'], /--samples belongs to attention-lens profile/);
+  await expectBad(['profile', file('broken-profile.json', '{"num_attention_heads": 32,')], /broken-profile\.json/);
+});
