@@ -9,6 +9,7 @@ import { openGpu, type GpuContext } from '../../src/gpu/device';
 import { chooseLaunch, prepareAttention, type KernelKind } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import type { StorageType } from '../../src/gpu/shaders';
+import { TooSlowError } from '../../src/gpu/timing';
 
 let ctx: GpuContext;
 before(async () => {
@@ -132,4 +133,34 @@ test('K/V larger than one storage binding: split per sequence into KV-head chunk
 
 test('an empty sequence yields zeros, not NaN', async () => {
   await check({ name: 'empty', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [1, 9] }, 'f32');
+});
+
+test('timing: GPU timestamps, and the wall-clock fallback when an adapter has no timestamp-query', async () => {
+  const p: AttentionProblem = { batch: 1, qHeads: 8, kvHeads: 2, numQueries: 1, dk: 64, dv: 64, maxLen: 600, seqLens: [600], window: 0, chunk: 0, sharedKv: false, scale: 0.125 };
+  const data = { q: randomArray(8 * 64, 1), k: randomArray(2 * 600 * 64, 2), v: randomArray(2 * 600 * 64, 3) };
+  for (const timestamps of [true, false]) {
+    if (timestamps && !ctx.hasTimestamps) continue;
+    const gpu: GpuContext = { ...ctx, hasTimestamps: timestamps };
+    const run = await prepareAttention(gpu, p, data, chooseLaunch(p, gpu, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
+    try {
+      const t = await run.time({ warmupPasses: 1, samples: 5, minPassUs: 200, maxRepeats: 8 });
+      assert.equal(t.method, timestamps ? 'timestamp' : 'wall-clock');
+      assert.equal(t.samples, 5);
+      assert.ok(t.minUs > 0 && t.minUs <= t.medianUs && t.medianUs <= t.p90Us, JSON.stringify(t));
+      assert.ok(t.wallClockUs > 0);
+    } finally {
+      run.destroy();
+    }
+  }
+});
+
+test('timing gives up early, with the measured figure, when a case would take too long', async () => {
+  const p: AttentionProblem = { batch: 1, qHeads: 4, kvHeads: 4, numQueries: 1, dk: 32, dv: 32, maxLen: 300, seqLens: [300], window: 0, chunk: 0, sharedKv: false, scale: 0.2 };
+  const data = { q: randomArray(4 * 32, 1), k: randomArray(4 * 300 * 32, 2), v: randomArray(4 * 300 * 32, 3) };
+  const run = await prepareAttention(ctx, p, data, chooseLaunch(p, ctx, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
+  try {
+    await assert.rejects(run.time({ warmupPasses: 10, samples: 30, minPassUs: 200, maxRepeats: 8, maxSeconds: 1e-6 }), (e: unknown) => e instanceof TooSlowError && /over the 0\.000001 s limit/.test(e.message));
+  } finally {
+    run.destroy();
+  }
 });
