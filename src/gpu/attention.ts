@@ -5,7 +5,7 @@
  * workgroup per query head, no splits — the common approach, kept to show the gain).
  */
 import type { GpuContext } from './device';
-import { accumulatorsOf, kernelWgsl, mergeWgsl, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { accumulatorsOf, kernelWgsl, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -27,6 +27,8 @@ export interface LaunchOptions {
   targetWorkgroups: number;
   /** MLA absorbed decode: decode.wgsl (default) or the workgroup-tile kernel (each row staged once). */
   mlaKernel?: 'decode' | 'tiled';
+  /** Prefill: prefill.wgsl (default) or the general tiled kernel. */
+  prefillKernel?: 'prefill' | 'tiled';
 }
 
 const MIN_SPLIT_TOKENS = 256;
@@ -42,6 +44,7 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
 
   let best: AttentionShape | undefined;
   if (!prefill && (options.mlaKernel !== 'tiled' || !p.sharedKv)) best = chooseDecodeShape(p, group, budget, maxThreads, options);
+  if (prefill && !p.sharedKv && options.prefillKernel !== 'tiled') best = choosePrefillShape(p, group, budget, maxThreads, options);
   let bestScore = -1;
   for (const gb of best ? [] : headChoices) {
     for (const qb of queryChoices) {
@@ -87,6 +90,24 @@ function chooseDecodeShape(p: AttentionProblem, group: number, budget: number, m
   const heads = options.kind === 'naive' ? [1] : divisorsDescending(group).filter((d) => d <= 16);
   for (const gb of heads) {
     const shape: AttentionShape = { kernel: 'decode', storage: options.storage, workgroupSize: wg, tileTokens: wg, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: p.sharedKv };
+    if (workgroupBytes(shape) <= budget) return shape;
+  }
+  return undefined;
+}
+
+/**
+ * prefill.wgsl: 128 threads, 16-key tiles, 32 rows per workgroup (fewer when workgroup memory is
+ * short), packing as many of the group's query heads as the rows allow.
+ */
+function choosePrefillShape(p: AttentionProblem, group: number, budget: number, maxThreads: number, options: LaunchOptions): AttentionShape | undefined {
+  const wg = 128;
+  const tile = 16;
+  if (p.dk % 4 !== 0 || p.dv % 4 !== 0 || wg > maxThreads) return undefined;
+  for (const rows of [32, 16, 8]) {
+    const gb = divisorsDescending(group).find((d) => d <= rows && rows % d === 0) ?? 1;
+    const micro = prefillMicroTile(rows, tile, p.dv / 4, wg);
+    if (!micro) continue;
+    const shape: AttentionShape = { kernel: 'prefill', storage: options.storage, workgroupSize: wg, tileTokens: tile, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: false, micro };
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;

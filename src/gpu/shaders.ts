@@ -6,13 +6,19 @@ import attentionSource from '../../shaders/attention.wgsl';
 import decodeSource from '../../shaders/decode.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
+import prefillSource from '../../shaders/prefill.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
 
 export type StorageType = 'f16' | 'f32';
 
 export interface AttentionShape {
-  /** decode: decode.wgsl (one query, K/V read from memory by one thread each); tiled: attention.wgsl. */
-  kernel: 'decode' | 'tiled';
+  /**
+   * decode: decode.wgsl (one query, K/V read from memory by one thread each); prefill: prefill.wgsl
+   * (register micro-tiles); tiled: attention.wgsl (the general kernel: MLA prefill, the tiled MLA option).
+   */
+  kernel: 'decode' | 'prefill' | 'tiled';
+  /** prefill.wgsl: rows × keys of the score block, rows × vec4 columns of the output block per thread. */
+  micro?: { rs: number; cs: number; ro: number; do: number };
   storage: StorageType;
   workgroupSize: number;
   tileTokens: number;
@@ -47,6 +53,7 @@ export function accumulatorsOf(shape: AttentionShape): number {
 export function workgroupBytes(shape: AttentionShape): number {
   const r = rowsOf(shape);
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
+  if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
   const kt = shape.tileTokens * shape.dk;
   const vt = shape.sharedKv ? 4 : shape.tileTokens * shape.dv;
   return 4 * (kt + vt + r * shape.dk + r * shape.tileTokens + 5 * r) + 8;
@@ -68,8 +75,47 @@ export function decodeWgsl(shape: AttentionShape): string {
   });
 }
 
+export function prefillWgsl(shape: AttentionShape): string {
+  const m = shape.micro;
+  if (!m) throw new Error('prefill shape without its micro-tile');
+  return fill(prefillSource, {
+    PARAMS: paramsSource,
+    ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
+    KV_T: shape.storage,
+    WG: shape.workgroupSize,
+    TILE: shape.tileTokens,
+    DK4: shape.dk / 4,
+    DV4: shape.dv / 4,
+    GB: shape.headsPerGroupBlock,
+    QB: shape.queriesPerBlock,
+    RS: m.rs,
+    CS: m.cs,
+    RO: m.ro,
+    DO: m.do,
+  });
+}
+
+/**
+ * prefill.wgsl's per-thread blocks for R rows, BC keys and dv/4 output columns over WG threads: the
+ * R × BC scores and the R × dv/4 outputs each split evenly, or undefined when they do not.
+ */
+export function prefillMicroTile(rows: number, keys: number, dv4: number, threads: number): AttentionShape['micro'] {
+  const split = (a: number, b: number): [number, number] | undefined => {
+    const per = (a * b) / threads;
+    if (!Number.isInteger(per) || per < 1) return undefined;
+    for (const inner of [2, 1, 4]) {
+      const outer = per / inner;
+      if (Number.isInteger(outer) && a % outer === 0 && b % inner === 0 && (a / outer) * (b / inner) === threads) return [outer, inner];
+    }
+    return undefined;
+  };
+  const s = split(rows, keys);
+  const o = split(rows, dv4);
+  return s && o ? { rs: s[0], cs: s[1], ro: o[0], do: o[1] } : undefined;
+}
+
 export function kernelWgsl(shape: AttentionShape): string {
-  return shape.kernel === 'decode' ? decodeWgsl(shape) : attentionWgsl(shape);
+  return shape.kernel === 'decode' ? decodeWgsl(shape) : shape.kernel === 'prefill' ? prefillWgsl(shape) : attentionWgsl(shape);
 }
 
 export function attentionWgsl(shape: AttentionShape): string {

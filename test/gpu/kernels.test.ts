@@ -33,7 +33,7 @@ interface Case {
   scale?: number;
 }
 
-async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number, mlaKernel?: 'decode' | 'tiled'): Promise<number> {
+async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number, mlaKernel?: 'decode' | 'tiled', prefillKernel?: 'prefill' | 'tiled'): Promise<number> {
   const batch = c.batch ?? c.seqLens.length;
   const dv = c.dv ?? c.dk;
   const maxLen = c.maxLen ?? Math.max(...c.seqLens) + 7;
@@ -55,7 +55,8 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
   const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel });
+  if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
   if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
   const run = await prepareAttention(gpu, p, { q, k, v }, launch);
   if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
@@ -122,6 +123,14 @@ test('prefill, causal, GQA heads packed: 37 queries over 37 tokens; and a chunke
     await check({ name: 'prefill', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, s);
     await check({ name: 'prefill-window', qHeads: 4, kvHeads: 1, dk: 32, seqLens: [70, 70], numQueries: 70, window: 16 }, s);
   }
+});
+
+test('prefill of a chunk after a cached prefix: 40 queries at the end of 90 and 75 tokens, 8 heads over 1 KV head × 128', async () => {
+  for (const s of storages()) await check({ name: 'prefill-chunk', qHeads: 8, kvHeads: 1, dk: 128, seqLens: [90, 75], numQueries: 40 }, s);
+});
+
+test('the general tiled kernel still computes prefill (kept for MLA prefill)', async () => {
+  await check({ name: 'prefill-tiled', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, 'f32', 'flash', 64, undefined, undefined, 'tiled');
 });
 
 test('K/V larger than one storage binding: split per sequence into KV-head chunks, one dispatch each, same result', async () => {
