@@ -3,7 +3,7 @@ import { int, tokens } from '../core/format';
 import type { ProfileReport, ProfileResult } from '../shared/profileProtocol';
 import { renderTable } from './table';
 
-export function renderProfile(file: string, report: ProfileReport): string {
+export function renderProfile(file: string, report: ProfileReport, explain: (r: ProfileResult) => string[] = () => []): string {
   const { device, results } = report;
   const p = device.peaks;
   const out: string[] = [];
@@ -32,6 +32,15 @@ export function renderProfile(file: string, report: ProfileReport): string {
       ]),
       ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ));
+    out.push('');
+  }
+  const derivations = results.map((r) => ({ r, lines: explain(r) })).filter((d) => d.lines.length > 0);
+  if (derivations.length > 0) {
+    out.push('  derivation');
+    for (const { r, lines } of derivations) {
+      out.push(`    ${r.mode} ${r.label}${r.layerKind === 'full' ? '' : ` (${r.layerKind})`} at ${int(r.context)} tokens`);
+      for (const l of lines) out.push(`      ${l}`);
+    }
     out.push('');
   }
   out.push('  * the config\'s own attention. Every case was checked against an f32 CPU reference before it was timed.');

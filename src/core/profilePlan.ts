@@ -7,7 +7,7 @@
  */
 import type { AttentionSpec, LayerSpec } from './attentionSpec';
 import { UsageError } from './errors';
-import { tokens as fmtTokens } from './format';
+import { int, tokens as fmtTokens } from './format';
 import { DEFAULT_MLA_RANK, DEFAULT_MLA_ROPE, withKvHeads, withMla } from './variants';
 
 export type ProfileMode = 'decode' | 'prefill';
@@ -268,6 +268,19 @@ export function kernelWork(c: KernelCase, kvElementBytes: number): KernelWork {
   const bytes = kvTokensRead * c.kvHeads * rowElements * kvElementBytes + c.batch * c.numQueries * c.qHeads * (c.headDim + c.vHeadDim) * 4;
   const flops = 2 * c.qHeads * (c.headDim + c.vHeadDim) * attended * c.batch;
   return { attendedTokens: attended * c.batch, kvTokensRead, bytes, flops };
+}
+
+/** The derivation of a case's bytes and FLOPs with its own numbers, for `--explain` and hovers. */
+export function kernelWorkDerivation(c: KernelCase, kvElementBytes: number): string[] {
+  const w = kernelWork(c, kvElementBytes);
+  const row = c.sharedKv ? `${c.headDim} (latent row, V = its first ${c.vHeadDim})` : `(${c.headDim} + ${c.vHeadDim})`;
+  const range = c.windowTokens > 0 ? `, window ${int(c.windowTokens)}` : c.chunkTokens > 0 ? `, chunk ${int(c.chunkTokens)}` : '';
+  return [
+    `KV tokens read = ${int(w.kvTokensRead)} (${int(c.contextTokens)} context${range}${c.batch > 1 ? ` × batch ${c.batch}` : ''})`,
+    `bytes = ${int(w.kvTokensRead)} × ${c.kvHeads} kv heads × ${row} × ${kvElementBytes} B + ${c.batch} × ${int(c.numQueries)} queries × ${c.qHeads} q heads × (${c.headDim} + ${c.vHeadDim}) × 4 B = ${int(w.bytes)} B`,
+    `attended tokens = ${int(w.attendedTokens)}${c.numQueries > 1 ? ' (Σ over the causal queries of the tokens each sees)' : ''}`,
+    `FLOPs = 2 × ${c.qHeads} q heads × (${c.headDim} + ${c.vHeadDim}) × ${int(w.attendedTokens)} = ${int(w.flops)}`,
+  ];
 }
 
 /** Parses `--variants`: own, all, or a comma list. */

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
-import { buildProfilePlan, kernelWork, type KernelCase, type ProfileOptions } from '../../src/core/profilePlan';
+import { buildProfilePlan, kernelWork, kernelWorkDerivation, type KernelCase, type ProfileOptions } from '../../src/core/profilePlan';
 import { UsageError } from '../../src/core/errors';
 import { isWorkerEvent, isWorkerRequest } from '../../src/shared/profileProtocol';
 import { fixtureText, MiB } from './helpers';
@@ -105,4 +105,12 @@ test('the worker protocol guards reject malformed messages', () => {
   }
   assert.equal(isWorkerRequest({ type: 'run', plan: { cases: [] }, settings: { samples: 30, warmupPasses: 10, maxCaseSeconds: 60 } }), true);
   assert.equal(isWorkerRequest({ type: 'run', plan: { cases: [] }, settings: { samples: 0, warmupPasses: 10, maxCaseSeconds: 60 } }), false);
+});
+
+test('--explain: the bytes and FLOPs derivation carries the case\'s own numbers', () => {
+  const c = plan('llama-2-7b', { variants: 'own', contexts: [4096], mode: 'decode' }).cases[0]!;
+  const lines = kernelWorkDerivation(c, 2);
+  assert.match(lines[1]!, /^bytes = 4,096 × 32 kv heads × \(128 \+ 128\) × 2 B \+ 1 × 1 queries × 32 q heads × \(128 \+ 128\) × 4 B = 67,141,632 B$/);
+  assert.equal(67_141_632, 64 * MiB + 32 * 256 * 4);
+  assert.match(lines[3]!, /^FLOPs = 2 × 32 q heads × \(128 \+ 128\) × 4,096 = 67,108,864$/);
 });
