@@ -1,4 +1,5 @@
-// The launch parameters shared by attention.wgsl and decode.wgsl (one layout: src/gpu/attention.ts writes it).
+// The launch parameters and bindings shared by attention.wgsl, decode.wgsl and prefill.wgsl (one
+// layout: src/gpu/attention.ts writes it). PART_T: how a kernel addresses the partial outputs.
 struct Params {
   batch: u32,
   qHeads: u32,
@@ -19,3 +20,11 @@ struct Params {
   batchBase: u32,
   pad0: u32,
 };
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> seqLens: array<u32>;
+@group(0) @binding(2) var<storage, read> Q: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> K: array<vec4<{{KV_T}}>>;
+@group(0) @binding(4) var<storage, read> V: array<vec4<{{KV_T}}>>;
+@group(0) @binding(5) var<storage, read_write> partO: array<{{PART_T}}>;
+@group(0) @binding(6) var<storage, read_write> partML: array<vec2<f32>>;

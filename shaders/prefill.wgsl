@@ -28,13 +28,7 @@ const NEG: f32 = -1.0e30;
 
 {{PARAMS}}
 
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> seqLens: array<u32>;
-@group(0) @binding(2) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> K: array<vec4<{{KV_T}}>>;
-@group(0) @binding(4) var<storage, read> V: array<vec4<{{KV_T}}>>;
-@group(0) @binding(5) var<storage, read_write> partO: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> partML: array<vec2<f32>>;
+// Bindings: see params.wgsl.
 
 var<workgroup> qS: array<vec4<f32>, R * DK4>;
 var<workgroup> kvS: array<vec4<f32>, BC * KV4>;

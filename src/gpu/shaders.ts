@@ -32,6 +32,11 @@ export interface AttentionShape {
   sharedKv: boolean;
 }
 
+/** params.wgsl with the kernel's KV element type and partial-output element type filled in. */
+function paramsFor(storage: StorageType, partType: 'f32' | 'vec4<f32>'): string {
+  return fill(paramsSource, { KV_T: storage, PART_T: partType });
+}
+
 function fill(source: string, values: Record<string, string | number | boolean>): string {
   const out = source.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
     if (!(key in values)) throw new Error(`shader template value ${key} missing`);
@@ -64,7 +69,7 @@ export function decodeWgsl(shape: AttentionShape): string {
   if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
   if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
   return fill(decodeSource, {
-    PARAMS: paramsSource,
+    PARAMS: paramsFor(shape.storage, 'vec4<f32>'),
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,
@@ -79,7 +84,7 @@ export function prefillWgsl(shape: AttentionShape): string {
   const m = shape.micro;
   if (!m) throw new Error('prefill shape without its micro-tile');
   return fill(prefillSource, {
-    PARAMS: paramsSource,
+    PARAMS: paramsFor(shape.storage, 'vec4<f32>'),
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,
@@ -124,7 +129,7 @@ export function attentionWgsl(shape: AttentionShape): string {
   if (!Number.isInteger(acc) || acc < 1) throw new Error(`rows × dv (${rowsOf(shape)} × ${shape.dv}) must be a multiple of the workgroup size ${shape.workgroupSize}`);
   const r = rowsOf(shape);
   return fill(attentionSource, {
-    PARAMS: paramsSource,
+    PARAMS: paramsFor(shape.storage, 'f32'),
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,
