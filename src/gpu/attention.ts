@@ -34,6 +34,7 @@ export interface LaunchOptions {
 const MIN_SPLIT_TOKENS = 256;
 
 export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'>, options: LaunchOptions): Launch {
+  if (p.dk % 4 !== 0 || p.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${p.dk}/${p.dv}): the kernels load K and V as vec4s`);
   const group = p.qHeads / p.kvHeads;
   const budget = ctx.limits.maxComputeWorkgroupStorageSize;
   const maxThreads = Math.min(128, ctx.limits.maxComputeInvocationsPerWorkgroup);

@@ -7,6 +7,7 @@
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks } from './peaks';
+import { kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { TooSlowError, type TimingOptions } from './timing';
 import { kernelWork, type KernelCase, type ProfilePlan } from '../core/profilePlan';
@@ -93,10 +94,18 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     return { ...base, skipped: `estimated ${Math.round(estimatedS)} s on this device (roofline ${(rooflineUs / 1e3).toFixed(1)} ms × ${runs} runs at ${ESTIMATE_EFFICIENCY * 100}% efficiency) exceeds the ${settings.maxCaseSeconds} s limit per case` };
   }
 
+  // A shape no kernel supports on this device (head dims not a multiple of 4, too little workgroup
+  // memory) is reported for this case; the others still run.
+  let launch;
+  try {
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx) });
+    kernelWgsl(launch.shape);
+  } catch (e) {
+    return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
+  }
   const data = makeData(p, storage);
   // Enough copies that one pass over all of them exceeds any cache, within a memory budget of 2 GiB.
   const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(COLD_BYTES / Math.max(1, kBytes + vBytes)), Math.floor(MEMORY_BUDGET / Math.max(1, kBytes + vBytes))));
-  const launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx) });
   const run = await prepareAttention(ctx, p, data, launch, copies);
   try {
     const gpu = await run.read();

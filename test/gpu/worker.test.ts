@@ -112,3 +112,13 @@ test('no adapter: the error says which backend failed and how to fix it on this 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /attention-lens: profile: no WebGPU adapter/);
 });
+
+test('a shape no kernel supports (head dim 6) is reported with the reason, and the run completes', async () => {
+  const odd = JSON.stringify({ model_type: 'llama', hidden_size: 24, num_attention_heads: 4, num_key_value_heads: 4, num_hidden_layers: 1, intermediate_size: 48, vocab_size: 100, max_position_embeddings: 1024 });
+  const plan = buildProfilePlan(deriveAttentionSpec(loadModelConfig('odd.json', odd)), { variants: 'own', contexts: [64], mode: 'decode' });
+  const report = await runProfile(plan, SETTINGS, { workerPath: WORKER, timeoutMs: 300_000 });
+  assert.equal(report.results.length, 1);
+  const [r] = report.results;
+  assert.equal(r!.status, 'skipped');
+  assert.match(r!.skipped!, /no kernel for this shape on this device: .*multiples of 4/);
+});
