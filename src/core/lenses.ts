@@ -1,0 +1,95 @@
+/**
+ * What the editor's code lenses say, computed from the same KvReport as the CLI: one entry per lens,
+ * anchored on the config key it is about (its range in the file), with the action a click runs. The
+ * VS Code provider only turns these into CodeLens objects; the titles are tested here on real configs.
+ */
+import type { ConfigField } from './configKeys';
+import type { SourceRange } from './errors';
+import { bytes, int, ratio } from './format';
+import { buildKvReport, buildVariantsReport, type KvReport, type ModelInput, type ReportOptions } from './report';
+
+/** What clicking a lens does; the editor maps each to a command. */
+export type LensAction = 'openReport' | 'profile' | 'compareVariants';
+
+export interface LensModel {
+  /** The field the lens sits on, and the key spelling and range it has in this file. */
+  field: ConfigField;
+  key: string;
+  range: SourceRange;
+  title: string;
+  tooltip: string;
+  action: LensAction;
+}
+
+/** Keys whose lens tells the layer mix, in the order they are looked for. */
+const PATTERN_FIELDS: readonly ConfigField[] = ['layerTypes', 'slidingWindowPattern', 'attentionChunkSize', 'useSlidingWindow', 'slidingWindow', 'fullAttentionInterval', 'attnTypeList'];
+/** Keys that define the attention shape, most specific first. */
+const ATTENTION_FIELDS: readonly ConfigField[] = ['numKvHeads', 'multiQuery', 'multiQueryAttention', 'numHeads'];
+
+export function computeLenses(input: ModelInput, options: ReportOptions = {}): LensModel[] {
+  const report = buildKvReport(input, options);
+  const { json } = report;
+  const out: LensModel[] = [];
+  const at = (fields: readonly ConfigField[]): { field: ConfigField; key: string; range: SourceRange } | undefined => {
+    for (const field of fields) {
+      const source = report.config.get(field)?.source;
+      if (source?.kind === 'key') return { field, key: source.key, range: source.range };
+    }
+    return undefined;
+  };
+  const perToken = `${bytes(json.kv.bytesPerToken)}/token`;
+
+  if (json.attention.mla) {
+    const anchor = at(['kvLoraRank']);
+    if (anchor) {
+      const mha = buildVariantsReport(input, options).rows.find((r) => r.id === 'mha');
+      const saving = mha ? ` · ${ratio(mha.bytesPerToken / json.kv.bytesPerToken)} less than MHA` : '';
+      out.push({ ...anchor, title: `MLA latent ${json.attention.mla.latentDim} · ${perToken}${saving}`, tooltip: tooltipOf(report), action: 'openReport' });
+      out.push(...actions(anchor));
+    }
+  } else {
+    const anchor = at(ATTENTION_FIELDS);
+    if (anchor) {
+      const a = json.attention;
+      const heads = a.variant === 'mixed' ? a.label : `${a.variant.toUpperCase()} · ${a.qHeads} q / ${a.kvHeads} kv heads`;
+      out.push({ ...anchor, title: `${heads} · ${perToken}`, tooltip: tooltipOf(report), action: 'openReport' });
+      out.push(...actions(anchor));
+    }
+  }
+
+  const context = at(['maxContext']);
+  if (context) {
+    const b = json.budget;
+    const fits = b.maxBatchAtContext > 0 ? `fits ${b.maxBatchAtContext}× on ${b.gpu.name}` : `does not fit on ${b.gpu.name}`;
+    out.push({ ...context, title: `KV at ${int(json.kv.contextTokens)} tokens: ${bytes(json.kv.totalBytes)} (${json.kv.dtype}) · ${fits}`, tooltip: `Usable for KV on one ${b.gpu.name}: ${bytes(b.usableBytesPerGpu)} after ${bytes(b.weightsBytesPerGpu)} of weights and a ${bytes(b.reserveBytes)} reserve.`, action: 'openReport' });
+  }
+
+  const mix = layerMix(report);
+  const pattern = mix ? at(PATTERN_FIELDS) : undefined;
+  if (pattern && mix) out.push({ ...pattern, title: mix, tooltip: 'Layers by kind: sliding and chunked layers keep at most their window of tokens.', action: 'openReport' });
+  return out;
+}
+
+function actions(anchor: { field: ConfigField; key: string; range: SourceRange }): LensModel[] {
+  return [
+    { ...anchor, title: '$(play) Profile', tooltip: 'Run this attention and its variants on your GPU (measured, checked against a CPU reference)', action: 'profile' },
+    { ...anchor, title: 'Compare variants', tooltip: 'The same model as MHA, GQA, MQA, MLA and other KV dtypes', action: 'compareVariants' },
+  ];
+}
+
+/** "24 sliding (128) + 12 full layers"; undefined when every layer is full attention. */
+export function layerMix(report: KvReport): string | undefined {
+  const { layerKinds, windows } = report.json.attention;
+  if (layerKinds.sliding + layerKinds.chunked + layerKinds.linear === 0) return undefined;
+  const parts: string[] = [];
+  if (layerKinds.sliding > 0) parts.push(`${layerKinds.sliding} sliding (${windows.sliding.map(int).join(', ')})`);
+  if (layerKinds.chunked > 0) parts.push(`${layerKinds.chunked} chunked (${windows.chunked.map(int).join(', ')})`);
+  if (layerKinds.linear > 0) parts.push(`${layerKinds.linear} linear`);
+  if (layerKinds.full > 0) parts.push(`${layerKinds.full} full`);
+  return `${parts.join(' + ')} layers`;
+}
+
+function tooltipOf(report: KvReport): string {
+  const { json } = report;
+  return `${json.attention.label}: ${int(json.kv.bytesPerToken)} B of KV per token (K ${json.kv.kDtype}, V ${json.kv.vDtype}) over ${json.model.layers} layers. Click for the report.`;
+}
