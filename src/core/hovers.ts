@@ -1,0 +1,49 @@
+/**
+ * What the editor's hover says on a config key: its meaning and KV effect from the one key table
+ * (configKeys.ts) and this model's own derivation lines from the KvReport that mention it. The VS Code
+ * provider renders `hoverMarkdown`; nothing here knows about VS Code.
+ */
+import { CONFIG_KEYS, type ConfigField } from './configKeys';
+import type { SourceRange } from './errors';
+import { buildKvReport, type KvReport, type ModelInput, type ReportOptions } from './report';
+
+export interface HoverModel {
+  field: ConfigField;
+  /** The key as spelled in this file. */
+  key: string;
+  range: SourceRange;
+  meaning: string;
+  kvEffect: string;
+  /** This model's derivation lines that use the key, then the totals it feeds. */
+  derivation: string[];
+}
+
+/** The hover for the key at `offset` (a character offset into the text), or undefined off known keys. */
+export function hoverAt(input: ModelInput, offset: number, options: ReportOptions = {}, report: KvReport = buildKvReport(input, options)): HoverModel | undefined {
+  for (const field of Object.keys(CONFIG_KEYS) as ConfigField[]) {
+    const source = report.config.get(field)?.source;
+    if (source?.kind !== 'key') continue;
+    const { range, key } = source;
+    if (offset < range.offset || offset > range.offset + range.length) continue;
+    const info = CONFIG_KEYS[field];
+    const leaf = key.split('.').pop()!;
+    const uses = report.derivation.filter((line) => line.includes(leaf));
+    // A key that changes the KV cache also shows the totals it feeds.
+    const totals = info.kvEffect ? report.derivation.filter((line) => /^(bytes per token|total at) /.test(line) && !uses.includes(line)) : [];
+    return { field, key, range, meaning: info.meaning, kvEffect: info.kvEffect, derivation: [...uses, ...totals] };
+  }
+  return undefined;
+}
+
+/** Markdown for a hover; `links` are command links the editor trusts (label → command URI). */
+export function hoverMarkdown(h: HoverModel, links: readonly { label: string; uri: string }[] = []): string {
+  const out = [`**${h.key}** — ${h.meaning}`];
+  if (h.kvEffect) out.push('', `*KV cache:* ${h.kvEffect}`);
+  if (h.derivation.length > 0) out.push('', '*This model:*', '', ...h.derivation.map((l) => `- ${escapeMarkdown(l)}`));
+  if (links.length > 0) out.push('', links.map((l) => `[${l.label}](${l.uri})`).join(' · '));
+  return out.join('\n');
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
