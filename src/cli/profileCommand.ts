@@ -42,6 +42,9 @@ export async function runProfileCommand(input: ModelInput, request: CliRequest, 
         const p = report.device.peaks;
         lines.push(`GB/s = ${r.bytes} B / ${r.medianUs.toFixed(1)} µs = ${r.gbps.toFixed(3)}; % BW = ${r.gbps.toFixed(3)} / ${p.copyGBps.toFixed(3)} measured copy GB/s`);
         lines.push(`TFLOP/s = ${r.flops} / ${r.medianUs.toFixed(1)} µs = ${r.tflops.toFixed(5)}; % FLOP/s = ${r.tflops.toFixed(5)} / ${p.f32TFlops.toFixed(5)} measured f32 FMA TFLOP/s`);
+        if (r.pctRoofline !== null) lines.push(`% roofline = max(${r.bytes} B / ${p.copyGBps.toFixed(3)} GB/s, ${r.flops} / ${p.f32TFlops.toFixed(5)} TFLOP/s) / ${r.medianUs.toFixed(1)} µs = ${r.pctRoofline.toFixed(1)}%`);
+        const mha = report.results.find((o) => o.variant === 'mha' && o.mode === r.mode && o.context === r.context && o.layerKind === r.layerKind && o.medianUs !== null);
+        if (mha && mha !== r) lines.push(`vs MHA = ${r.medianUs.toFixed(1)} / ${mha.medianUs!.toFixed(1)} µs = ${(r.medianUs / mha.medianUs!).toFixed(2)}×`);
       } else if (r.skipped) lines.push(`not timed: ${r.skipped}`);
       return lines;
     };

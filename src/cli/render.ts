@@ -1,5 +1,5 @@
 /** Text output of the CLI: the KV report and the variants table, readable in an 100-column terminal. */
-import { bytes, int, params, ratio, signed, tokens } from '../core/format';
+import { bytes, int, layerMix, params, ratio, signed, tokens } from '../core/format';
 import { runtimeName, type KvReport, type VariantsReport } from '../core/report';
 import { renderTable } from './table';
 
@@ -118,15 +118,6 @@ export function compactRanges(indices: readonly number[], maxChars = 28): string
     text = next;
   }
   return text;
-}
-
-export function layerMix(kinds: Record<'full' | 'sliding' | 'chunked' | 'linear', number>, windows: { sliding: number[]; chunked: number[] }): string {
-  const parts: string[] = [];
-  if (kinds.sliding) parts.push(`${kinds.sliding} sliding (${windows.sliding.map(int).join('/')})`);
-  if (kinds.chunked) parts.push(`${kinds.chunked} chunked (${windows.chunked.map(int).join('/')})`);
-  if (kinds.linear) parts.push(`${kinds.linear} linear`);
-  if (kinds.full) parts.push(`${kinds.full} full`);
-  return parts.length === 1 && kinds.full ? `${kinds.full} full layers` : parts.join(' + ') + ' layers';
 }
 
 function appendNotes(out: string[], notes: readonly string[], warnings: readonly { message: string; line?: number; key?: string }[]): void {

@@ -37,6 +37,8 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
   const derivations = results.map((r) => ({ r, lines: explain(r) })).filter((d) => d.lines.length > 0);
   if (derivations.length > 0) {
     out.push('  derivation');
+    out.push('    peaks');
+    for (const l of p.derivation) out.push(`      ${l}`);
     for (const { r, lines } of derivations) {
       out.push(`    ${r.mode} ${r.label}${r.layerKind === 'full' ? '' : ` (${r.layerKind})`} at ${int(r.context)} tokens`);
       for (const l of lines) out.push(`      ${l}`);

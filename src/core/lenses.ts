@@ -5,7 +5,7 @@
  */
 import type { ConfigField } from './configKeys';
 import type { SourceRange } from './errors';
-import { bytes, int, ratio } from './format';
+import { bytes, int, layerMix, ratio } from './format';
 import { buildKvReport, buildVariantsReport, type KvReport, type ModelInput, type ReportOptions } from './report';
 
 /** What clicking a lens does; the editor maps each to a command. */
@@ -64,7 +64,7 @@ export function computeLenses(input: ModelInput, options: ReportOptions = {}): L
     out.push({ ...context, title: `KV at ${int(json.kv.contextTokens)} tokens: ${bytes(json.kv.totalBytes)} (${json.kv.dtype}) · ${fits}`, tooltip: `Usable for KV on one ${b.gpu.name}: ${bytes(b.usableBytesPerGpu)} after ${bytes(b.weightsBytesPerGpu)} of weights and a ${bytes(b.reserveBytes)} reserve.`, action: 'openReport' });
   }
 
-  const mix = layerMix(report);
+  const mix = mixOf(report);
   const pattern = mix ? at(PATTERN_FIELDS) : undefined;
   if (pattern && mix) out.push({ ...pattern, title: mix, tooltip: 'Layers by kind: sliding and chunked layers keep at most their window of tokens.', action: 'openReport' });
   return out;
@@ -77,16 +77,10 @@ function actions(anchor: { field: ConfigField; key: string; range: SourceRange }
   ];
 }
 
-/** "24 sliding (128) + 12 full layers"; undefined when every layer is full attention. */
-export function layerMix(report: KvReport): string | undefined {
+/** The layer mix for a lens; undefined when every layer is full attention (nothing to say). */
+function mixOf(report: KvReport): string | undefined {
   const { layerKinds, windows } = report.json.attention;
-  if (layerKinds.sliding + layerKinds.chunked + layerKinds.linear === 0) return undefined;
-  const parts: string[] = [];
-  if (layerKinds.sliding > 0) parts.push(`${layerKinds.sliding} sliding (${windows.sliding.map(int).join(', ')})`);
-  if (layerKinds.chunked > 0) parts.push(`${layerKinds.chunked} chunked (${windows.chunked.map(int).join(', ')})`);
-  if (layerKinds.linear > 0) parts.push(`${layerKinds.linear} linear`);
-  if (layerKinds.full > 0) parts.push(`${layerKinds.full} full`);
-  return `${parts.join(' + ')} layers`;
+  return layerKinds.sliding + layerKinds.chunked + layerKinds.linear === 0 ? undefined : layerMix(layerKinds, windows);
 }
 
 function tooltipOf(report: KvReport): string {

@@ -247,6 +247,18 @@ export interface KernelWork {
 }
 
 /**
+ * The tokens [lo, hi) a query at position `pos` attends to: causal, then the sliding window or the
+ * chunk it falls in. The kernels, the CPU reference and the byte/FLOP counts all follow this rule.
+ */
+export function attendedRange(pos: number, windowTokens: number, chunkTokens: number): [number, number] {
+  const hi = pos + 1;
+  let lo = 0;
+  if (windowTokens > 0 && hi > windowTokens) lo = hi - windowTokens;
+  if (chunkTokens > 0) lo = Math.floor(pos / chunkTokens) * chunkTokens;
+  return [lo, hi];
+}
+
+/**
  * bytes = (KV tokens read · Hkv · (d_k + d_v, a shared latent counted once)) · B_kv
  *         + batch · s_q · Hq · (d_k · 4 + d_v · 4)   (queries read and outputs written in f32);
  * FLOPs = 2 · Hq · (d_k + d_v) · Σ attended tokens.
@@ -255,11 +267,7 @@ export function kernelWork(c: KernelCase, kvElementBytes: number): KernelWork {
   let attended = 0;
   let lowest = c.contextTokens;
   for (let q = 0; q < c.numQueries; q++) {
-    const pos = c.contextTokens - c.numQueries + q;
-    const hi = pos + 1;
-    let lo = 0;
-    if (c.windowTokens > 0 && hi > c.windowTokens) lo = hi - c.windowTokens;
-    if (c.chunkTokens > 0) lo = Math.floor(pos / c.chunkTokens) * c.chunkTokens;
+    const [lo, hi] = attendedRange(c.contextTokens - c.numQueries + q, c.windowTokens, c.chunkTokens);
     attended += hi - lo;
     lowest = Math.min(lowest, lo);
   }

@@ -11,13 +11,19 @@ import type { DevicePeaks } from '../shared/profileProtocol';
 export const DEFAULT_PEAK_BYTES = 256 * 1024 * 1024;
 
 export async function measurePeaks(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<DevicePeaks> {
-  const copyGBps = await measureCopy(ctx, options);
-  const f32TFlops = await measureFma(ctx, 'f32', options);
-  const f16TFlops = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
-  return { copyGBps, f32TFlops, f16TFlops };
+  const copy = await measureCopy(ctx, options);
+  const f32 = await measureFma(ctx, 'f32', options);
+  const f16 = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
+  return { copyGBps: copy.value, f32TFlops: f32.value, f16TFlops: f16 ? f16.value : null, derivation: [copy.line, f32.line, ...(f16 ? [f16.line] : [])] };
 }
 
-async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<number> {
+/** A measured peak and the line that derives it from its bytes or FLOPs and its median time. */
+interface Peak {
+  value: number;
+  line: string;
+}
+
+async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<Peak> {
   const { device } = ctx;
   const wanted = options.peakBytes ?? DEFAULT_PEAK_BYTES;
   const bytes = Math.floor(Math.min(wanted, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 16) * 16;
@@ -37,13 +43,14 @@ async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(workgroups);
     }, options);
-    return (2 * bytes) / (t.medianUs * 1e3);
+    const value = (2 * bytes) / (t.medianUs * 1e3);
+    return { value, line: `copy GB/s = 2 × ${bytes} B (read + written) / ${t.medianUs.toFixed(1)} µs median of ${t.samples} = ${value.toFixed(3)}` };
   } finally {
     for (const b of [params, src, dst]) b.destroy();
   }
 }
 
-async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOptions): Promise<number> {
+async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOptions): Promise<Peak> {
   const { device } = ctx;
   const module = device.createShaderModule({ code: peaksWgsl(type) });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'fma_chain' } });
@@ -80,7 +87,8 @@ async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOpt
     }, options);
     // 4 vec4 chains = 16 FMAs = 32 FLOPs per iteration per thread.
     const flops = workgroups * 256 * iterations * 32;
-    return flops / (t.medianUs * 1e6);
+    const value = flops / (t.medianUs * 1e6);
+    return { value, line: `${type} TFLOP/s = ${workgroups} workgroups × 256 threads × ${iterations} iterations × 32 FLOPs = ${flops} / ${t.medianUs.toFixed(1)} µs median of ${t.samples} = ${value.toFixed(5)}` };
   } finally {
     for (const b of [params, dst]) b.destroy();
   }

@@ -2,6 +2,7 @@
  * The f32 CPU reference every kernel is checked against: plain softmax attention, written for clarity,
  * with the same token ranges (causal, sliding window, chunk) as the kernels.
  */
+import { attendedRange } from '../core/profilePlan';
 
 export interface AttentionProblem {
   batch: number;
@@ -37,12 +38,7 @@ export interface AttentionData {
 /** Token range [lo, hi) that query `q` of sequence `b` attends to. */
 export function tokenRange(p: AttentionProblem, b: number, q: number): [number, number] {
   const len = p.seqLens[b]!;
-  const pos = len - p.numQueries + q;
-  const hi = pos + 1;
-  let lo = 0;
-  if (p.window > 0 && hi > p.window) lo = hi - p.window;
-  if (p.chunk > 0) lo = Math.floor(pos / p.chunk) * p.chunk;
-  return [lo, hi];
+  return attendedRange(len - p.numQueries + q, p.window, p.chunk);
 }
 
 /**

@@ -64,27 +64,10 @@ export function workgroupBytes(shape: AttentionShape): number {
   return 4 * (kt + vt + r * shape.dk + r * shape.tileTokens + 5 * r) + 8;
 }
 
-export function decodeWgsl(shape: AttentionShape): string {
-  const dv4 = shape.dv / 4;
-  if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
-  if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
-  return fill(decodeSource, {
-    PARAMS: paramsFor(shape.storage, 'vec4<f32>'),
-    ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
-    KV_T: shape.storage,
-    WG: shape.workgroupSize,
-    DK4: shape.dk / 4,
-    DV4: dv4,
-    GB: shape.headsPerGroupBlock,
-    SHARED_KV: shape.sharedKv,
-  });
-}
-
-export function prefillWgsl(shape: AttentionShape): string {
-  const m = shape.micro;
-  if (!m) throw new Error('prefill shape without its micro-tile');
-  return fill(prefillSource, {
-    PARAMS: paramsFor(shape.storage, 'vec4<f32>'),
+/** Template values every attention kernel takes: the shared params/bindings, storage and the shape. */
+function commonValues(shape: AttentionShape, partType: 'f32' | 'vec4<f32>'): Record<string, string | number> {
+  return {
+    PARAMS: paramsFor(shape.storage, partType),
     ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
     KV_T: shape.storage,
     WG: shape.workgroupSize,
@@ -93,6 +76,21 @@ export function prefillWgsl(shape: AttentionShape): string {
     DV4: shape.dv / 4,
     GB: shape.headsPerGroupBlock,
     QB: shape.queriesPerBlock,
+  };
+}
+
+export function decodeWgsl(shape: AttentionShape): string {
+  const dv4 = shape.dv / 4;
+  if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
+  if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
+  return fill(decodeSource, { ...commonValues(shape, 'vec4<f32>'), SHARED_KV: shape.sharedKv });
+}
+
+export function prefillWgsl(shape: AttentionShape): string {
+  const m = shape.micro;
+  if (!m) throw new Error('prefill shape without its micro-tile');
+  return fill(prefillSource, {
+    ...commonValues(shape, 'vec4<f32>'),
     RS: m.rs,
     CS: m.cs,
     RO: m.ro,
@@ -129,15 +127,7 @@ export function attentionWgsl(shape: AttentionShape): string {
   if (!Number.isInteger(acc) || acc < 1) throw new Error(`rows × dv (${rowsOf(shape)} × ${shape.dv}) must be a multiple of the workgroup size ${shape.workgroupSize}`);
   const r = rowsOf(shape);
   return fill(attentionSource, {
-    PARAMS: paramsFor(shape.storage, 'f32'),
-    ENABLE_F16: shape.storage === 'f16' ? 'enable f16;' : '',
-    KV_T: shape.storage,
-    WG: shape.workgroupSize,
-    TILE: shape.tileTokens,
-    DK4: shape.dk / 4,
-    DV4: shape.dv / 4,
-    GB: shape.headsPerGroupBlock,
-    QB: shape.queriesPerBlock,
+    ...commonValues(shape, 'f32'),
     ACC: acc,
     SHARED_KV: shape.sharedKv,
     KT_SIZE: (shape.tileTokens * shape.dk) / 4,

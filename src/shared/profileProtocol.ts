@@ -12,6 +12,8 @@ export interface DevicePeaks {
   f32TFlops: number;
   /** null when the device has no shader-f16. */
   f16TFlops: number | null;
+  /** How each peak follows from its bytes or FLOPs and its measured time. */
+  derivation: string[];
 }
 
 export interface DeviceInfo {

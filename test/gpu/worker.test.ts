@@ -44,6 +44,8 @@ test('a plan runs in the worker: device and peaks, every case checked then timed
   assert.ok(gone(pid), 'the worker exited by itself after reporting');
   assert.ok(report.device.adapter.length > 0);
   assert.ok(report.device.peaks.copyGBps > 0 && report.device.peaks.f32TFlops > 0);
+  // Each peak carries its derivation: the 16 MiB working set read and written, over its median time.
+  assert.match(report.device.peaks.derivation[0]!, new RegExp(`^copy GB/s = 2 × 16777216 B \\(read \\+ written\\) / [\\d.]+ µs median of 3 = ${report.device.peaks.copyGBps.toFixed(3).replace('.', '\\.')}$`));
   assert.equal(report.results.length, plan.cases.length);
   for (const r of report.results) {
     assert.equal(r.status, 'measured', `${r.id} ${r.mode} ${r.context}: ${r.skipped ?? ''}`);
