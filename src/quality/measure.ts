@@ -13,6 +13,7 @@ import {
 } from './conversions';
 import { arenaBytes, defaultKernels, MAX_ARENA_BYTES, type Kernels } from './kernels';
 import { Rng } from './linalg';
+import { embeddingName, layerTensors, projectionNames, readKvProjections, resolveLayout, type ResolvedLayout } from './layouts';
 import { MEASURABLE_DTYPES, openCheckpoint, QualityInputError, readTensor, readTensorRows, type Checkpoint } from './safetensors';
 import { targetName, type QualityTargetSpec } from './targets';
 
@@ -84,13 +85,6 @@ export interface WeightsMeasurement {
 
 const DEFAULT_TOKENS = 256;
 const TOKEN_CHUNK = 512;
-const PREFIXES = ['model.', 'model.language_model.', 'language_model.model.', 'language_model.', ''];
-
-/** The tensors of one attention layer. */
-type LayerTensors =
-  | { kind: 'separate'; k: string; v: string; kBias?: string; vBias?: string; kNorm?: string; inputNorm?: string }
-  | { kind: 'fused'; qkv: string; qRows: number; kBias?: undefined; vBias?: undefined; kNorm?: string; inputNorm?: string }
-  | { kind: 'mla'; kvA: string; kvANorm?: string; kvB: string; inputNorm?: string };
 
 function abortIfNeeded(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
@@ -145,8 +139,8 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
     return result;
   }
 
-  const prefix = findPrefix(ckpt, layers[0]!, spec);
-  const names = layers.map((l) => layerTensors(ckpt, prefix, l, spec));
+  const layout = resolveLayout(ckpt, layers[0]!, spec);
+  const names = layers.map((l) => layerTensors(ckpt, layout, l, spec));
 
   // Which targets apply.
   const isMla = names[0]!.kind === 'mla';
@@ -158,7 +152,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
     targets = targets.filter((t) => t.kind === 'kv');
   }
   // Unsupported dtypes (quantized checkpoints).
-  const firstTensors = tensorNamesOf(names[0]!);
+  const firstTensors = projectionNames(names[0]!);
   const badDtype = firstTensors.map((n) => ckpt.tensors.get(n)!).find((t) => !MEASURABLE_DTYPES.includes(t.dtype));
   if (badDtype) {
     notes.push(`${badDtype.name} is ${badDtype.dtype} (a quantized checkpoint): measurement reads ${MEASURABLE_DTYPES.join(', ')} weights only; measure the BF16 release of this model — nothing measured.`);
@@ -212,7 +206,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
   let tokens = 0;
   if (kvDtypes.length > 0) {
     tokens = Math.max(1, Math.floor(opts.calibrationTokens ?? DEFAULT_TOKENS));
-    const cal = calibrationInputs(ckpt, prefix, spec, tokens, opts.calibrationTokenIds, seed, notes);
+    const cal = calibrationInputs(ckpt, layout, spec, tokens, opts.calibrationTokenIds, seed, notes);
     X = cal.X;
     result.calibration = { source: cal.tensor ? 'embedding' : 'gaussian', tokens, ...(cal.tensor ? { tensor: cal.tensor } : {}), seed };
     if (cal.tensor) tensorsRead.push(cal.tensor);
@@ -240,7 +234,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
       const Wb = readTensor(ckpt, tn.kvB);
       const aNorm = tn.kvANorm ? readTensor(ckpt, tn.kvANorm) : undefined;
       const inNorm = tn.inputNorm ? readTensor(ckpt, tn.inputNorm) : undefined;
-      tensorsRead.push(...tensorNamesOf(tn), ...(tn.kvANorm ? [tn.kvANorm] : []), ...(tn.inputNorm ? [tn.inputNorm] : []));
+      tensorsRead.push(...projectionNames(tn), ...(tn.kvANorm ? [tn.kvANorm] : []), ...(tn.inputNorm ? [tn.inputNorm] : []));
       timings.readMs += performance.now() - tr;
       const tk = performance.now();
       mlaLatentQuantization(kernels, X!, tokens, spec.hiddenSize, Wa, Wb, aNorm, inNorm, gemma, m.kvLoraRank, m.qkRopeHeadDim, layer.qHeads, m.qkNopeHeadDim, m.vHeadDim, kvDtypes, layer.index, kv);
@@ -249,21 +243,14 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
     } else {
       const kRows = layer.kvHeads * layer.kHeadDim;
       const vRows = layer.kvHeads * layer.vHeadDim;
-      let Wk: Float32Array, Wv: Float32Array;
-      if (tn.kind === 'separate') {
-        Wk = readTensor(ckpt, tn.k);
-        Wv = readTensor(ckpt, tn.v);
-      } else {
-        Wk = readTensorRows(ckpt, tn.qkv, tn.qRows, kRows);
-        Wv = readTensorRows(ckpt, tn.qkv, tn.qRows + kRows, vRows);
-      }
       const needKv = kvDtypes.length > 0;
-      const kBias = needKv && tn.kBias ? readTensor(ckpt, tn.kBias) : undefined;
-      const vBias = needKv && tn.vBias ? readTensor(ckpt, tn.vBias) : undefined;
+      const { Wk, Wv, kBias, vBias } = readKvProjections(ckpt, tn, layer, spec.hiddenSize, needKv);
       const kNorm = needKv && tn.kNorm ? readTensor(ckpt, tn.kNorm) : undefined;
       const inNorm = needKv && tn.inputNorm ? readTensor(ckpt, tn.inputNorm) : undefined;
-      tensorsRead.push(...(tn.kind === 'separate' ? [tn.k, tn.v] : [tn.qkv]));
-      for (const [t, n] of [[kBias, tn.kBias], [vBias, tn.vBias], [kNorm, tn.kNorm], [inNorm, tn.inputNorm]] as const) if (t && n) tensorsRead.push(n);
+      tensorsRead.push(...projectionNames(tn));
+      const biasNames = tn.kind === 'separate' ? [tn.kBias, tn.vBias] : [tn.bias];
+      if (needKv) for (const n of biasNames) if (n) tensorsRead.push(n);
+      for (const [t, n] of [[kNorm, tn.kNorm], [inNorm, tn.inputNorm]] as const) if (t && n) tensorsRead.push(n);
       timings.readMs += performance.now() - tr;
       steps.push(`K/V read (${fmtMiB(ckpt.bytesRead - bytesBefore)})`);
 
@@ -367,94 +354,16 @@ function fmtMiB(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-function tensorNamesOf(t: LayerTensors): string[] {
-  switch (t.kind) {
-    case 'separate': return [t.k, t.v];
-    case 'fused': return [t.qkv];
-    case 'mla': return [t.kvA, t.kvB];
-  }
-}
-
-function candidates(prefix: string, layer: number, spec: AttentionSpec): string[] {
-  const base = `${prefix}layers.${layer}.self_attn.`;
-  return spec.mla ? [`${base}kv_a_proj_with_mqa.weight`, `${base}kv_b_proj.weight`] : [`${base}k_proj.weight`, `${base}v_proj.weight`, `${base}qkv_proj.weight`];
-}
-
-/** The name prefix the checkpoint uses, found on the first attention layer; error naming what was looked for. */
-function findPrefix(ckpt: Checkpoint, layer: LayerSpec, spec: AttentionSpec): string {
-  for (const p of PREFIXES) {
-    const base = `${p}layers.${layer.index}.self_attn.`;
-    if (spec.mla) {
-      if (ckpt.tensors.has(`${base}kv_a_proj_with_mqa.weight`) && ckpt.tensors.has(`${base}kv_b_proj.weight`)) return p;
-    } else if ((ckpt.tensors.has(`${base}k_proj.weight`) && ckpt.tensors.has(`${base}v_proj.weight`)) || ckpt.tensors.has(`${base}qkv_proj.weight`)) return p;
-  }
-  const looked = PREFIXES.flatMap((p) => candidates(p, layer.index, spec));
-  const quantized = PREFIXES.map((p) => `${p}layers.${layer.index}.self_attn.k_proj.qweight`).find((n) => ckpt.tensors.has(n));
-  const sample = [...ckpt.tensors.keys()].filter((n) => n.includes(`.${layer.index}.`)).slice(0, 4);
-  throw new QualityInputError(
-    `${ckpt.dir}: no K/V projection tensors for layer ${layer.index}${quantized ? ` (found ${quantized}: a GPTQ/AWQ-quantized checkpoint, which the measurement does not read; use the BF16 release)` : ''}; looked for ${looked.map((n) => `"${n}"`).join(', ')}. ` +
-      `${sample.length > 0 ? `The checkpoint names layer ${layer.index}'s tensors like ${sample.map((n) => `"${n}"`).join(', ')}.` : `The checkpoint has no tensors for layer ${layer.index}.`} Use a Hugging Face transformers checkpoint whose config matches it.`,
-  );
-}
-
-function layerTensors(ckpt: Checkpoint, prefix: string, layer: LayerSpec, spec: AttentionSpec): LayerTensors {
-  const base = `${prefix}layers.${layer.index}.self_attn.`;
-  const opt = (n: string): string | undefined => (ckpt.tensors.has(n) ? n : undefined);
-  const inputNorm = opt(`${prefix}layers.${layer.index}.input_layernorm.weight`);
-  const hidden = spec.hiddenSize;
-  const expectShape = (name: string, rows: number, what: string): void => {
-    const t = ckpt.tensors.get(name)!;
-    if (t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== hidden) {
-      throw new QualityInputError(`${t.file}: "${name}" has shape ${JSON.stringify(t.shape)} but the config implies [${rows}, ${hidden}] (${what}, hidden_size ${hidden}); the config and the checkpoint do not belong together`);
-    }
-  };
-  const missing = (): never => {
-    throw new QualityInputError(`${ckpt.dir}: layer ${layer.index} has no K/V projections; looked for ${candidates(prefix, layer.index, spec).map((n) => `"${n}"`).join(', ')}. The checkpoint is incomplete or does not match the config's ${spec.numLayers} layers`);
-  };
-  if (spec.mla) {
-    const kvA = opt(`${base}kv_a_proj_with_mqa.weight`);
-    const kvB = opt(`${base}kv_b_proj.weight`);
-    if (!kvA || !kvB) return missing();
-    const m = spec.mla;
-    expectShape(kvA, m.kvLoraRank + m.qkRopeHeadDim, `kv_lora_rank ${m.kvLoraRank} + qk_rope_head_dim ${m.qkRopeHeadDim}`);
-    const tb = ckpt.tensors.get(kvB)!;
-    const bRows = layer.qHeads * (m.qkNopeHeadDim + m.vHeadDim);
-    if (tb.shape.length !== 2 || tb.shape[0] !== bRows || tb.shape[1] !== m.kvLoraRank) {
-      throw new QualityInputError(`${tb.file}: "${kvB}" has shape ${JSON.stringify(tb.shape)} but the config implies [${bRows}, ${m.kvLoraRank}] (heads × (qk_nope_head_dim + v_head_dim), kv_lora_rank); the config and the checkpoint do not belong together`);
-    }
-    const kvANorm = opt(`${base}kv_a_layernorm.weight`);
-    return { kind: 'mla', kvA, kvB, ...(kvANorm ? { kvANorm } : {}), ...(inputNorm ? { inputNorm } : {}) };
-  }
-  const kRows = layer.kvHeads * layer.kHeadDim;
-  const vRows = layer.kvHeads * layer.vHeadDim;
-  const heads = `${layer.kvHeads} KV heads × head_dim ${layer.kHeadDim}`;
-  const kNorm = opt(`${base}k_norm.weight`);
-  const k = opt(`${base}k_proj.weight`);
-  const v = opt(`${base}v_proj.weight`);
-  if (k && v) {
-    expectShape(k, kRows, heads);
-    expectShape(v, vRows, `${layer.kvHeads} KV heads × v head dim ${layer.vHeadDim}`);
-    const kBias = opt(`${base}k_proj.bias`);
-    const vBias = opt(`${base}v_proj.bias`);
-    return { kind: 'separate', k, v, ...(kBias ? { kBias } : {}), ...(vBias ? { vBias } : {}), ...(kNorm ? { kNorm } : {}), ...(inputNorm ? { inputNorm } : {}) };
-  }
-  const qkv = opt(`${base}qkv_proj.weight`);
-  if (!qkv) return missing();
-  const qRows = layer.qHeads * layer.kHeadDim;
-  expectShape(qkv, qRows + kRows + vRows, `fused Q, K, V rows: ${layer.qHeads} query heads + 2 × ${heads}`);
-  return { kind: 'fused', qkv, qRows, ...(kNorm ? { kNorm } : {}), ...(inputNorm ? { inputNorm } : {}) };
-}
-
 /**
  * Calibration rows X (tokens × hidden, f32, each row scaled to unit RMS): embedding rows for the given
  * (or seeded random) token ids when the checkpoint has an embedding table in a readable dtype, else
  * Gaussian N(0,1) rows.
  */
-function calibrationInputs(ckpt: Checkpoint, prefix: string, spec: AttentionSpec, tokens: number, ids: number[] | undefined, seed: number, notes: string[]): { X: Float32Array; tensor?: string } {
+function calibrationInputs(ckpt: Checkpoint, layout: ResolvedLayout, spec: AttentionSpec, tokens: number, ids: number[] | undefined, seed: number, notes: string[]): { X: Float32Array; tensor?: string } {
   const hidden = spec.hiddenSize;
   const X = new Float32Array(tokens * hidden);
   const rng = new Rng(seed);
-  const embedName = [prefix, ...PREFIXES].map((p) => `${p}embed_tokens.weight`).find((n) => ckpt.tensors.has(n));
+  const embedName = embeddingName(ckpt, layout);
   const embed = embedName ? ckpt.tensors.get(embedName) : undefined;
   let tensor: string | undefined;
   if (embed && MEASURABLE_DTYPES.includes(embed.dtype) && embed.shape.length === 2 && embed.shape[1] === hidden && embed.shape[0]! > 0) {

@@ -74,8 +74,63 @@ interface ModelOptions {
   embed?: boolean;
   shards?: number;
   fused?: boolean;
+  /** Where K/V live (default: separate k_proj/v_proj; `fused` = Phi-3 qkv_proj). */
+  layout?: FusedLayoutName;
+  /** K and V biases (in the layout's own place). */
+  bias?: boolean;
   prefix?: string;
   extra?: TensorToWrite[];
+}
+
+type FusedLayoutName = 'falcon' | 'neox' | 'chatglm' | 'mpt' | 'gpt2';
+
+/** Layer biases: integers, so every dtype holds them exactly. */
+const biasOf = (rows: number, seed: number): Float32Array => Float32Array.from({ length: rows }, (_, i) => ((i * 7 + seed) % 9) - 4);
+
+/**
+ * One layer's Q/K/V written the way each family's checkpoint stores them (see src/quality/layouts.ts):
+ * contiguous [Q|K|V] rows, grouped per KV head [q… k v], or GPT-2's Conv1D [hidden, Q|K|V].
+ */
+function fusedLayer(layout: FusedLayoutName, l: number, w: { q: Float32Array; k: Float32Array; v: Float32Array }, bias: boolean, dtype: WritableDtype): TensorToWrite[] {
+  const rows = QH * HD + 2 * KVH * HD;
+  const order: number[][] = []; // [source (0 q, 1 k, 2 v), first row] per head_dim block, in file order
+  if (layout === 'falcon' || layout === 'neox') {
+    const per = QH / KVH;
+    for (let h = 0; h < KVH; h++) {
+      for (let j = 0; j < per; j++) order.push([0, (h * per + j) * HD]);
+      order.push([1, h * HD], [2, h * HD]);
+    }
+  } else {
+    for (let h = 0; h < QH; h++) order.push([0, h * HD]);
+    for (let h = 0; h < KVH; h++) order.push([1, h * HD]);
+    for (let h = 0; h < KVH; h++) order.push([2, h * HD]);
+  }
+  const src = [w.q, w.k, w.v];
+  const srcBias = [biasOf(QH * HD, 0), biasOf(KVH * HD, 1 + l), biasOf(KVH * HD, 2 + l)];
+  const W = new Float32Array(rows * H);
+  const B = new Float32Array(rows);
+  order.forEach(([s, r0], block) => {
+    for (let r = 0; r < HD; r++) {
+      const dst = block * HD + r;
+      B[dst] = srcBias[s!]![r0! + r]!;
+      for (let c = 0; c < H; c++) {
+        const value = src[s!]![(r0! + r) * H + c]!;
+        if (layout === 'gpt2') W[c * rows + dst] = value; // Conv1D [in, out]
+        else W[dst * H + c] = value;
+      }
+    }
+  });
+  const at: Record<FusedLayoutName, [string, string, string]> = {
+    falcon: ['transformer.', `h.${l}.self_attention.`, 'query_key_value'],
+    neox: ['gpt_neox.', `layers.${l}.attention.`, 'query_key_value'],
+    chatglm: ['transformer.', `encoder.layers.${l}.self_attention.`, 'query_key_value'],
+    mpt: ['transformer.', `blocks.${l}.attn.`, 'Wqkv'],
+    gpt2: ['', `h.${l}.attn.`, 'c_attn'],
+  };
+  const [prefix, module, name] = at[layout];
+  const out: TensorToWrite[] = [{ name: `${prefix}${module}${name}.weight`, dtype, shape: layout === 'gpt2' ? [H, rows] : [rows, H], data: W }];
+  if (bias) out.push({ name: `${prefix}${module}${name}.bias`, dtype, shape: [rows], data: B });
+  return out;
 }
 
 function modelTensors(o: ModelOptions): TensorToWrite[] {
@@ -89,6 +144,10 @@ function modelTensors(o: ModelOptions): TensorToWrite[] {
   for (let l = 0; l < LAYERS; l++) {
     const w = layerWeights(o.kind ?? 'random', l);
     const base = `${prefix}layers.${l}.self_attn.`;
+    if (o.layout) {
+      out.push(...fusedLayer(o.layout, l, w, o.bias ?? false, dtype));
+      continue;
+    }
     if (o.fused) {
       const qkv = new Float32Array((QH * HD + 2 * KVH * HD) * H);
       qkv.set(w.q, 0);
@@ -99,6 +158,10 @@ function modelTensors(o: ModelOptions): TensorToWrite[] {
       out.push({ name: `${base}q_proj.weight`, dtype, shape: [QH * HD, H], data: w.q });
       out.push({ name: `${base}k_proj.weight`, dtype, shape: [KVH * HD, H], data: w.k });
       out.push({ name: `${base}v_proj.weight`, dtype, shape: [KVH * HD, H], data: w.v });
+      if (o.bias) {
+        out.push({ name: `${base}k_proj.bias`, dtype, shape: [KVH * HD], data: biasOf(KVH * HD, 1 + l) });
+        out.push({ name: `${base}v_proj.bias`, dtype, shape: [KVH * HD], data: biasOf(KVH * HD, 2 + l) });
+      }
     }
     out.push({ name: `${prefix}layers.${l}.input_layernorm.weight`, dtype, shape: [H], data: new Float32Array(H).fill(1) });
   }
@@ -450,6 +513,30 @@ test('fused qkv_proj (Phi-3) and a language_model.model. prefix give the same nu
   assert.equal(mb.weights.bytesRead, ma.weights.bytesRead);
 });
 
+test('fused Q/K/V of Falcon (grouped per KV head), GPT-NeoX, ChatGLM, MPT and GPT-2 (Conv1D, transposed) give the numbers of separate k_proj/v_proj, biases included', async () => {
+  const targets = ['gqa-2', 'mqa', 'mla-16', 'kv-int8', 'kv-int4'];
+  const a = newDir('separate-bias');
+  writeModel(a, { kind: 'random', bias: true });
+  const ma = await measure(a, targets);
+  assert.ok(ma.weights.tensorsRead.includes('model.layers.0.self_attn.k_proj.bias'));
+  for (const layout of ['falcon', 'neox', 'chatglm', 'mpt', 'gpt2'] as const) {
+    const d = newDir(layout);
+    writeModel(d, { kind: 'random', layout, bias: true });
+    const m = await measure(d, targets);
+    assert.equal(JSON.stringify(m.conversions), JSON.stringify(ma.conversions), layout);
+    assert.equal(m.weights.layersRead, LAYERS, layout);
+    assert.ok(m.weights.tensorsRead.some((n) => /(query_key_value|Wqkv|c_attn)\.bias$/.test(n)), `${layout}: bias read (${m.weights.tensorsRead.join(', ')})`);
+  }
+});
+
+test('a fused tensor whose shape does not fit the config is refused with both shapes', async () => {
+  const d = newDir('falcon-mismatch');
+  writeModel(d, { kind: 'random', layout: 'falcon' });
+  // The config claims 2 KV heads; the tensor holds 4.
+  await assert.rejects(measure(d, ['gqa-2'], {}, { ...CONFIG, num_key_value_heads: 2 }), (e: unknown) =>
+    e instanceof QualityInputError && /query_key_value\.weight" has shape \[256,64\] but the config implies \[192, 64\]/.test(e.message));
+});
+
 // ───────────────────────── KV quantization ─────────────────────────
 
 test('KV quantization on Gaussian data: int8 < 1%, int4 > fp8 > int8, per-layer rows, calibration recorded', async () => {
@@ -687,11 +774,14 @@ test('bad checkpoints: index naming a missing shard or a path outside the folder
   });
 
   const foreign = newDir('foreign');
-  writeSafetensors(path.join(foreign, 'model.safetensors'), [{ name: 'transformer.h.0.attn.c_attn.weight', dtype: 'F32', shape: [2], data: Float32Array.from([1, 2]) }]);
+  writeSafetensors(path.join(foreign, 'model.safetensors'), [{ name: 'encoder.block.0.layer.0.SelfAttention.k.weight', dtype: 'F32', shape: [2], data: Float32Array.from([1, 2]) }]);
   await assert.rejects(measure(foreign, ['gqa-2']), (e: Error) => {
     assert.ok(e instanceof QualityInputError);
-    assert.match(e.message, /no K\/V projection tensors for layer 0; looked for "model\.layers\.0\.self_attn\.k_proj\.weight", "model\.layers\.0\.self_attn\.v_proj\.weight", "model\.layers\.0\.self_attn\.qkv_proj\.weight"/);
-    assert.match(e.message, /language_model\.model\.layers\.0/);
+    assert.match(e.message, /no K\/V projection tensors for layer 0; looked for Llama, [^:]*: "model\.layers\.0\.self_attn\.k_proj\.weight" \+ "model\.layers\.0\.self_attn\.v_proj\.weight" \(also prefixed "model\.language_model\.", "language_model\.model\."/);
+    assert.match(e.message, /Phi-3 \(fused qkv_proj\): "model\.layers\.0\.self_attn\.qkv_proj\.weight"/);
+    assert.match(e.message, /Falcon, Bloom \(fused query_key_value\): "transformer\.h\.0\.self_attention\.query_key_value\.weight"/);
+    assert.match(e.message, /GPT-2 \(Conv1D c_attn\): "transformer\.h\.0\.attn\.c_attn\.weight"/);
+    assert.match(e.message, /names layer 0's tensors like "encoder\.block\.0\.layer\.0\.SelfAttention\.k\.weight"/);
     return true;
   });
 
