@@ -15,7 +15,12 @@ export interface KeyInfo {
   meaning: string;
   /** How this key changes the KV cache (empty when it does not). */
   kvEffect: string;
+  /** The what-if trade this key sets, whose quality evidence its hover shows (see core/qualityNotes.ts). */
+  tradeoff?: Tradeoff;
 }
+
+/** Kinds of memory saving a key controls: fewer KV heads, a latent rank, the cache dtype, a window. */
+export type Tradeoff = 'kvHeads' | 'mlaRank' | 'kvDtype' | 'window';
 
 const MAX_DIM = 1 << 20;
 const MAX_HEADS = 1 << 16;
@@ -50,6 +55,7 @@ export const CONFIG_KEYS = {
     max: MAX_HEADS,
     meaning: 'Number of query heads per layer.',
     kvEffect: 'Sets the KV heads when none are given (MHA); attention FLOPs scale with it.',
+    tradeoff: 'kvHeads',
   },
   numKvHeads: {
     spellings: ['num_key_value_heads', 'num_kv_heads', 'n_head_kv', 'multi_query_group_num', 'attn_config.kv_n_heads'],
@@ -57,6 +63,7 @@ export const CONFIG_KEYS = {
     max: MAX_HEADS,
     meaning: 'Number of key/value heads shared by the query heads (GQA groups). Missing means one per query head (MHA).',
     kvEffect: 'KV bytes per token per layer = kv_heads × (d_k + d_v) × bytes per element: directly proportional.',
+    tradeoff: 'kvHeads',
   },
   headDim: {
     spellings: ['head_dim', 'kv_channels', 'head_size'],
@@ -77,6 +84,7 @@ export const CONFIG_KEYS = {
     type: 'string',
     meaning: 'Precision the weights were saved in; activations, and so the KV cache, use it by default.',
     kvEffect: 'Bytes per cached element when the KV dtype is `auto`: 4 for float32, 2 for bfloat16/float16.',
+    tradeoff: 'kvDtype',
   },
   vocabSize: {
     spellings: ['vocab_size', 'padded_vocab_size'],
@@ -117,6 +125,7 @@ export const CONFIG_KEYS = {
     max: MAX_CONTEXT_TOKENS,
     meaning: 'Local attention window: a sliding layer attends to (and caches) at most this many recent tokens.',
     kvEffect: 'Sliding layers hold min(context, window) tokens, so their cache stops growing past the window.',
+    tradeoff: 'window',
   },
   useSlidingWindow: {
     spellings: ['use_sliding_window'],
@@ -136,6 +145,7 @@ export const CONFIG_KEYS = {
     type: 'stringList',
     meaning: 'Per-layer attention type (`full_attention`, `sliding_attention`, `chunked_attention`, `linear_attention`): authoritative when present.',
     kvEffect: 'Full layers cache the whole context, sliding/chunked layers at most their window, linear layers a fixed state.',
+    tradeoff: 'window',
   },
   slidingWindowPattern: {
     spellings: ['sliding_window_pattern', '_sliding_window_pattern'],
@@ -143,6 +153,7 @@ export const CONFIG_KEYS = {
     max: MAX_LAYERS,
     meaning: 'Every N-th layer is global (full attention); the others are sliding.',
     kvEffect: 'Only 1 layer in N caches the whole context.',
+    tradeoff: 'window',
   },
   attentionChunkSize: {
     spellings: ['attention_chunk_size'],
@@ -183,6 +194,7 @@ export const CONFIG_KEYS = {
     max: MAX_DIM,
     meaning: 'MLA: width of the compressed KV latent c_kv, shared by all heads.',
     kvEffect: 'The cache holds kv_lora_rank + qk_rope_head_dim values per token per layer (576 for DeepSeek-V3), not per-head K and V.',
+    tradeoff: 'mlaRank',
   },
   qLoraRank: {
     spellings: ['q_lora_rank'],
@@ -293,6 +305,7 @@ export const CONFIG_KEYS = {
     type: 'bool',
     meaning: 'Falcon: one KV head shared by all query heads (MQA), unless `new_decoder_architecture` is true.',
     kvEffect: 'true → 1 KV head: the cache is num_attention_heads× smaller than MHA. Overrides `num_kv_heads` in the old architecture.',
+    tradeoff: 'kvHeads',
   },
   newDecoderArchitecture: {
     spellings: ['new_decoder_architecture'],
@@ -305,6 +318,7 @@ export const CONFIG_KEYS = {
     type: 'bool',
     meaning: 'ChatGLM: grouped KV heads, `multi_query_group_num` of them.',
     kvEffect: 'true → `multi_query_group_num` KV heads; false → MHA.',
+    tradeoff: 'kvHeads',
   },
   attnType: {
     spellings: ['attn_config.attn_type'],

@@ -4,7 +4,7 @@
  * ("weight-space error before uptraining", "published: T5-XXL … after 5% uptraining").
  */
 import type { AttentionSpec } from './attentionSpec';
-import type { ConfigField } from './configKeys';
+import { CONFIG_KEYS, type ConfigField, type KeyInfo, type Tradeoff } from './configKeys';
 import { percent } from './format';
 import { evidenceFor, evidenceLine, parseTarget, type Evidence } from './evidence';
 import type { WeightsMeasurementJson } from '../shared/qualityProtocol';
@@ -12,20 +12,17 @@ import type { QualityEvidence, ReportVariant } from '../shared/reportProtocol';
 
 /** The conversions a key's hover speaks about. */
 export function targetsForField(field: ConfigField, spec: AttentionSpec): string[] {
-  switch (field) {
-    case 'numKvHeads': case 'multiQuery': case 'multiQueryAttention': case 'numHeads':
-      return spec.mla ? ['mla-512'] : [...(spec.kvHeads > 2 ? [`gqa-${Math.max(2, Math.floor(spec.kvHeads / 2))}`] : []), 'mqa', 'mla-512'];
-    case 'kvLoraRank':
-      return [`mla-${spec.mla?.kvLoraRank ?? 512}`];
-    case 'dtype':
-      return ['kv-fp8', 'kv-int8', 'kv-int4'];
-    case 'slidingWindow': case 'layerTypes': case 'slidingWindowPattern':
-      return [`window-${spec.layers.find((l) => l.kind === 'sliding')?.windowTokens ?? 4096}`];
-    default:
-      return [];
-  }
+  const tradeoff: Tradeoff | undefined = (CONFIG_KEYS[field] as KeyInfo).tradeoff;
+  return tradeoff ? TRADEOFF_TARGETS[tradeoff](spec) : [];
 }
 
+/** The what-if targets each kind of trade shows for this model. */
+const TRADEOFF_TARGETS: Record<Tradeoff, (spec: AttentionSpec) => string[]> = {
+  kvHeads: (spec) => (spec.mla ? ['mla-512'] : [...(spec.kvHeads > 2 ? [`gqa-${Math.max(2, Math.floor(spec.kvHeads / 2))}`] : []), 'mqa', 'mla-512']),
+  mlaRank: (spec) => [`mla-${spec.mla?.kvLoraRank ?? 512}`],
+  kvDtype: () => ['kv-fp8', 'kv-int8', 'kv-int4'],
+  window: (spec) => [`window-${spec.layers.find((l) => l.kind === 'sliding')?.windowTokens ?? 4096}`],
+};
 
 /** Markdown lines for a hover: measured first (when a run exists), then at most two published rows per target. */
 export function qualityLines(targets: readonly string[], context: { params?: number; kvHeads?: number; qHeads?: number }, measured?: WeightsMeasurementJson): string[] {
