@@ -1,17 +1,17 @@
 /**
  * The parent side of the profiler worker, shared by the CLI and the extension. It imports no WebGPU:
- * it forks dist/worker.mjs (with ELECTRON_RUN_AS_NODE=1, so VS Code's Electron runs it as plain
- * Node), sends the plan, relays events, and turns every way the child can end — done, error event,
- * crash, timeout, cancellation — into a report or a ProfileError with the child's last log lines.
+ * it forks dist/worker.mjs through shared/superviseWorker (which owns the child's life: crash, timeout,
+ * cancellation), sends the plan when the worker is ready, relays its events, and turns the worker's
+ * error event into a ProfileError with the child's last log lines.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import type { ProfilePlan } from '../core/profilePlan';
 import { isWorkerEvent, type ProfileReport, type ProfileSettings, type WorkerErrorCode, type WorkerEvent } from '../shared/profileProtocol';
+import { superviseWorker } from '../shared/superviseWorker';
 
 export type ProfileErrorCode = WorkerErrorCode | 'timeout' | 'cancelled' | 'crashed';
 
 export class ProfileError extends Error {
-  constructor(readonly code: ProfileErrorCode, message: string, readonly logs: string[] = []) {
+  constructor(readonly code: ProfileErrorCode, message: string, readonly logs: readonly string[] = []) {
     super(message);
     this.name = 'ProfileError';
   }
@@ -31,73 +31,21 @@ export interface RunProfileOptions {
   execPath?: string;
 }
 
-const KEEP_LOG_LINES = 40;
-
 export function runProfile(plan: ProfilePlan, settings: ProfileSettings, options: RunProfileOptions): Promise<ProfileReport> {
-  return new Promise((resolve, reject) => {
-    const logs: string[] = [];
-    const remember = (line: string): void => {
-      logs.push(line);
-      if (logs.length > KEEP_LOG_LINES) logs.shift();
-    };
-    if (options.signal?.aborted) return reject(new ProfileError('cancelled', 'profiling was cancelled'));
-
-    let child: ChildProcess;
-    try {
-      child = fork(options.workerPath, [], {
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...options.env },
-        execPath: options.execPath,
-        execArgv: [],
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
-    } catch (e) {
-      return reject(new ProfileError('crashed', `could not start the profiler worker ${options.workerPath}: ${e instanceof Error ? e.message : String(e)}`));
-    }
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    let settled = false;
-    let failure: ProfileError | undefined;
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      f();
-    };
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    const onAbort = (): void => {
-      kill();
-      finish(() => reject(new ProfileError('cancelled', 'profiling was cancelled', logs)));
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      kill();
-      finish(() => reject(new ProfileError('timeout', `profiling took longer than ${Math.round(options.timeoutMs / 1000)} s and was stopped; give it more time (CLI --timeout, setting attentionLens.profile.workerTimeoutSeconds) or fewer contexts`, logs)));
-    }, options.timeoutMs);
-
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => chunk.split('\n').filter((l) => l.trim().length > 0).forEach(remember));
-    }
-    child.on('message', (m: unknown) => {
-      if (!isWorkerEvent(m)) {
-        remember('dropped a malformed message from the worker');
-        return;
-      }
-      if (m.type === 'log') remember(m.message);
-      if (m.type === 'ready') child.send({ type: 'run', plan, settings });
-      else if (m.type === 'error') failure = new ProfileError(m.code, m.message, logs);
-      else if (m.type === 'done') finish(() => resolve(m.report));
+  return superviseWorker<WorkerEvent, ProfileReport>({
+    ...options,
+    name: 'the profiler worker',
+    isEvent: isWorkerEvent,
+    error: (kind, message, lines) => new ProfileError(kind, message, lines),
+    cancelledMessage: 'profiling was cancelled',
+    timeoutMessage: (s) => `profiling took longer than ${s} s and was stopped; give it more time (CLI --timeout, setting attentionLens.profile.workerTimeoutSeconds) or fewer contexts`,
+    crashHint: ' (a GPU driver crash?)',
+    onEvent: (m, worker) => {
+      if (m.type === 'log') worker.remember(m.message);
+      if (m.type === 'ready') worker.send({ type: 'run', plan, settings });
+      else if (m.type === 'error') worker.fail(new ProfileError(m.code, m.message, worker.logs));
+      else if (m.type === 'done') worker.finish(m.report);
       if (m.type !== 'ready') options.onEvent?.(m);
-    });
-    child.on('error', (e) => {
-      kill();
-      finish(() => reject(new ProfileError('crashed', `the profiler worker failed: ${e.message}`, logs)));
-    });
-    // 'close' comes after the IPC channel and stdio are drained, so a final error event is never lost.
-    child.on('close', (code, signal) => {
-      finish(() => reject(failure ?? new ProfileError('crashed', `the profiler worker exited ${signal ? `on signal ${signal}` : `with code ${code}`} before finishing (a GPU driver crash?); see the log for its last lines`, logs)));
-    });
+    },
   });
 }
