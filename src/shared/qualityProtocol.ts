@@ -12,7 +12,18 @@ export interface QualityRunRequest {
   /** CLI grammar: gqa-4, mqa, mla-256, kv-int8, kv-int4, kv-fp8. */
   targets: string[];
   calibrationTokens: number;
+  /** Where the heavy math runs (default 'auto': WebGPU on a hardware adapter, else the CPU). */
+  device?: QualityDevice;
 }
+
+/** auto: WebGPU on a hardware adapter, the CPU otherwise; gpu: WebGPU even on a software adapter; cpu: never WebGPU. */
+export type QualityDevice = 'auto' | 'gpu' | 'cpu';
+
+/** What ran the heavy math (the MLA eigenproblems). */
+export type QualityBackendJson =
+  | { kind: 'cpu'; kernels: string }
+  /** gpuLayers measured on the adapter; cpuLayers finished on the CPU after a loss or a limit (see notes). */
+  | { kind: 'webgpu'; adapter: string; api: string; software: boolean; gpuLayers: number; cpuLayers: number; cpuKernels: string };
 
 export interface QualityLayerResult {
   layer: number;
@@ -45,6 +56,7 @@ export interface WeightsMeasurementJson {
   weights: WeightsInfo;
   conversions: QualityConversion[];
   notes: string[];
+  backend?: QualityBackendJson;
 }
 
 export type QualityEvent =
@@ -59,7 +71,8 @@ const isStr = (x: unknown): x is string => typeof x === 'string';
 
 export function isQualityRunRequest(x: unknown): x is QualityRunRequest {
   return isObject(x) && x.type === 'run' && isStr(x.configFile) && isStr(x.configText) && Array.isArray(x.targets) && x.targets.every(isStr)
-    && isNum(x.calibrationTokens) && Number.isInteger(x.calibrationTokens) && x.calibrationTokens >= 1;
+    && isNum(x.calibrationTokens) && Number.isInteger(x.calibrationTokens) && x.calibrationTokens >= 1
+    && (x.device === undefined || x.device === 'auto' || x.device === 'gpu' || x.device === 'cpu');
 }
 
 export function isQualityEvent(x: unknown): x is QualityEvent {

@@ -1,0 +1,96 @@
+/**
+ * conversions.ts's jointLowRank with the heavy stages on the GPU: the Gram matrix of [W_k; W_v]
+ * (f32, partial sums), its Householder tridiagonalization, the back-transform of the top eigenvectors
+ * and the K/V split. The tridiagonal's eigenvalues (implicit QL) and eigenvectors (inverse iteration)
+ * stay on the CPU in f64 (linalg.ts): O(n²), well under a second at n = 4096. Same JointSpectrum,
+ * timings included, so measure.ts can take either.
+ */
+import { summarize, type JointSpectrum } from '../conversions';
+import { tridiagonalEigenvalues, tridiagonalEigenvectors } from '../linalg';
+import { gramInto } from './gram';
+import { GpuLimitError, type GpuSession } from './session';
+import { tridiagonalizeOnGpu } from './tridiagonal';
+import { backTransformOnGpu, rowDots, timesSymmetric } from './vectors';
+
+export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): Promise<JointSpectrum> {
+  const rows = kRows + vRows;
+  const m = Math.min(rows, hidden);
+  const count = Math.min(m, Math.max(0, ...ranks.filter((r) => r < m)));
+  const side = rows <= hidden ? 'rows' : 'columns';
+  if (m * m * 4 > s.maxBindingBytes) throw new GpuLimitError(`the ${m}×${m} Gram matrix (${(m * m * 4 / 2 ** 20).toFixed(0)} MiB in f32) exceeds this adapter's ${(s.maxBindingBytes / 2 ** 20).toFixed(0)} MiB storage binding limit`);
+  const owned: GPUBuffer[] = [];
+  const keep = (b: GPUBuffer): GPUBuffer => (owned.push(b), b);
+  try {
+    const t0 = performance.now();
+    let kNorm2 = 0;
+    let vNorm2 = 0;
+    for (const w of Wk) kNorm2 += w * w;
+    for (const w of Wv) vNorm2 += w * w;
+    const G = keep(s.storage(m * m * 4, 'Gram'));
+    let GK: GPUBuffer | undefined;
+    if (side === 'rows') {
+      // G = M·Mᵀ = (Mᵀ)ᵀ·Mᵀ: the Gram of the columns of Mᵀ (hidden × rows).
+      const MT = new Float32Array(hidden * rows);
+      transposeInto(Wk, kRows, hidden, MT, rows, 0);
+      transposeInto(Wv, vRows, hidden, MT, rows, kRows);
+      await gramInto(s, MT, hidden, rows, G, false);
+    } else {
+      // G = G_K + G_V; G_K kept for the split.
+      GK = keep(s.storage(m * m * 4, 'Gram of K'));
+      await gramInto(s, Wk, kRows, hidden, GK, false);
+      s.submit((e) => e.copyBufferToBuffer(GK!, 0, G, 0, m * m * 4));
+      await gramInto(s, Wv, vRows, hidden, G, true);
+    }
+    const t1 = performance.now();
+    const tri = await tridiagonalizeOnGpu(s, G, m);
+    keep(tri.scal);
+    const t2 = performance.now();
+    const values = tridiagonalEigenvalues(tri.d, tri.e);
+    const t3 = performance.now();
+    const kShare = new Float64Array(count);
+    let t4 = t3, t5 = t3, t6 = t3;
+    if (count > 0) {
+      const vectors = new Float64Array(count * m);
+      tridiagonalEigenvectors(tri.d, tri.e, count, vectors);
+      t4 = performance.now();
+      const Z = keep(s.storage(count * m * 4, 'eigenvectors'));
+      s.write(Z, Float32Array.from(vectors));
+      const Zt = side === 'columns' ? keep(s.storage(count * m * 4, 'eigenvectors transposed')) : undefined;
+      await backTransformOnGpu(s, G, tri.scal, m, Z, count, Zt);
+      t5 = performance.now();
+      if (side === 'rows') {
+        const kRowsMass = await rowDots(s, Z, Z, count, m, 0, kRows);
+        for (let v = 0; v < count; v++) kShare[v] = Math.max(0, values[v]!) * kRowsMass[v]!;
+      } else {
+        const Y = keep(s.storage(count * m * 4, 'Z·G_K'));
+        await timesSymmetric(s, Zt!, GK!, count, m, Y);
+        const quad = await rowDots(s, Y, Z, count, m, 0, m);
+        for (let v = 0; v < count; v++) kShare[v] = Math.max(0, quad[v]!);
+      }
+      t6 = performance.now();
+    }
+    const spectrum = Float64Array.from(values, (x) => Math.max(0, x));
+    return {
+      ...summarize(spectrum, kNorm2, vNorm2, ranks, kShare),
+      spectrum,
+      kNorm2,
+      vNorm2,
+      side,
+      order: m,
+      timings: { gramMs: t1 - t0, tridiagonalMs: t2 - t1, eigenvaluesMs: t3 - t2, vectorsMs: t4 - t3, backTransformMs: t5 - t4, splitMs: t6 - t5 },
+    };
+  } finally {
+    for (const b of owned) b.destroy();
+  }
+}
+
+function transposeInto(W: Float32Array, rows: number, cols: number, out: Float32Array, ld: number, colOffset: number): void {
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * ld + colOffset + r] = W[r * cols + c]!;
+    }
+  }
+}

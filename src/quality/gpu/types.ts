@@ -1,0 +1,27 @@
+/**
+ * What measure.ts knows of the WebGPU backend: an interface and plain data only. The backend itself
+ * (index.ts: Dawn, ESM + native) is loaded by whoever bundles it — the quality worker, the GPU tests,
+ * the benchmark — and handed in as a loader, so the CPU-only builds never touch `webgpu`.
+ */
+import type { JointSpectrum } from '../conversions';
+import type { QualityDevice } from '../../shared/qualityProtocol';
+
+export type { QualityDevice, QualityBackendJson } from '../../shared/qualityProtocol';
+
+export interface QualityGpu {
+  /** The adapter's description (e.g. "NVIDIA GeForce RTX 4070 Laptop GPU", "llvmpipe: Mesa 25.0.7 …"). */
+  readonly adapter: string;
+  /** The native API under WebGPU: vulkan, metal, d3d12. */
+  readonly api: string;
+  /** A CPU rasterizer posing as a GPU (lavapipe/llvmpipe, SwiftShader, WARP): 'auto' keeps to the WASM path there. */
+  readonly software: boolean;
+  /** conversions.ts's jointLowRank on the GPU; rejects on device loss or a shape beyond the adapter's limits. */
+  jointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): Promise<JointSpectrum>;
+  /** Why the device was lost, once it has been. */
+  readonly lostReason: string | undefined;
+  destroy(): void;
+}
+
+export type LoadQualityGpu = () => Promise<QualityGpu>;
+
+export const isQualityDevice = (x: unknown): x is QualityDevice => x === 'auto' || x === 'gpu' || x === 'cpu';
