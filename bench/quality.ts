@@ -1,9 +1,11 @@
 /**
- * `node out/bench/quality.js [--kv-heads 32] [--layers 2] [--hidden 4096] [--tokens 256] [--kernels wasm|js] [--threads N] [--only mla]`
- * (after `npm run build:tests`): the CPU cost of measuring the weights of a 7B-shaped model. Writes
- * random BF16 K/V projections of a few layers to a temporary checkpoint, measures each target kind
- * separately, and prints the time per layer and its extrapolation to 32 layers (an extrapolation:
- * every layer does the same work).
+ * `node out/bench/quality.mjs [--kv-heads 32] [--layers 2] [--hidden 4096] [--tokens 256] [--kernels wasm|js] [--threads N] [--only mla]
+ *  [--device cpu|gpu|auto] [--json FILE]` (after `npm run build:tests`; `npm run bench:quality -- …`): the cost of measuring the
+ * weights of a 7B-shaped model. Writes random BF16 K/V projections of a few layers to a temporary
+ * checkpoint, measures each target kind separately, and prints the time per layer, its stages, which
+ * device ran the MLA math (the adapter's own name for WebGPU) and the extrapolation to 32 layers (an
+ * extrapolation: every layer does the same work). `--json FILE` also writes the figures. The MLA
+ * stages run on `--device` (default cpu; gpu forces WebGPU even on a software adapter).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +14,8 @@ import { deriveAttentionSpec } from '../src/core/attentionSpec';
 import { loadModelConfig } from '../src/core/modelConfig';
 import { defaultThreads, jsKernels, wasmKernels } from '../src/quality/kernels';
 import { Rng } from '../src/quality/linalg';
+import { openQualityGpu } from '../src/quality/gpu/index';
+import { isQualityDevice, type QualityDevice } from '../src/quality/gpu/types';
 import { measureWeights } from '../src/quality/measure';
 import { writeSafetensors, type TensorToWrite } from '../src/quality/safetensorsWriter';
 import { parseMeasureTargets } from '../src/quality/targets';
@@ -29,6 +33,10 @@ const qHeads = hidden / headDim;
 const threads = Number(arg('threads', String(defaultThreads())));
 const kernels = arg('kernels', 'wasm') === 'js' ? jsKernels : wasmKernels(threads) ?? jsKernels;
 const onlyGroups = arg('only', '');
+const deviceArg = arg('device', 'cpu');
+const jsonFile = arg('json', '');
+if (!isQualityDevice(deviceArg)) throw new Error(`--device ${deviceArg}: choose cpu, gpu or auto`);
+const device: QualityDevice = deviceArg;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-bench-quality-'));
@@ -58,11 +66,17 @@ async function main(): Promise<void> {
       ['kv int8/int4/fp8', ['kv-int8', 'kv-int4', 'kv-fp8']],
       ['all of the above', [...(kvHeads >= 4 ? [`gqa-${kvHeads / 4}`] : []), 'mqa', 'mla-256', 'mla-512', 'kv-int8', 'kv-int4', 'kv-fp8']],
     ];
-    const rows: string[] = [];
+    const rows: Record<string, unknown>[] = [];
+    let backendLine = '';
     for (const [label, targets] of groups) {
       if (onlyGroups && !label.startsWith(onlyGroups)) continue;
       const t0 = performance.now();
-      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels });
+      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels, device, loadGpu: openQualityGpu });
+      for (const note of m.notes.filter((n) => /WebGPU|device/.test(n))) console.log(`  note: ${note}`);
+      if (m.backend && !backendLine) {
+        backendLine = m.backend.kind === 'webgpu' ? `MLA on WebGPU: ${m.backend.adapter} (${m.backend.api}${m.backend.software ? ', a software adapter' : ''})` : `MLA on the CPU: ${m.backend.kernels}`;
+        console.log(backendLine);
+      }
       const wall = (performance.now() - t0) / 1000;
       const t = m.timings!;
       const perLayer = wall / layers;
@@ -75,9 +89,14 @@ async function main(): Promise<void> {
       if (t.kvMs > 0) detail += `, kv ${(t.kvMs / layers / 1000).toFixed(2)} s`;
       const line = `${label.padEnd(20)} ${perLayer.toFixed(2).padStart(7)} s/layer → ${(perLayer * 32 / 60).toFixed(1).padStart(5)} min for 32 layers (extrapolated)   [${detail}]`;
       console.log(line);
-      rows.push(line);
+      rows.push({ group: label, secondsPerLayer: perLayer, extrapolated32LayersMin: (perLayer * 32) / 60, readMsPerLayer: t.readMs / layers, mlaMsPerLayer: t.mlaMs / layers, kvMsPerLayer: t.kvMs / layers, mlaStagesMsPerLayer: Object.fromEntries(Object.entries(t.mla).map(([k, v]) => [k, v / layers])), backend: m.backend });
       const mla = m.conversions.find((c) => c.target === 'mla-512');
       if (mla) console.log(`${''.padEnd(20)} (random weights: mla-512 keeps ${(mla.energyRetained! * 100).toFixed(1)}% energy, rank99 ${mla.rank99})`);
+    }
+    if (jsonFile) {
+      const cpu = `${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}`;
+      writeFileSync(jsonFile, `${JSON.stringify({ machine: `${cpu}, Node ${process.version}`, device, cpuKernels: `${kernels.kind} on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`, shape: { hidden, kvHeads, headDim, layers, tokens }, measured: rows, note: 'per-layer figures are measured on the layers written; 32-layer minutes are extrapolated from them' }, null, 2)}\n`);
+      console.log(`wrote ${jsonFile}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

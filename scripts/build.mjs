@@ -1,9 +1,10 @@
 // Bundles the extension (CommonJS, `vscode` external), the CLI, the GPU worker (ESM, `webgpu`
-// external: Dawn's native module ships per platform), the report page (a browser IIFE and its CSS,
+// external: Dawn's native module ships per platform), the quality worker (ESM, its WebGPU backend
+// split into dist/quality/ chunks so Dawn loads only when the GPU path is chosen), the report page (a browser IIFE and its CSS,
 // inlined into the panel and the exported HTML by src/shared/reportHtml.ts) and, with --tests, the GPU tests.
 // Usage: node scripts/build.mjs [--watch] [--production] [--tests]
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
@@ -49,7 +50,9 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...esm, entryPoints: ['src/gpu/worker.ts'], outfile: 'dist/worker.mjs' },
-  { ...common, entryPoints: ['src/quality/worker.ts'], outfile: 'dist/qualityWorker.js' },
+  // The worker's `import('./gpu/index')` becomes a chunk of its own; chunks' names carry a hash, so the
+  // folder is emptied first and the VSIX whitelists all of it.
+  { ...esm, entryPoints: { qualityWorker: 'src/quality/worker.ts' }, outdir: 'dist', splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'quality/[name]-[hash]' },
   { ...webview, entryPoints: ['webview/report/main.ts'], outfile: 'dist/webview/report.js', format: 'iife' },
   { ...webview, entryPoints: ['webview/report/style.css'], outfile: 'dist/webview/report.css' },
 ];
@@ -58,7 +61,12 @@ if (tests) {
   const entries = readdirSync('test/gpu').filter((f) => f.endsWith('.test.ts')).map((f) => `test/gpu/${f}`);
   builds.push({ ...esm, entryPoints: entries, outdir: 'out/test/gpu', outExtension: { '.js': '.mjs' } });
   builds.push({ ...esm, entryPoints: ['bench/kernels.ts'], outfile: 'out/bench/kernels.mjs' });
+  builds.push({ ...esm, entryPoints: ['bench/quality.ts'], outfile: 'out/bench/quality.mjs' });
 }
+
+rmSync('dist/quality', { recursive: true, force: true });
+rmSync('dist/qualityWorker.js', { force: true });
+rmSync('dist/qualityWorker.js.map', { force: true });
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -24,7 +24,7 @@ export interface CliRequest {
   /** `report` only: where the HTML goes. */
   out?: string;
   /** `quality` only. */
-  quality?: { targets: string[] | undefined; calibrationTokens: number; timeoutSeconds: number };
+  quality?: { targets: string[] | undefined; calibrationTokens: number; timeoutSeconds: number; device: 'auto' | 'gpu' | 'cpu' };
   /** `profile` only. */
   profile?: { plan: ProfileOptions; settings: ProfileSettings; timeoutSeconds: number };
 }
@@ -58,6 +58,7 @@ const OPTIONS = {
   f32: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   targets: { type: 'string' },
+  device: { type: 'string' },
   calibration: { type: 'string' },
   json: { type: 'boolean' },
   explain: { type: 'boolean' },
@@ -136,7 +137,7 @@ export function parseCli(argv: readonly string[]): CliRequest {
     if (values.out.trim() === '') throw new UsageError('--out: give a file name, e.g. report.html');
     request.out = values.out;
   }
-  const qualityOnly = ['targets', 'calibration'] as const;
+  const qualityOnly = ['targets', 'calibration', 'device'] as const;
   const strayQuality = qualityOnly.find((f) => values[f] !== undefined);
   if (strayQuality && command !== 'quality') throw new UsageError(`--${strayQuality} belongs to attention-lens quality`);
   if (command === 'quality') {
@@ -146,7 +147,9 @@ export function parseCli(argv: readonly string[]): CliRequest {
     if (calibrationTokens > 65536) throw new UsageError('--calibration: at most 65,536 tokens');
     const timeout = decimal('timeout', values.timeout);
     if (timeout !== undefined && timeout <= 0) throw new UsageError('--timeout: give a positive number of seconds');
-    request.quality = { targets, calibrationTokens, timeoutSeconds: timeout ?? DEFAULT_QUALITY_TIMEOUT_S };
+    const device = values.device ?? 'auto';
+    if (device !== 'auto' && device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device "${device}": choose auto, gpu or cpu`);
+    request.quality = { targets, calibrationTokens, timeoutSeconds: timeout ?? DEFAULT_QUALITY_TIMEOUT_S, device };
     const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32'].find((f) => values[f as keyof typeof values] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
     return request;
@@ -253,6 +256,7 @@ Profile options
 Quality options
   --targets LIST       conversions to measure and cite, e.g. gqa4,mqa,mla256,kv-int8,kv-int4,kv-fp8 (default: picked for the model)
   --calibration N      calibration tokens for the KV-quantization errors (default 256; embedding rows when the table is there)
+  --device D           where the MLA eigenproblems run: auto (WebGPU on a hardware GPU, else the CPU; default) | gpu | cpu
   --timeout S          stop the measurement after S seconds (default 1800)
 
 Report options

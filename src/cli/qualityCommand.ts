@@ -20,7 +20,7 @@ import type { CliRequest } from './args';
 export async function runQualityCommand(input: ModelInput, request: CliRequest, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const config = loadModelConfig(input.file, input.text);
   const spec = deriveAttentionSpec(config);
-  const { targets: asked, calibrationTokens, timeoutSeconds } = request.quality!;
+  const { targets: asked, calibrationTokens, timeoutSeconds, device } = request.quality!;
   const targets = asked ?? defaultQualityTargets(spec);
   for (const t of targets) if (!parseTarget(t)) throw new UsageError(`--targets: "${t}" is not a target; use gqa-N, mqa, mla-R, kv-int8, kv-int4, kv-fp8, kv-q8_0, kv-q4_0, kv-nvfp4 or window-N`);
   const params = estimateWeights(config, spec).params.total;
@@ -32,8 +32,8 @@ export async function runQualityCommand(input: ModelInput, request: CliRequest, 
     const onSigint = (): void => abort.abort();
     process.once('SIGINT', onSigint);
     try {
-      measured = await runQuality({ configFile: path.resolve(input.file), configText: input.text, targets, calibrationTokens }, {
-        workerPath: path.join(__dirname, 'qualityWorker.js'),
+      measured = await runQuality({ configFile: path.resolve(input.file), configText: input.text, targets, calibrationTokens, device }, {
+        workerPath: path.join(__dirname, 'qualityWorker.mjs'),
         timeoutMs: timeoutSeconds * 1000,
         signal: abort.signal,
         onProgress: (done, total, message) => { if (!request.json || process.stderr.isTTY) io.err(`[${done}/${total}] ${message}`); },

@@ -8,9 +8,11 @@
 import * as path from 'node:path';
 import type { AttentionSpec, LayerSpec } from '../core/attentionSpec';
 import {
-  gqaPoolError, headRmsNorm, jointLowRank, jointLowRankDoubles, KV_FORMAT_TEXT, project, quantizationError,
+  gqaPoolError, headRmsNorm, jointLowRankDoubles, KV_FORMAT_TEXT, project, quantizationError,
   type KvQuantDtype, type SquaredError,
 } from './conversions';
+import { MathBackend } from './gpu/backend';
+import type { LoadQualityGpu, QualityBackendJson, QualityDevice } from './gpu/types';
 import { arenaBytes, defaultKernels, MAX_ARENA_BYTES, type Kernels } from './kernels';
 import { Rng } from './linalg';
 import { embeddingName, layerTensors, projectionNames, readKvProjections, resolveLayout, type ResolvedLayout } from './layouts';
@@ -34,6 +36,10 @@ export interface MeasureOptions {
   signal?: AbortSignal;
   /** Override the kernels (tests compare WebAssembly with JavaScript). */
   kernels?: Kernels;
+  /** Where the MLA eigenproblems run (default 'auto'; see gpu/backend.ts). */
+  device?: QualityDevice;
+  /** Opens the WebGPU backend (gpu/index.ts, ESM + native): given by the builds that bundle it; without it the CPU runs. */
+  loadGpu?: LoadQualityGpu;
 }
 
 export interface LayerConversion {
@@ -76,6 +82,8 @@ export interface WeightsMeasurement {
   conversions: ConversionMeasurement[];
   notes: string[];
   calibration?: { source: 'embedding' | 'gaussian'; tokens: number; tensor?: string; seed: number };
+  /** What ran the MLA math (absent when no MLA target was measured). */
+  backend?: QualityBackendJson;
   /** Where the time went (ms), for benchmarks; `mla` split into its stages. */
   timings?: {
     totalMs: number; readMs: number; gqaMs: number; mlaMs: number; kvMs: number; kernels: string;
@@ -103,10 +111,20 @@ const add = (a: SquaredError, b: SquaredError): void => {
 const zero = (): SquaredError => ({ err2: 0, norm2: 0 });
 
 export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasurement> {
-  const t0 = performance.now();
-  const { spec, signal } = opts;
   const kernels = opts.kernels ?? defaultKernels();
   const notes: string[] = [];
+  // Opens the GPU on the first MLA layer, if at all; closed whatever happens.
+  const backend = new MathBackend(opts.device ?? 'auto', opts.loadGpu, kernels, notes);
+  try {
+    return await measureWith(opts, kernels, notes, backend);
+  } finally {
+    backend.close();
+  }
+}
+
+async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string[], backend: MathBackend): Promise<WeightsMeasurement> {
+  const t0 = performance.now();
+  const { spec, signal } = opts;
   abortIfNeeded(signal);
   const ckpt = openCheckpoint(opts.configDir);
   if (!ckpt) {
@@ -269,7 +287,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
         const order = Math.min(kRows + vRows, spec.hiddenSize);
         if (order >= 1024) opts.onProgress?.(li, total, `layer ${layer.index} (${li + 1}/${total}): eigendecomposition of a ${order}×${order} Gram matrix for ${mlaRanks.map((r) => `mla-${r}`).join(', ')}…`);
         const tm = performance.now();
-        const js = jointLowRank(kernels, Wk, kRows, Wv, vRows, spec.hiddenSize, mlaRanks);
+        const js = await backend.jointLowRank(Wk, kRows, Wv, vRows, spec.hiddenSize, mlaRanks, layer.index);
         let total2 = 0;
         for (const s of js.spectrum) total2 += s;
         mla.rank99 = Math.max(mla.rank99, js.rank99);
@@ -317,7 +335,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
       result.conversions.push({
         target: name, kRelError: rel(acc.k), vRelError: rel(acc.v), energyRetained: acc.total > 0 ? acc.kept / acc.total : 1, rank99: mla.rank99, perLayer: acc.perLayer,
         what: `weight-space relative error of the best joint rank-${t.rank} factorization of [W_k; W_v], before any fine-tuning — not an accuracy`,
-        method: `exact truncated SVD of the stacked [W_k; W_v] (the MHA2MLA/TransMLA initialization): all eigenvalues of the ${[...mla.orders].join(', ')} Gram matrix per layer (Householder tridiagonalization, implicit QL), the top-${t.rank} eigenvectors (inverse iteration) for the K/V split; energy kept = Σσ²(≤${t.rank})/Σσ² over all layers, rank99 = the largest per-layer rank keeping 99%`,
+        method: `exact truncated SVD of the stacked [W_k; W_v] (the MHA2MLA/TransMLA initialization): all eigenvalues of the ${[...mla.orders].join(', ')} Gram matrix per layer (Householder tridiagonalization, implicit QL), the top-${t.rank} eigenvectors (inverse iteration) for the K/V split, ${backend.methodText()}; energy kept = Σσ²(≤${t.rank})/Σσ² over all layers, rank99 = the largest per-layer rank keeping 99%`,
       });
     } else if (t.kind === 'kv') {
       const acc = kv.get(name)!;
@@ -342,6 +360,7 @@ export async function measureWeights(opts: MeasureOptions): Promise<WeightsMeasu
   result.weights.bytesRead = ckpt.bytesRead;
   timings.totalMs = performance.now() - t0;
   result.timings = timings;
+  if (mlaRanks.length > 0) result.backend = backend.describe();
   return result;
 }
 

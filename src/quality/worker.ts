@@ -1,7 +1,9 @@
 /**
- * The quality worker's child process (dist/qualityWorker.js): reads only the K/V projection tensors of
- * the checkpoint beside a config and measures each conversion's weight-space error. Protocol:
- * src/shared/qualityProtocol.ts. The parent cancels by killing this process and enforces a timeout.
+ * The quality worker's child process (dist/qualityWorker.mjs, ESM): reads only the K/V projection
+ * tensors of the checkpoint beside a config and measures each conversion's weight-space error.
+ * Protocol: src/shared/qualityProtocol.ts. The parent cancels by killing this process and enforces a
+ * timeout. The WebGPU backend is a dynamic import (its own chunk): Dawn loads only if the run asks
+ * for the GPU ('auto' or 'gpu') and has an MLA eigenproblem to give it.
  */
 import * as path from 'node:path';
 import { deriveAttentionSpec } from '../core/attentionSpec';
@@ -30,6 +32,8 @@ async function handle(message: unknown): Promise<void> {
       spec,
       targets: parseMeasureTargets(message.targets),
       calibrationTokens: message.calibrationTokens,
+      device: message.device ?? 'auto',
+      loadGpu: async () => (await import('./gpu/index')).openQualityGpu(),
       onProgress: (done, total, text) => void send({ type: 'progress', done, total, message: text }),
     });
     await send({ type: 'done', result });

@@ -58,8 +58,8 @@ export class QualityRunner {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           let done = 0;
-          return runQuality({ configFile: configUri.fsPath, configText: analysis.input.text, targets, calibrationTokens: CALIBRATION_TOKENS }, {
-            workerPath: this.context.asAbsolutePath(path.join('dist', 'qualityWorker.js')),
+          return runQuality({ configFile: configUri.fsPath, configText: analysis.input.text, targets, calibrationTokens: CALIBRATION_TOKENS, device: this.documents.current.quality.device }, {
+            workerPath: this.context.asAbsolutePath(path.join('dist', 'qualityWorker.mjs')),
             timeoutMs: this.documents.current.profile.timeoutSeconds * 1000,
             signal: abort.signal,
             onProgress: (d, total, message) => {

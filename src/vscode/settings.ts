@@ -7,6 +7,7 @@ import { DEFAULT_PROFILE_CONTEXTS, type ProfileMode, type ProfileOptions } from 
 import type { ReportOptions } from '../core/report';
 import type { Runtime } from '../core/kvDtypes';
 import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, type ProfileSettings } from '../shared/profileProtocol';
+import type { QualityDevice } from '../shared/qualityProtocol';
 
 export const SECTION = 'attentionLens';
 
@@ -18,6 +19,8 @@ export interface EditorSettings {
   /** Globs (besides config.json) whose JSON files are read as model configs when they hold model keys. */
   include: string[];
   profile: { plan: ProfileOptions; settings: ProfileSettings; timeoutSeconds: number };
+  /** Where the weight measurement's heavy math runs. */
+  quality: { device: QualityDevice };
 }
 
 type Backend = NonNullable<ProfileSettings['backend']>;
@@ -43,6 +46,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
   const mode = c.get<ProfileMode | 'both'>('profile.mode', 'decode');
   const variants = c.get<'own' | 'all'>('profile.variants', 'all');
   const backend = c.get<Backend>('profile.backend', 'default');
+  const device = c.get<string>('quality.device', 'auto');
   return {
     report,
     codeLens: c.get<boolean>('editor.codeLens', true),
@@ -54,6 +58,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
       settings: { ...DEFAULT_PROFILE_SETTINGS, ...(backend !== 'default' ? { backend } : {}) },
       timeoutSeconds: positive(c.get<number>('profile.workerTimeoutSeconds', DEFAULT_PROFILE_TIMEOUT_S)) ?? DEFAULT_PROFILE_TIMEOUT_S,
     },
+    quality: { device: device === 'gpu' || device === 'cpu' ? device : 'auto' },
   };
 }
 
