@@ -34,10 +34,13 @@ export class NoAdapterError extends Error {
 let globalsInstalled = false;
 /**
  * Dawn's instance must outlive every device made from it: if the GPU object is garbage-collected while a
- * device is in use, the native side frees it and the process crashes. Keep it for the process's life.
+ * device is in use, the native side frees it and the process crashes. Keep it for the process's life:
+ * dropping it after the last device is destroyed crashes too (a segfault at the next major GC while the
+ * destroyed device's wrapper is still reachable — the quality worker destroys a software adapter's
+ * device and then runs on the CPU for minutes). With every device destroyed, Node still exits on its own.
  */
 let instance: GPU | undefined;
-/** Open devices; when the last is destroyed the instance is dropped, so Node can exit on its own. */
+/** Open devices (for the no-adapter path: an instance that never made a device can go). */
 let openDevices = 0;
 
 export async function openGpu(options: { backend?: Backend; forceF32?: boolean } = {}): Promise<GpuContext> {
@@ -111,7 +114,6 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
       destroyed = true;
       device.destroy();
       openDevices--;
-      if (openDevices === 0) instance = undefined;
     },
   };
 }
