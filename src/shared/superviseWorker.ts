@@ -5,6 +5,7 @@
  * cancellation — into one settled promise. What the messages mean stays with each client.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export type WorkerEndKind = 'cancelled' | 'timeout' | 'crashed';
 
@@ -56,6 +57,7 @@ export function superviseWorker<Event, Result>(o: SuperviseOptions<Event, Result
     };
     if (o.signal?.aborted) return reject(o.error('cancelled', o.cancelledMessage, []));
 
+    if (!existsSync(o.workerPath)) return reject(o.error('crashed', `${o.name} is missing: ${o.workerPath} does not exist (a broken install or an unbuilt checkout: npm run build)`, []));
     let child: ChildProcess;
     try {
       child = fork(o.workerPath, [], {
@@ -98,7 +100,11 @@ export function superviseWorker<Event, Result>(o: SuperviseOptions<Event, Result
       send: (message) => child.send(message),
       remember,
       logs,
-      finish: (result) => finish(() => resolve(result)),
+      finish: (result) => {
+        finish(() => resolve(result));
+        // The answer is in: let the child go (our workers exit when the channel closes).
+        if (child.connected) child.disconnect();
+      },
       fail: (error) => {
         failure = error;
       },
