@@ -242,3 +242,19 @@ step('l-sidebar', 'l. the sidebar lists every example config with its variant', 
   log(`sidebar: ${rows.length} rows, e.g. ${rows.find((r) => r.includes('llama-3.1-8b'))}`);
   assert.ok(rows.some((r) => r.includes('llama-3.1-8b') && /GQA/.test(r)), 'the GQA config shows its variant');
 });
+
+step('m-measure-quality', 'm. "Attention Lens: Measure Quality on Local Weights" reads the tiny model\'s safetensors in the worker; the hover then shows the measured error', async () => {
+  await wb.quickOpen(FILES.tiny);
+  await lensesWhere('the tiny GQA model', (ts) => ts.some((t) => t.startsWith('GQA · 8 q / 4 kv heads')));
+  await wb.runCommand('Attention Lens: Measure Quality on Local Weights');
+  const shown = await poll('the quality results', async () => ({ tab: await wb.activeTabLabel(), text: await wb.editorText() }),
+    (s) => /quality/i.test(s.tab) && /Measured on this model's weights/.test(s.text), { timeoutMs: 60_000 });
+  log(`quality tab "${shown.tab}": ${shown.text.split('\n').slice(0, 2).join(' / ')}`);
+  // Its KV heads are duplicates in pairs: GQA-2 pooling loses nothing; MQA does.
+  assert.match(shown.text, /gqa-2\s+0\.000%\s+0\.000%/);
+  assert.match(shown.text, /mqa\s+\d+\.\d%/);
+  await wb.quickOpen(FILES.tiny);
+  const hover = await wb.hoverToken('num_key_value_heads', (t) => t.includes("GQA-2 on this model's weights"));
+  assert.match(hover, /GQA-2 on this model's weights: K error 0\.000%, V error 0\.000%/);
+  log(`hover: ${hover.slice(hover.indexOf('GQA-2 on'), hover.indexOf('GQA-2 on') + 120)}…`);
+});
