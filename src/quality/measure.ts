@@ -341,7 +341,7 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       const acc = kv.get(name)!;
       const conv: ConversionMeasurement = {
         target: name, kRelError: rel(acc.k), vRelError: rel(acc.v), perLayer: acc.perLayer,
-        what: `relative error of the cached ${isMla ? 'MLA latent, as K and V rebuilt from it' : 'K and V'} after a ${t.dtype} round-trip on ${tokens} calibration tokens — not an accuracy`,
+        what: `relative error of the cached ${isMla ? 'MLA latent, as K and V rebuilt from it' : 'K and V'} after ${t.dtype.startsWith('q') ? 'a' : 'an'} ${t.dtype} round-trip on ${tokens} calibration tokens — not an accuracy`,
         method: isMla
           ? `${KV_FORMAT_TEXT[t.dtype]}, applied to the latent c_kv and to k_pe of each token; errors of K = [c·W_UKᵀ; k_pe] per head and V = c·W_UVᵀ, on ${calibrationText(result.calibration)}`
           : `${KV_FORMAT_TEXT[t.dtype]}; ‖K − Q(K)‖_F/‖K‖_F for K = X·W_kᵀ (+ bias), and V alike, on ${calibrationText(result.calibration)}`,
