@@ -1,6 +1,6 @@
 /**
  * The parent side of the quality worker, shared by the CLI and the extension: forks
- * dist/qualityWorker.js through shared/superviseWorker (which owns the child's life: crash, timeout,
+ * dist/qualityWorker.mjs through shared/superviseWorker (which owns the child's life: crash, timeout,
  * cancellation), sends the request when the worker is ready, relays progress, and turns the worker's
  * error event into a QualityRunError.
  */

@@ -344,7 +344,7 @@ export interface SymmetricEigen {
 }
 
 /** Arena doubles symmetricEigen needs besides A itself. */
-export const eigenWorkDoubles = (n: number, count: number): number[] => [n, n, n, 4 * n, count * n];
+export const eigenWorkDoubles = (n: number, count: number): number[] => [n, n, n, 4 * n, Math.max(1, count * n)];
 
 /**
  * All eigenvalues of the symmetric matrix A (lower triangle read; destroyed) and the eigenvectors of

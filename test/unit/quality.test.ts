@@ -270,6 +270,18 @@ test('K/V projections of joint rank 8: MLA-8 keeps 100% of the energy, MLA-4 les
   assert.match(r8.method!, /exact/);
 });
 
+test('every asked rank at or above the full rank: energy 100%, no eigenvectors needed, no arena overflow', async () => {
+  const dir = newDir('full-rank');
+  writeModel(dir, { kind: 'random' });
+  const m = await measure(dir, ['mla-64', 'mla-512']);
+  assertNoNaN(m);
+  for (const t of ['mla-64', 'mla-512']) {
+    assert.equal(conv(m, t).energyRetained, 1);
+    assert.equal(conv(m, t).kRelError, 0);
+  }
+  assert.match(m.notes.join('\n'), /mla-64: rank ≥ 64, the full rank of \[W_k; W_v\] — no compression/);
+});
+
 /** Cyclic Jacobi eigen-decomposition (brute force reference for small symmetric matrices). */
 function jacobi(A0: number[][]): { values: number[]; vectors: number[][] } {
   const n = A0.length;

@@ -1,6 +1,6 @@
 /**
  * `attention-lens quality` through the built CLI and its worker process (dist/cli.js,
- * dist/qualityWorker.js): the `--json` contract with and without weights, a tiny checkpoint whose KV
+ * dist/qualityWorker.mjs): the `--json` contract with and without weights, a tiny checkpoint whose KV
  * heads are duplicates in pairs (GQA pooling error exactly 0), and a broken file that fails clearly.
  */
 import { test } from 'node:test';
