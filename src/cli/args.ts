@@ -23,6 +23,8 @@ export interface CliRequest {
   explain: boolean;
   /** `report` only: where the HTML goes. */
   out?: string;
+  /** `report` only: a measurement (the JSON of `attention-lens quality --json`) to draw beside the published evidence. */
+  qualityFile?: string;
   /** `quality` only. */
   quality?: { targets: string[] | undefined; calibrationTokens: number; timeoutSeconds: number; device: 'auto' | 'gpu' | 'cpu' };
   /** `profile` only. */
@@ -57,6 +59,7 @@ const OPTIONS = {
   backend: { type: 'string' },
   f32: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
+  quality: { type: 'string' },
   targets: { type: 'string' },
   device: { type: 'string' },
   calibration: { type: 'string' },
@@ -136,6 +139,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     if (command !== 'report') throw new UsageError('--out belongs to attention-lens report');
     if (values.out.trim() === '') throw new UsageError('--out: give a file name, e.g. report.html');
     request.out = values.out;
+  }
+  if (values.quality !== undefined) {
+    if (command !== 'report') throw new UsageError('--quality belongs to attention-lens report (it reads the JSON of attention-lens quality --json)');
+    if (values.quality.trim() === '') throw new UsageError('--quality: give the file written by attention-lens quality <config> --json');
+    request.qualityFile = values.quality;
   }
   const qualityOnly = ['targets', 'calibration', 'device'] as const;
   const strayQuality = qualityOnly.find((f) => values[f] !== undefined);
@@ -261,6 +269,8 @@ Quality options
 
 Report options
   --out F, -o F        where the HTML goes (default: <model>.attention-report.html here); --json writes the data instead
+  --quality F          draw the weight-space errors measured on this model's weights, from the file written by
+                       attention-lens quality <config.json> --json > F
 
   --json               machine-readable output (a stable contract)
   --explain            print the derivation of every number

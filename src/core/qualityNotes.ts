@@ -39,8 +39,16 @@ export function qualityLines(targets: readonly string[], context: { params?: num
   return lines;
 }
 
+/** This model's cache sizes an MLA row's kept fraction is compared with (elements per layer). */
+export interface MlaShape {
+  /** K + V elements one token caches per layer as MHA (all query heads with their own K/V). */
+  mhaElementsPerLayer: number;
+  /** The shared RoPE key width the report's MLA variants add to their latent. */
+  ropeDim: number;
+}
+
 /** The report's tradeoff points: published numbers for the variants it charts (never a number a source did not give). */
-export function reportEvidence(variants: readonly ReportVariant[], context: { params?: number; kvHeads?: number; qHeads?: number }): QualityEvidence[] {
+export function reportEvidence(variants: readonly ReportVariant[], context: { params?: number; kvHeads?: number; qHeads?: number; mla?: MlaShape }): QualityEvidence[] {
   const out: QualityEvidence[] = [];
   for (const v of variants) {
     const target = v.kind === 'dtype' ? v.id : v.kind === 'heads' || v.kind === 'mla' ? v.id : undefined;
@@ -48,14 +56,35 @@ export function reportEvidence(variants: readonly ReportVariant[], context: { pa
     const t = parseTarget(target);
     for (const e of evidenceFor(target, context)) {
       // A point sits at this variant's bytes: only rows about that very shape (same KV heads, same
-      // bits; MQA is MQA; MLA rows are about MLA at the ranks they state) — never a neighbour's number.
+      // bits; MQA is MQA; MLA rows only at the cache size they state) — never a neighbour's number.
       if (e.value === null || !t) continue;
       if (t.kind === 'gqa' && e.match.groups !== t.groups) continue;
       if (t.kind === 'kv-quant' && e.match.bits !== t.bits) continue;
+      if (t.kind === 'mla' && !mlaRowMatches(e.match.keptFraction, t.rank, context.mla)) continue;
       out.push({ variant: v.id, metric: e.metric, value: e.value, baseline: e.baseline, source: `${e.source} — ${e.setting}`, caveat: caveatOf(e) });
     }
   }
   return out;
+}
+
+/**
+ * MLA rows state the cache they keep as a fraction of MHA's, which for this model is a latent rank:
+ * rank + RoPE = fraction × MHA's K+V elements per layer. A row matches the MLA-r variant only when r
+ * keeps the same fraction to the precision the row states (0.07 → ±0.005); a row stating no fraction
+ * (about MLA in general) matches any rank; without this model's shape no sized row matches.
+ */
+export function mlaRowMatches(keptFraction: number | undefined, rank: number | undefined, shape: MlaShape | undefined): boolean {
+  if (keptFraction === undefined) return true;
+  if (rank === undefined || !shape || !(shape.mhaElementsPerLayer > 0)) return false;
+  const kept = (rank + shape.ropeDim) / shape.mhaElementsPerLayer;
+  return Math.abs(kept - keptFraction) <= statedPrecision(keptFraction) + 1e-12;
+}
+
+/** Half a unit in the last decimal place written: 0.07 → 0.005, 0.1875 → 0.00005. */
+function statedPrecision(x: number): number {
+  const s = String(x);
+  const dot = s.indexOf('.');
+  return 0.5 * 10 ** -(dot < 0 ? 0 : s.length - dot - 1);
 }
 
 function caveatOf(e: Evidence): string {

@@ -2,13 +2,19 @@
  * Everything the report panel and the exported HTML draw, built from the engine in one pure call:
  * the variants (with derivations), KV memory against context per variant with the GPU budget line,
  * the budget over every GPU preset, measured profile runs with each case's roofline bound, and the
- * quality evidence there is (none is invented). The webview only draws what is here.
+ * quality evidence there is (none is invented): published results, and the weight-space errors a
+ * measurement found on this model's own weights when one is passed in. The webview only draws what is here.
  */
+import type { AttentionSpec } from './attentionSpec';
+import { ConfigError, UsageError } from './errors';
+import { parseTarget } from './evidence';
 import { int, layerMix } from './format';
 import { GPU_PRESETS } from './gpus';
 import { KV_DTYPE_NAMES } from './kvDtypes';
-import { reportEvidence } from './qualityNotes';
-import { buildKvReport, buildVariantsReport, runtimeName, type ModelInput, type ReportOptions, type VariantRow } from './report';
+import { reportEvidence, type MlaShape } from './qualityNotes';
+import { buildKvReport, buildVariantsReport, resolveOptions, runtimeName, type ModelInput, type ReportOptions, type VariantRow } from './report';
+import { measuredPoints, type MeasurementInput } from './reportMeasured';
+import { withKvHeads } from './variants';
 import type { ProfileReport } from '../shared/profileProtocol';
 import type { MeasuredRun, QualityEvidence, ReportChoices, ReportData, ReportVariant } from '../shared/reportProtocol';
 
@@ -23,11 +29,13 @@ export interface ReportDataInput {
   /** Past profile runs of this config, newest first. */
   runs?: readonly ProfileReport[];
   evidence?: readonly QualityEvidence[];
+  /** The latest weight measurement of this config (checked with readMeasurement), if there is one. */
+  measurement?: MeasurementInput;
   generator: string;
   now?: Date;
 }
 
-export function buildReportData({ input, options, runs = [], evidence, generator, now = new Date() }: ReportDataInput): ReportData {
+export function buildReportData({ input, options, runs = [], evidence, measurement, generator, now = new Date() }: ReportDataInput): ReportData {
   const base = buildKvReport(input, options);
   const variants = buildVariantsReport(input, options);
   const { json } = base;
@@ -42,7 +50,8 @@ export function buildReportData({ input, options, runs = [], evidence, generator
     derivation: variantDerivation(r, json.kv.contextTokens, json.kv.batch),
   }));
 
-  const published = evidence ?? reportEvidence(rows.filter((r) => r.charted), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads });
+  const published = evidence ?? reportEvidence(rows.filter((r) => r.charted), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads, mla: mlaShape(base.spec, options) });
+  const measured = measurement?.weights.found ? measuredPoints(measurement, variants.rows, (target) => bytesElsewhere(input, options, target)) : undefined;
 
   // Memory vs context: the same choices at each context, KV per GPU (what the budget line is in).
   const series = rows.filter((r) => r.charted).map((r) => ({ variant: r.id, bytes: [] as number[] }));
@@ -89,10 +98,34 @@ export function buildReportData({ input, options, runs = [], evidence, generator
       note: published.length > 0
         ? 'Published results as reported, placed at this model\'s KV bytes per token for the variant they are about; each point names its model, training budget and source. Different metrics are not comparable with each other.'
         : 'No published result with a number matches these variants. Nothing here is estimated.',
+      ...(measured ? { measured: measured.points, weights: measured.weights } : {}),
     },
     budgetTable: budgetTable(input, options, rows.filter((r) => r.charted).map((r) => r.id)),
     notes: [...json.notes, ...json.warnings.map((w) => `${w.key ? `${w.key}: ` : ''}${w.message}`)],
   };
+}
+
+/** What an MLA evidence row's kept fraction is compared with: this model's MHA cache per layer, and the report's RoPE width. */
+function mlaShape(spec: AttentionSpec, options: ReportOptions): MlaShape | undefined {
+  const layer = withKvHeads(spec, spec.qHeads).layers.find((l) => l.variant !== null);
+  if (!layer) return undefined;
+  return { mhaElementsPerLayer: layer.kvHeads * (layer.kHeadDim + layer.vHeadDim), ropeDim: resolveOptions(spec, options).mlaRope };
+}
+
+/** KV bytes per token of a measured shape no report variant has: an MLA rank other than the report's, a KV dtype not listed. */
+function bytesElsewhere(input: ModelInput, options: ReportOptions, target: string): number | undefined {
+  const t = parseTarget(target);
+  const { kDtype: _k, vDtype: _v, ...rest } = options;
+  try {
+    if (t?.kind === 'mla' && t.rank !== undefined) return buildVariantsReport(input, { ...options, mlaRank: t.rank }).rows.find((r) => r.id === `mla-${t.rank}`)?.bytesPerToken;
+    const dtype = target.trim().toLowerCase().slice(3);
+    if (t?.kind === 'kv-quant' && (KV_DTYPE_NAMES as readonly string[]).includes(dtype)) return buildKvReport(input, { ...rest, kvDtype: dtype }).json.kv.bytesPerToken;
+  } catch (e) {
+    // A shape the engine refuses for this model (a rank out of range, a dtype whose blocks do not fit): not priced.
+    if (e instanceof UsageError || e instanceof ConfigError) return undefined;
+    throw e;
+  }
+  return undefined;
 }
 
 /** The own attention, MHA, one GQA, MQA, MLA and the first other KV dtype: at most six lines a chart can keep apart. */

@@ -62,6 +62,43 @@ export interface QualityEvidence {
   caveat: string;
 }
 
+/**
+ * One conversion measured on this model's own weights (`attention-lens quality`, "Measure Quality on
+ * Local Weights"): a weight-space relative error, not an accuracy, so it is never drawn on the
+ * published results' axis. Placed at the report variant of the same shape, or listed without a place.
+ */
+export interface MeasuredQualityPoint {
+  /** As measured: gqa-4, mqa, mla-256, kv-int8. */
+  target: string;
+  /** GQA-4, MQA, MLA-256, KV int8. */
+  label: string;
+  /** The report variant with this very shape; absent when the report has none (listed, not charted). */
+  variant?: string;
+  /** KV bytes per token of that shape in this report's settings; absent when the engine cannot price it. */
+  bytesPerToken?: number;
+  kRelError: number;
+  vRelError: number;
+  /** MLA: fraction of the joint [W_k; W_v] energy the rank keeps. */
+  energyRetained?: number;
+  /** MLA: the largest per-layer rank keeping 99% of the energy. */
+  rank99?: number;
+  /** What the number is, in the measurement's own words. */
+  what: string;
+  /** How it was computed. */
+  method?: string;
+  derivation: string[];
+}
+
+/** The checkpoint a measurement read. */
+export interface MeasuredWeights {
+  files: string[];
+  dtype: string;
+  layersRead: number;
+  /** ISO time of the measurement, when it was recorded. */
+  measuredAt?: string;
+  notes: string[];
+}
+
 export interface ReportData {
   version: 1;
   file: string;
@@ -93,8 +130,12 @@ export interface ReportData {
   memory: { contexts: number[]; series: { variant: string; bytes: number[] }[]; budgetBytes: number; budgetDerivation: string[] };
   /** Chart 2: measured runs (newest first); empty until a profile has run. */
   measured: MeasuredRun[];
-  /** Chart 3: quality evidence per variant; only what a source or a measurement reported. */
-  quality: { evidence: QualityEvidence[]; note: string };
+  /**
+   * Chart 3: quality per variant; only what a source or a measurement reported. Published evidence and
+   * weight-space errors measured on this model's weights are different quantities: drawn apart.
+   * `measured` and `weights` are absent in data saved before they existed and when nothing was measured.
+   */
+  quality: { evidence: QualityEvidence[]; note: string; measured?: MeasuredQualityPoint[]; weights?: MeasuredWeights };
   /** Table 4: GPU presets × variants. */
   budgetTable: {
     contexts: number[];
@@ -135,6 +176,9 @@ export function isReportData(x: unknown): x is ReportData {
   if (!isArr(memory.series) || !memory.series.every((s) => isObject(s) && isStr(s.variant) && isArr(s.bytes) && s.bytes.length === (memory.contexts as unknown[]).length && s.bytes.every(isNum))) return false;
   if (!isArr(measured) || !measured.every((r) => isObject(r) && isStr(r.device) && isArr(r.points) && r.points.every((p) => isObject(p) && isNum(p.medianUs) && isNum(p.contextTokens) && isNum(p.rooflineUs)))) return false;
   if (!isObject(quality) || !isArr(quality.evidence)) return false;
+  if (quality.measured !== undefined && !(isArr(quality.measured) && quality.measured.every((p) => isObject(p) && isStr(p.target) && isNum(p.kRelError) && isNum(p.vRelError)
+    && (p.bytesPerToken === undefined || (isNum(p.bytesPerToken) && p.bytesPerToken > 0)) && (p.variant === undefined || isStr(p.variant))))) return false;
+  if (quality.weights !== undefined && !(isObject(quality.weights) && isArr(quality.weights.files) && isNum(quality.weights.layersRead))) return false;
   if (!isObject(budgetTable) || !isArr(budgetTable.rows) || !isArr(budgetTable.gpus) || !isArr(budgetTable.contexts)) return false;
   return true;
 }
