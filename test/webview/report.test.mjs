@@ -16,6 +16,7 @@ const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url);
 const at = (p) => new URL(p, root).pathname;
 const { buildReportData } = require(at('out/src/core/reportData.js'));
+const { readMeasurement } = require(at('out/src/core/reportMeasured.js'));
 const { reportHtml, embedJson } = require(at('out/src/shared/reportHtml.js'));
 const fmt = require(at('out/src/core/format.js'));
 
@@ -74,6 +75,16 @@ function fakeProfileReport() {
     results, notes: [], startedAt: '2026-01-14T09:00:00Z', finishedAt: '2026-01-14T09:05:00Z',
   };
 }
+
+/**
+ * A REAL measurement (attention-lens quality --json) of the tiny generated model of test/unit/quality.test.ts
+ * (8 query heads, 4 KV heads duplicated in pairs): test/fixtures/quality/make-tiny-measurement.mjs.
+ */
+const TINY_CONFIG = readFileSync(at('test/fixtures/quality/tiny-gqa4/config.json'), 'utf8');
+const TINY_MEASUREMENT = readMeasurement(JSON.parse(readFileSync(at('test/fixtures/quality/tiny-gqa4/quality.json'), 'utf8')));
+const tinyData = (options = {}, measurement = TINY_MEASUREMENT) => buildReportData({
+  input: { file: 'models/tiny-gqa4/config.json', text: TINY_CONFIG }, options, measurement, generator: 'test', now: new Date('2026-01-15T10:30:00Z'),
+});
 
 /** TEST INPUT, not published results: quality points for the scatter. */
 const FAKE_EVIDENCE = [
@@ -663,6 +674,126 @@ describe('exported HTML', () => {
         assert.deepEqual(errors, []);
         await context.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ------------------------------------------------------------------ weight-space errors measured on this model's weights
+
+describe('quality measured on this model’s weights', () => {
+  test('its own chart and axis under the published results; the table with what and method; light and dark', async () => {
+    const d = tinyData();
+    const measured = d.quality.measured;
+    const charted = measured.filter((m) => m.variant !== undefined);
+    assert.deepEqual(charted.map((m) => m.target), ['gqa-2', 'mqa', 'kv-fp8', 'kv-int8']);
+    for (const theme of ['light', 'dark']) {
+      const { context, page, errors } = await openWebview({ theme });
+      await postData(page, d);
+      assert.ok(await inkedPixels(page, 'weights') > 2000, `${theme}: the weights chart is drawn`);
+      // Its own canvas: the published results (if any) are never on this axis.
+      assert.equal(await page.locator('#quality-weights canvas').count(), 1);
+      assert.equal(await page.locator('#quality-weights #chart-quality').count(), 0);
+      const label = await page.locator('#chart-weights').getAttribute('aria-label');
+      assert.match(label, /weight-space relative error/);
+      assert.match(label, /Not an accuracy/);
+      for (const m of charted) assert.ok(label.includes(`${m.label}: K ${fmt.percent(m.kRelError)}, V ${fmt.percent(m.vRelError)} at ${fmt.bytes(m.bytesPerToken)}`), `${m.label} in ${label}`);
+      assert.doesNotMatch(label, /MLA-8|KV int4/, 'a conversion no variant has is not charted');
+      // K and V in the palette's first two colours.
+      assert.equal(await page.locator('#chart-weights').getAttribute('data-series-colors'), [THEMES[theme].vars['charts-blue'], THEMES[theme].vars['charts-orange']].join(','));
+      assert.deepEqual(await page.locator('#fig-weights .legend-item').allInnerTexts(), ['K error', 'V error']);
+      assert.match(await page.locator('#quality-weights h3').innerText(), /weight-space error, not accuracy/);
+      assert.match(await page.locator('#weights-meta').innerText(), /model\.safetensors \(BF16\) · 4 layers/);
+      // The table: every measured conversion, charted or not.
+      await page.locator('details[data-key="table:weights"] > summary').click();
+      const rows = await page.evaluate(() => [...document.querySelectorAll('#table-weights tbody.group > tr:first-child')].map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+      assert.equal(rows.length, measured.length);
+      measured.forEach((m, i) => {
+        const [name, at, perToken, k, v, energy, , what] = rows[i];
+        assert.equal(name, m.label);
+        assert.equal(at, m.variant ? d.variants.find((x) => x.id === m.variant).label : 'not in this report (listed, not charted)');
+        assert.equal(perToken, m.bytesPerToken === undefined ? '—' : fmt.bytes(m.bytesPerToken));
+        assert.equal(k, fmt.percent(m.kRelError));
+        assert.equal(v, fmt.percent(m.vRelError));
+        assert.equal(energy, m.energyRetained === undefined ? '—' : fmt.percent(m.energyRetained));
+        assert.equal(what, m.what);
+      });
+      assert.equal(rows.find((r) => r[0] === 'GQA-2')[3], '0.000%', 'KV heads duplicated in pairs: pooling them is exact');
+      // A row opens to how it was measured.
+      const mla = page.locator('#table-weights tbody.group', { hasText: 'MLA-32' }).locator('.disclosure');
+      await mla.click();
+      const how = await page.locator('#table-weights tbody.group', { hasText: 'MLA-32' }).locator('tr.derivation li').allInnerTexts();
+      assert.deepEqual(how, measured.find((m) => m.target === 'mla-32').derivation);
+      assert.ok(how.some((l) => l.startsWith('method: exact truncated SVD')), how.join('\n'));
+      await shot(page, `quality-measured-${theme}`);
+      await page.locator('#quality').screenshot({ path: join(ARTIFACTS, `quality-measured-chart-${theme}.png`) });
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
+  test('a conversion the report has no variant for is listed, not charted; nothing measured at all shows how to measure', async () => {
+    const only = { ...TINY_MEASUREMENT, conversions: TINY_MEASUREMENT.conversions.filter((c) => c.target === 'kv-int4' || c.target === 'mla-8') };
+    const { context, page, errors } = await openWebview();
+    await postData(page, tinyData({}, only));
+    assert.equal(await page.locator('#chart-weights').count(), 0);
+    await page.locator('#weights-uncharted', { hasText: 'none is charted' }).waitFor();
+    assert.equal(await page.locator('#table-weights tbody.group').count(), 2);
+    // Data without the measured fields (saved before they existed, or nothing measured): the how-to.
+    const old = dataFor('llama-3.1-8b');
+    assert.equal('measured' in old.quality, false);
+    await postData(page, old);
+    const empty = await page.locator('#weights-empty').innerText();
+    assert.match(empty, /Nothing measured on this model’s weights yet/);
+    assert.match(empty, /Attention Lens: Measure Quality on Local Weights/);
+    assert.match(empty, /attention-lens quality <config> --json/);
+    assert.ok(await inkedPixels(page, 'memory') > 5000);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('state saved before measured points existed still restores; malformed measured points are refused', async () => {
+    const { context, page, errors } = await openWebview();
+    const old = dataFor('llama-2-7b');
+    delete old.quality.measured;
+    delete old.quality.weights;
+    await page.evaluate((data) => sessionStorage.setItem('vscode-state', JSON.stringify({ data, ui: { open: ['table:quality'] } })), old);
+    await page.reload();
+    await page.waitForSelector('body[data-rendered="true"]');
+    assert.ok(await inkedPixels(page, 'quality') > 2000, 'the published chart as before');
+    await page.locator('#weights-empty').waitFor();
+    const d = tinyData();
+    const bad = [
+      { ...d, quality: { ...d.quality, measured: [{ ...d.quality.measured[0], kRelError: '0.1' }] } },
+      { ...d, quality: { ...d.quality, measured: [{ ...d.quality.measured[0], bytesPerToken: -5 }] } },
+      { ...d, quality: { ...d.quality, measured: [{ ...d.quality.measured[0], derivation: 'x' }] } },
+      { ...d, quality: { ...d.quality, weights: { ...d.quality.weights, files: 'model.safetensors' } } },
+    ];
+    for (const data of bad) await post(page, { type: 'data', data });
+    await page.waitForFunction((n) => document.body.dataset.rejectedMessages === String(n), bad.length);
+    await page.locator('#weights-empty').waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the exported page draws the measured points, offline', async () => {
+    const d = tinyData();
+    const html = reportHtml({ title: 'tiny — Attention Lens report', script: assets.script, css: assets.css, nonce: NONCE, mode: 'export', data: d });
+    const dir = mkdtempSync(join(tmpdir(), 'al-export-weights-'));
+    try {
+      const file = join(dir, 'report.html');
+      writeFileSync(file, html);
+      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: 'dark', reducedMotion: 'reduce', offline: true });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('body[data-rendered="true"]');
+      assert.ok(await inkedPixels(page, 'weights') > 2000);
+      assert.match(await page.locator('#weights-empty, #fig-weights').first().innerText(), /K error/);
+      assert.deepEqual(errors, []);
+      await context.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,14 +8,14 @@ import {
   Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip,
   type ChartConfiguration, type ChartDataset, type Plugin, type Scale, type TooltipItem,
 } from 'chart.js';
-import type { MeasuredPoint, MeasuredRun, QualityEvidence, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
-import { bytes, hasFiniteMax, int, maxContext, micros, pow2Bytes, tokens } from './format';
+import type { MeasuredPoint, MeasuredQualityPoint, MeasuredRun, QualityEvidence, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
+import { bytes, hasFiniteMax, int, maxContext, micros, percent, pow2Bytes, tokens } from './format';
 import { DASHES, POINT_STYLES, type Palette } from './theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
 
 type XY = { x: number; y: number | null };
-type LineDataset = ChartDataset<'line', XY[]> & { alRole?: 'series' | 'budget' | 'marker' | 'roofline' | 'front'; alLink?: number; alTip?: string[][] };
+type LineDataset = ChartDataset<'line', XY[]> & { alRole?: 'series' | 'budget' | 'marker' | 'roofline' | 'front'; alLink?: number; alTip?: string[][]; alKey?: string[] };
 export type LineConfig = ChartConfiguration<'line', XY[]>;
 
 /** One entry of the HTML legend: which datasets it toggles and how its swatch looks. */
@@ -37,6 +37,8 @@ export interface ChartSpec {
 interface Overlay {
   guides?: { x: number; y: number; color: string }[];
   label?: { y: number; text: string; color: string; font: string };
+  /** Text above a point (the measured conversions' names), centred on x. */
+  tags?: { x: number; y: number; text: string; color: string; font: string }[];
 }
 
 /** Vertical guides down from each max-context marker and the budget line's label, drawn over the datasets. */
@@ -77,6 +79,19 @@ const overlay: Plugin<'line'> = {
         ctx.fillText(l.text, area.left + 6, py - 3);
       }
     }
+    for (const t of opts.tags ?? []) {
+      const px = xs.getPixelForValue(t.x);
+      const py = ys.getPixelForValue(t.y);
+      if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+      ctx.setLineDash([]);
+      ctx.fillStyle = t.color;
+      ctx.font = t.font;
+      ctx.textAlign = 'center';
+      // Above the point where there is room, below it otherwise.
+      const above = py - 10 > area.top + 10;
+      ctx.textBaseline = above ? 'bottom' : 'top';
+      ctx.fillText(t.text, Math.min(Math.max(px, area.left + ctx.measureText(t.text).width / 2), area.right - ctx.measureText(t.text).width / 2), above ? py - 8 : py + 8);
+    }
     ctx.restore();
   },
 };
@@ -84,8 +99,8 @@ const overlay: Plugin<'line'> = {
 const log2Floor = (v: number): number => 2 ** Math.floor(Math.log2(v));
 const log2Ceil = (v: number): number => 2 ** Math.ceil(Math.log2(v));
 
-/** A log axis whose bounds and ticks are powers of two (binary bytes, token counts), at most ~8 ticks. */
-function pow2Axis(p: Palette, title: string, format: (v: number) => string, maxTicks = 8, pad = false): Record<string, unknown> {
+/** A log axis whose bounds and ticks are powers of two (binary bytes, token counts), at most ~8 ticks; `span` widens it to cover other data too. */
+function pow2Axis(p: Palette, title: string, format: (v: number) => string, maxTicks = 8, pad = false, span?: readonly number[]): Record<string, unknown> {
   const k = pad ? 1.001 : 1;
   return {
     type: 'logarithmic',
@@ -95,6 +110,11 @@ function pow2Axis(p: Palette, title: string, format: (v: number) => string, maxT
     border: { color: p.grid },
     ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 }, autoSkip: true, maxRotation: 0, callback: (v: number | string) => format(Number(v)) },
     afterDataLimits: (axis: Scale) => {
+      for (const v of span ?? []) {
+        if (!(v > 0)) continue;
+        axis.min = axis.min > 0 ? Math.min(axis.min, v) : v;
+        axis.max = Math.max(axis.max, v);
+      }
       // pad: strictly outside the data, so no point sits on the frame.
       if (axis.min > 0) axis.min = log2Floor(axis.min / k);
       if (axis.max > 0) axis.max = log2Ceil(axis.max * k);
@@ -474,7 +494,7 @@ export function qualityChart(d: ReportData, p: Palette, animate: boolean): Chart
   const options = baseOptions(p, animate) as Record<string, any>;
   options.interaction = { mode: 'nearest', intersect: true };
   options.scales = {
-    x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true),
+    x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true, qualityBytesSpan(d)),
     y: {
       type: 'linear',
       title: { display: true, text: metrics.length === 1 ? metrics[0] : 'Reported value (see each point’s metric)', color: p.muted, font: { family: p.font, size: p.fontSize } },
@@ -494,6 +514,115 @@ export function qualityChart(d: ReportData, p: Palette, animate: boolean): Chart
     + placed.map((x) => `${x.variant!.label}: ${x.e.metric} ${fmtValue(x.e.value)} at ${bytes(x.variant!.bytesPerToken)} per token`).join('; ')
     + '. The table below lists every point with its source.';
   return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'] }, legend, summary };
+}
+
+// ---------------------------------------------------------------- Chart 3b: weight-space error measured on this model's weights
+
+/** Measured points the chart can place: a variant of this report and its bytes per token. */
+export function chartedMeasured(d: ReportData): (MeasuredQualityPoint & { variant: string; bytesPerToken: number })[] {
+  return (d.quality.measured ?? []).filter((m): m is MeasuredQualityPoint & { variant: string; bytesPerToken: number } => m.variant !== undefined && m.bytesPerToken !== undefined && m.bytesPerToken > 0);
+}
+
+/** Every KV-bytes position of chart 3's two parts: both x axes cover it, so one variant sits at one x in both. */
+function qualityBytesSpan(d: ReportData): number[] {
+  return [...placeEvidence(d).flatMap((x) => (x.variant ? [x.variant.bytesPerToken] : [])), ...chartedMeasured(d).map((m) => m.bytesPerToken)];
+}
+
+/** Breaks a long sentence into tooltip lines of about `width` characters. */
+function wrap(text: string, width = 64): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+/**
+ * K and V relative errors (%) against the KV bytes per token of the variant each conversion becomes:
+ * its own chart and axis, because a weight-space error is not an accuracy and is never put on the
+ * published results' scale. Colour and marker tell K from V; each conversion is named above its points.
+ */
+export function weightsChart(d: ReportData, p: Palette, animate: boolean): ChartSpec {
+  const pts = chartedMeasured(d);
+  const datasets: LineDataset[] = [];
+  const legend: LegendEntry[] = [];
+  const tip = (m: (typeof pts)[number]): string[] => [
+    `${m.label} on this model’s weights, at ${variantLabel(d, m.variant)}`,
+    `K error ${percent(m.kRelError)} · V error ${percent(m.vRelError)}${m.energyRetained !== undefined ? ` · energy kept ${percent(m.energyRetained)}` : ''}`,
+    `KV per token ${bytes(m.bytesPerToken)}`,
+    ...wrap(m.what),
+  ];
+  const parts = [
+    // K on top of V (lower `order` is drawn last): a filled triangle inside a hollow diamond when they coincide.
+    { key: 'k', label: 'K error', slot: 0, point: 'triangle', hollow: false, radius: 5, order: 1, value: (m: MeasuredQualityPoint) => m.kRelError },
+    { key: 'v', label: 'V error', slot: 1, point: 'rectRot', hollow: true, radius: 8, order: 2, value: (m: MeasuredQualityPoint) => m.vRelError },
+  ] as const;
+  for (const part of parts) {
+    const st = styleOf(p, part.slot);
+    legend.push({ label: part.label, color: part.slot, dash: [], point: part.point, datasets: [datasets.length] });
+    datasets.push({
+      label: part.label,
+      alRole: 'series',
+      data: pts.map((m) => ({ x: m.bytesPerToken, y: part.value(m) * 100 })),
+      alTip: pts.map(tip),
+      alKey: pts.map((m) => m.target),
+      showLine: false,
+      borderColor: st.color,
+      backgroundColor: part.hollow ? p.bg : st.color,
+      pointBackgroundColor: part.hollow ? p.bg : st.color,
+      pointBorderColor: st.color,
+      pointBorderWidth: 2,
+      pointStyle: part.point,
+      pointRadius: part.radius,
+      pointHoverRadius: part.radius + 2,
+      order: part.order,
+      // An exact conversion (0%) sits on the axis: draw its whole marker, not the half above the frame.
+      clip: part.radius + 4,
+    });
+  }
+  // One name per position: conversions that land on the same bytes (GQA-2 and KV fp8 can) share a tag.
+  const byX = new Map<number, { y: number; names: string[] }>();
+  for (const m of pts) {
+    const at = byX.get(m.bytesPerToken) ?? { y: 0, names: [] };
+    at.y = Math.max(at.y, m.kRelError * 100, m.vRelError * 100);
+    if (!at.names.includes(m.label)) at.names.push(m.label);
+    byX.set(m.bytesPerToken, at);
+  }
+  const options = baseOptions(p, animate) as Record<string, any>;
+  options.interaction = { mode: 'nearest', intersect: true };
+  options.scales = {
+    x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true, qualityBytesSpan(d)),
+    y: {
+      type: 'linear',
+      min: 0,
+      title: { display: true, text: 'K / V relative error (%)', color: p.muted, font: { family: p.font, size: p.fontSize } },
+      grid: { color: p.grid },
+      border: { color: p.grid },
+      ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 }, callback: (v: number | string) => `${Number(v)}%` },
+      grace: '15%',
+    },
+  };
+  options.plugins.alOverlay = {
+    tags: [...byX].map(([x, at]) => ({ x, y: at.y, text: at.names.join(' · '), color: p.fg, font: `${p.fontSize - 1}px ${p.font}` })),
+  } satisfies Overlay;
+  options.plugins.tooltip.filter = (it: TooltipItem<'line'>, i: number, items: TooltipItem<'line'>[]) => {
+    // K and V of one conversion carry the same lines: show them once.
+    const key = (x: TooltipItem<'line'>): string | undefined => (x.dataset as LineDataset).alKey?.[x.dataIndex];
+    return items.findIndex((o) => key(o) === key(it)) === i;
+  };
+  options.plugins.tooltip.callbacks = {
+    title: () => '',
+    label: (it: TooltipItem<'line'>) => (it.dataset as LineDataset).alTip?.[it.dataIndex] ?? '',
+  };
+  const summary = `Scatter chart: the weight-space relative error of K and V measured on this model’s weights for ${pts.length} conversion${pts.length === 1 ? '' : 's'}, against the KV cache bytes per token of the variant each becomes. `
+    + pts.map((m) => `${m.label}: K ${percent(m.kRelError)}, V ${percent(m.vRelError)} at ${bytes(m.bytesPerToken)} per token`).join('; ')
+    + '. Not an accuracy. The table below lists every conversion with what it is and how it was measured.';
+  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
 }
 
 export function fmtValue(v: number): string {

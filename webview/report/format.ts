@@ -1,7 +1,7 @@
 /** The engine's formatting (src/core/format.ts, pure) plus what only the page needs. */
-import { bytes, int, params, ratio, signed, tokens } from '../../src/core/format';
+import { bytes, int, params, percent, ratio, signed, tokens } from '../../src/core/format';
 
-export { bytes, int, params, ratio, signed, tokens };
+export { bytes, int, params, percent, ratio, signed, tokens };
 
 /** Contexts at or above this are "unbounded" (the engine's MAX_CONTEXT_TOKENS). */
 export const UNBOUNDED_TOKENS = 2 ** 31;

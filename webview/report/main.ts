@@ -8,7 +8,7 @@
  * the time from the data's arrival to the charts drawn, canvas[data-series-colors] the colours in use.
  */
 import { isHostMessage, type HostMessage, type ReportData, type ViewMessage } from '../../src/shared/reportProtocol';
-import { destroyAll, draw, measuredChart, memoryChart, qualityChart, type ChartSpec } from './charts';
+import { destroyAll, draw, measuredChart, memoryChart, qualityChart, weightsChart, type ChartSpec } from './charts';
 import { h } from './dom';
 import { choicesText, content, controls, fillLegend, header, type Controls, type PendingChart, type UiState } from './render';
 import { followColorScheme, readPalette, reducedMotion, watchTheme } from './theme';
@@ -98,6 +98,7 @@ function render(d: ReportData): void {
     memory: () => memoryChart(d, readPalette(), animate()),
     measured: (run) => measuredChart(d, run, readPalette(), animate()),
     quality: () => qualityChart(d, readPalette(), animate()),
+    weights: () => weightsChart(d, readPalette(), animate()),
   }, pending, interactive, post));
   drawn = pending.map((p) => ({ pending: p, spec: drawChart(p) }));
   app.setAttribute('aria-busy', 'false');

@@ -3,10 +3,10 @@
  * numbers), the variants table with a derivation under every row, and the budget table. Text goes in
  * through textContent only. Charts are drawn by main.ts once their canvases are in the document.
  */
-import type { MeasuredRun, ReportChoices, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
-import { fmtValue, measuredSeries, placeEvidence, slots, variantLabel, type ChartSpec, type LegendEntry } from './charts';
+import type { MeasuredQualityPoint, MeasuredRun, ReportChoices, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
+import { chartedMeasured, fmtValue, measuredSeries, placeEvidence, slots, variantLabel, type ChartSpec, type LegendEntry } from './charts';
 import { h, idOf, srOnly, svg, type Child } from './dom';
-import { bytes, int, maxContext, micros, ratio, signedParams, tokens, when } from './format';
+import { bytes, int, maxContext, micros, percent, ratio, signedParams, tokens, when } from './format';
 import { dashCss, POINT_STYLES, SERIES_VAR } from './theme';
 
 /** What a section needs from the page: persisted open/closed state. */
@@ -247,6 +247,7 @@ export interface SectionBuilders {
   memory: () => ChartSpec;
   measured: (run: MeasuredRun) => ChartSpec;
   quality: () => ChartSpec;
+  weights: () => ChartSpec;
 }
 
 export function content(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' }) => void): HTMLElement[] {
@@ -329,10 +330,26 @@ function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pe
     meta, chartFigure(ui, 'measured', () => charts.measured(run), table, pending));
 }
 
+/**
+ * Chart 3 in two parts, one above the other and never on one axis: published results as their sources
+ * report them (scores, perplexities), and the weight-space errors measured on this model's weights (not
+ * an accuracy), on the same KV-bytes range so a variant sits at the same x in both.
+ */
 function qualitySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
-  const title = 'Quality vs KV bytes per token';
+  return section('quality', 'Quality vs KV bytes per token',
+    ['Two different quantities, kept apart: ', h('strong', null, 'published results'), ' as their sources report them, and the ', h('strong', null, 'weight-space error'),
+      ' each conversion makes in this model’s own K/V weights — how far the converted weights are from the original ones, not an accuracy. Both are placed at the KV bytes per token of the variant they are about.'],
+    h('div', { class: 'quality-parts' }, publishedPart(d, ui, charts, pending), weightsPart(d, ui, charts, pending)));
+}
+
+function part(id: string, title: string, ...body: Child[]): HTMLElement {
+  return h('div', { class: 'quality-part', id, 'aria-labelledby': `${id}-h`, role: 'group' }, h('h3', { id: `${id}-h` }, title), ...body);
+}
+
+function publishedPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
+  const title = 'Published results';
   if (d.quality.evidence.length === 0) {
-    return section('quality', title, null, h('div', { class: 'empty', id: 'quality-empty' }, h('p', null, 'No quality evidence for these variants.'), h('p', { class: 'muted' }, d.quality.note)));
+    return part('quality-published', title, h('div', { class: 'empty', id: 'quality-empty' }, h('p', null, 'No quality evidence for these variants.'), h('p', { class: 'muted' }, d.quality.note)));
   }
   const placed = placeEvidence(d);
   const table = h('table', { id: 'table-quality', class: 'data' },
@@ -343,7 +360,47 @@ function qualitySection(d: ReportData, ui: UiState, charts: SectionBuilders, pen
       num(x.variant ? bytes(x.variant.bytesPerToken) : '—'),
       h('td', null, x.e.metric), num(fmtValue(x.e.value)), num(x.e.baseline === null ? '—' : fmtValue(x.e.baseline)),
       h('td', null, x.e.source), h('td', null, x.e.caveat || '—'), h('td', null, x.onFront ? 'yes' : 'no')))));
-  return section('quality', title, [d.quality.note, ' Hover a point for its source and caveat.'], chartFigure(ui, 'quality', charts.quality, table, pending));
+  return part('quality-published', title, h('p', { class: 'part-sub' }, d.quality.note, ' Hover a point for its source and caveat.'), chartFigure(ui, 'quality', charts.quality, table, pending));
+}
+
+function weightsPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
+  const title = 'Measured on this model’s weights — weight-space error, not accuracy';
+  const measured = d.quality.measured ?? [];
+  const w = d.quality.weights;
+  if (!w || measured.length === 0) {
+    return part('quality-weights', title, h('div', { class: 'empty', id: 'weights-empty' },
+      h('p', null, w ? 'The measurement holds no conversion to show.' : 'Nothing measured on this model’s weights yet.'),
+      h('p', { class: 'muted' }, 'With the model’s *.safetensors next to its config, run ', h('strong', null, 'Attention Lens: Measure Quality on Local Weights'),
+        ' in VS Code, or ', h('code', null, 'attention-lens quality <config> --json > quality.json'), ' and then ', h('code', null, 'attention-lens report <config> --quality quality.json'), '.'),
+      h('p', { class: 'muted' }, 'It reads only the K/V projections and measures how far each conversion (GQA pooling, MLA low rank, KV quantization) moves them — before any uptraining.')));
+  }
+  const charted = chartedMeasured(d);
+  const rowFor = (m: MeasuredQualityPoint): HTMLTableSectionElement => disclosureRows(ui, `weights:${m.target}`,
+    [h('span', { class: 'label' }, m.label)],
+    [
+      h('td', null, m.variant !== undefined ? variantLabel(d, m.variant) : h('span', { class: 'muted' }, 'not in this report (listed, not charted)')),
+      num(m.bytesPerToken !== undefined ? bytes(m.bytesPerToken) : '—', m.bytesPerToken !== undefined ? `${int(m.bytesPerToken)} B per token` : undefined),
+      num(percent(m.kRelError)), num(percent(m.vRelError)),
+      num(m.energyRetained !== undefined ? percent(m.energyRetained) : '—'), num(m.rank99 !== undefined ? int(m.rank99) : '—'),
+      h('td', { class: 'wrap' }, m.what),
+    ], m.derivation);
+  const table = h('table', { id: 'table-weights', class: 'data' },
+    h('caption', null, 'Every measured conversion: relative error of K and V after the conversion, on this model’s weights. Select a row for how it was measured.'),
+    h('thead', null, h('tr', null, ['Conversion', 'Placed at', 'KV per token', 'K error', 'V error', 'Energy kept', 'Rank for 99%', 'What it is'].map((c, i) => h('th', { scope: 'col', class: i >= 2 && i <= 6 ? 'num' : null }, c)))),
+    measured.map(rowFor));
+  const files = w.files.length === 1 ? w.files[0]! : `${w.files.length} files`;
+  const meta = h('p', { class: 'run-meta', id: 'weights-meta' },
+    'Read from ', h('strong', null, files), w.dtype ? ` (${w.dtype})` : '', ` · ${int(w.layersRead)} layer${w.layersRead === 1 ? '' : 's'}`,
+    w.measuredAt ? [' · ', h('time', { datetime: w.measuredAt }, when(w.measuredAt))] : null);
+  const about = w.notes.length > 0 ? details(ui, 'weights:notes', 'About these measurements', lines(w.notes), 'derivation') : null;
+  if (charted.length === 0) {
+    return part('quality-weights', title, meta,
+      h('p', { class: 'part-sub', id: 'weights-uncharted' }, 'None of the measured conversions is a variant of this report, so none is charted; the table lists them.'),
+      h('div', { class: 'table-wrap' }, table), about);
+  }
+  return part('quality-weights', title, meta,
+    h('p', { class: 'part-sub' }, 'Each conversion is placed at the variant with the same shape; a conversion no variant has is listed in the table only. Hover a point for what it measures.'),
+    chartFigure(ui, 'weights', charts.weights, table, pending, about ? [about] : []));
 }
 
 function budgetSection(d: ReportData): HTMLElement {

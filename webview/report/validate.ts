@@ -33,6 +33,16 @@ export function isDrawable(d: ReportData): boolean {
     && every(r.points, (p) => str(p.variant) && str(p.label) && typeof p.own === 'boolean' && (p.mode === 'decode' || p.mode === 'prefill') && strs(p.derivation)))) return false;
   const q = x.quality as Obj;
   if (!str(q.note) || !every(q.evidence, (e) => str(e.variant) && str(e.metric) && num(e.value) && numOrNull(e.baseline) && str(e.source) && str(e.caveat))) return false;
+  // Measured points are optional (data saved before they existed has none).
+  const optNum = (v: unknown): boolean => v === undefined || num(v);
+  const optStr = (v: unknown): boolean => v === undefined || str(v);
+  if (q.measured !== undefined && !(every(q.measured, (m) => str(m.target) && str(m.label) && optStr(m.variant) && optNum(m.bytesPerToken)
+    && num(m.kRelError) && num(m.vRelError) && optNum(m.energyRetained) && optNum(m.rank99) && str(m.what) && optStr(m.method) && strs(m.derivation))
+    && (q.measured as unknown[]).length <= MAX_ITEMS)) return false;
+  if (q.weights !== undefined) {
+    const w = q.weights;
+    if (!isObj(w) || !strs(w.files) || !str(w.dtype) || !num(w.layersRead) || !optStr(w.measuredAt) || !strs(w.notes)) return false;
+  }
   const b = x.budgetTable as Obj;
   const nContexts = (b.contexts as unknown[]).length;
   if (!nums(b.contexts) || !every(b.gpus, (g) => str(g.id) && str(g.name) && num(g.memoryBytes))) return false;
