@@ -32,15 +32,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const profiler = new Profiler(context, documents, reports, log);
   const lenses = new AttentionCodeLensProvider(documents);
   const assets = loadReportAssets(context.asAbsolutePath('dist'));
-  const panels = new ReportPanels(context, documents, profiler, assets, log);
-  const models = new ModelsView(documents);
   const quality = new QualityRunner(context, documents, reports, log);
+  const panels = new ReportPanels(context, documents, profiler, quality, assets, log);
+  const models = new ModelsView(documents);
   const runs = new RunsView(profiler);
   context.subscriptions.push(
     log,
     documents,
     reports,
     profiler,
+    quality,
     panels,
     models,
     runs,

@@ -1,7 +1,7 @@
 /**
  * "Export Report": the report to a file the user names — a self-contained HTML page (the panel's page
- * with its data inlined: opens offline in any browser), the report data as JSON, or text. Never the
- * config itself: we do not write there.
+ * with its data inlined: opens offline in any browser), the report data as JSON, or text. The stored
+ * weight measurement of the config, if any, goes in with the profile runs. Never the config itself.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,16 +13,18 @@ import { exportPage, type ReportAssets } from '../shared/reportPage';
 import type { Log } from './log';
 import type { ModelDocuments } from './modelDocuments';
 import type { Profiler } from './profiler';
+import { measurementFor, type Measurements } from './reportPanel';
 import { GENERATOR } from '../shared/version';
 
 export interface ExportServices {
   documents: ModelDocuments;
   profiler: Profiler;
+  quality: Measurements;
   assets: () => Promise<ReportAssets>;
   log: Log;
 }
 
-export async function exportReport({ documents, profiler, assets, log }: ExportServices, configUri: vscode.Uri): Promise<void> {
+export async function exportReport({ documents, profiler, quality, assets, log }: ExportServices, configUri: vscode.Uri): Promise<void> {
   const document = await vscode.workspace.openTextDocument(configUri);
   const analysis = documents.analyze(document);
   if (!analysis?.report) {
@@ -46,7 +48,8 @@ export async function exportReport({ documents, profiler, assets, log }: ExportS
   if (extension === '.txt') {
     text = [renderKvReport(analysis.report, true), renderVariants(buildVariantsReport(analysis.input, options), false), renderBudget(analysis.input, options, analysis.report)].join('\n\n');
   } else {
-    const data = { ...buildReportData({ input: analysis.input, options, runs: profiler.runsFor(configUri), generator: GENERATOR }), source: configUri.toString() };
+    const measurement = measurementFor(quality, configUri, log);
+    const data = { ...buildReportData({ input: analysis.input, options, runs: profiler.runsFor(configUri), measurement, generator: GENERATOR }), source: configUri.toString() };
     text = extension === '.json' ? JSON.stringify(data, null, 2) : exportPage(await assets(), data);
   }
   try {

@@ -18,8 +18,14 @@ import { requireTrust } from './trust';
 const KEY = 'attentionLens.qualityRuns';
 const CALIBRATION_TOKENS = 256;
 
-export class QualityRunner {
+/** A stored measurement: the worker's result and when it finished (the report shows the date). */
+export type StoredMeasurement = WeightsMeasurementJson & { measuredAt?: string };
+
+export class QualityRunner implements vscode.Disposable {
   private running = false;
+  private readonly finished = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires with the config's URI once a measurement of it is stored (the report panel redraws). */
+  readonly onDidFinish = this.finished.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -29,9 +35,9 @@ export class QualityRunner {
   ) {}
 
   /** The last measurement of a config, if one was made in this workspace. */
-  measuredFor(configUri: vscode.Uri): WeightsMeasurementJson | undefined {
+  measuredFor(configUri: vscode.Uri): StoredMeasurement | undefined {
     const runs = this.context.workspaceState.get<unknown>(KEY, {});
-    const run = (runs as Record<string, unknown>)[configUri.toString()] as WeightsMeasurementJson | undefined;
+    const run = (runs as Record<string, unknown>)[configUri.toString()] as StoredMeasurement | undefined;
     return run && Array.isArray(run.conversions) && typeof run.weights === 'object' ? run : undefined;
   }
 
@@ -70,7 +76,9 @@ export class QualityRunner {
         },
       );
       const runs = this.context.workspaceState.get<Record<string, unknown>>(KEY, {});
-      await this.context.workspaceState.update(KEY, { ...runs, [configUri.toString()]: result });
+      const stored: StoredMeasurement = { ...result, measuredAt: new Date().toISOString() };
+      await this.context.workspaceState.update(KEY, { ...runs, [configUri.toString()]: stored });
+      this.finished.fire(configUri);
       this.log.info(`quality ${name}: ${result.weights.found ? `${result.weights.layersRead} layers read from ${result.weights.files.length} file(s)` : 'no weights found'}`);
       const params = analysis.report.json.model.params;
       const evidence = targets.map((target) => ({ target, rows: evidenceFor(target, { params, kvHeads: spec.kvHeads, qHeads: spec.qHeads }) }));
@@ -88,5 +96,9 @@ export class QualityRunner {
     } finally {
       this.running = false;
     }
+  }
+
+  dispose(): void {
+    this.finished.dispose();
   }
 }

@@ -2,12 +2,14 @@
  * The report panel: one webview per config, opened only on a user action (a lens, the palette, the
  * sidebar) or restored by the serializer after a reload. The extension builds ReportData in the engine
  * and posts it; the page only draws. The panel's own controls (GPU, KV dtype, runtime, batch, TP)
- * change that panel only; until they are touched it follows the attentionLens.* settings. Every
- * incoming message is checked before it is trusted.
+ * change that panel only; until they are touched it follows the attentionLens.* settings. The latest
+ * weight measurement of the config (Measure Quality on Local Weights) is drawn beside the published
+ * evidence. Every incoming message is checked before it is trusted.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildReportData } from '../core/reportData';
+import { readMeasurement, type MeasurementInput } from '../core/reportMeasured';
 import type { ReportOptions } from '../core/report';
 import { ConfigError, UsageError } from '../core/errors';
 import type { ProfileReport } from '../shared/profileProtocol';
@@ -17,6 +19,7 @@ import { GENERATOR } from '../shared/version';
 import type { Log } from './log';
 import type { ModelDocuments } from './modelDocuments';
 import type { Profiler } from './profiler';
+import type { QualityRunner } from './qualityRunner';
 import { exportPage, newNonce, type ReportAssets } from '../shared/reportPage';
 
 export const REPORT_VIEW_TYPE = 'attentionLens.report';
@@ -27,6 +30,23 @@ interface OpenReport {
   /** Set once the user touches the panel's controls; until then the settings rule. */
   choices: ReportChoices | undefined;
   ready: boolean;
+  /** A redraw is queued: several causes in one turn (an edit, a finished profile or measurement) send one. */
+  queued: boolean;
+}
+
+/** What the panel reads of the quality runner: the stored measurement and when a new one lands. */
+export type Measurements = Pick<QualityRunner, 'measuredFor' | 'onDidFinish'>;
+
+/** The stored measurement of a config, checked like a file would be; a malformed one is left out with a log line. */
+export function measurementFor(quality: Measurements, config: vscode.Uri, log: Log): MeasurementInput | undefined {
+  const stored = quality.measuredFor(config);
+  if (!stored) return undefined;
+  const m = readMeasurement(stored);
+  if (typeof m === 'string') {
+    log.warn(`the stored measurement of ${config.fsPath} is not drawn: ${m}`);
+    return undefined;
+  }
+  return m;
 }
 
 export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSerializer {
@@ -37,17 +57,22 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     private readonly context: vscode.ExtensionContext,
     private readonly documents: ModelDocuments,
     private readonly profiler: Profiler,
+    private readonly quality: Measurements,
     private readonly assets: () => Promise<ReportAssets>,
     private readonly log: Log,
   ) {
     this.subscriptions = [
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this),
       documents.onDidChange((uri) => {
-        for (const r of this.open.values()) if (!uri || uri.toString() === r.config.toString()) void this.post(r);
+        for (const r of this.open.values()) if (!uri || uri.toString() === r.config.toString()) this.schedule(r);
       }),
       profiler.onDidFinish(({ config }) => {
         const r = this.open.get(config.toString());
-        if (r) void this.post(r);
+        if (r) this.schedule(r);
+      }),
+      quality.onDidFinish((config) => {
+        const r = this.open.get(config.toString());
+        if (r) this.schedule(r);
       }),
     ];
   }
@@ -80,7 +105,7 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
   }
 
   private async attach(panel: vscode.WebviewPanel, config: vscode.Uri, choices: ReportChoices | undefined): Promise<void> {
-    const report: OpenReport = { panel, config, choices, ready: false };
+    const report: OpenReport = { panel, config, choices, ready: false, queued: false };
     this.open.set(config.toString(), report);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     panel.onDidDispose(() => this.open.delete(config.toString()));
@@ -117,6 +142,16 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     }
   }
 
+  /** Posts once after the current turn, however many changes asked for it in that turn. */
+  private schedule(report: OpenReport): void {
+    if (report.queued) return;
+    report.queued = true;
+    setTimeout(() => {
+      report.queued = false;
+      if (this.open.get(report.config.toString()) === report) void this.post(report);
+    }, 0);
+  }
+
   /** Builds the data for the panel's choices (or the settings) and sends it. */
   private async post(report: OpenReport): Promise<void> {
     if (!report.ready) return;
@@ -137,7 +172,8 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     if (!analysis.report) throw new Error(analysis.problem ?? 'the config cannot be read');
     const options = optionsFor(this.documents.current.report, report.choices);
     const runs = this.profiler.runsFor(report.config);
-    const data = buildReportData({ input: analysis.input, options, runs, generator: GENERATOR });
+    const measurement = measurementFor(this.quality, report.config, this.log);
+    const data = buildReportData({ input: analysis.input, options, runs, measurement, generator: GENERATOR });
     return { ...data, source: report.config.toString() };
   }
 
