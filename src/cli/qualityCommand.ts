@@ -26,6 +26,7 @@ export async function runQualityCommand(input: ModelInput, request: CliRequest, 
   const params = estimateWeights(config, spec).params.total;
   const evidence = targets.map((target) => ({ target, rows: evidenceFor(target, { params, kvHeads: spec.kvHeads, qHeads: spec.qHeads }) }));
 
+  let measuredAt = '';
   let measured: WeightsMeasurementJson = { weights: { found: false, files: [], dtype: '', layersRead: 0 }, conversions: [], notes: [] };
   if (hasSafetensors(path.dirname(path.resolve(input.file)))) {
     const abort = new AbortController();
@@ -38,6 +39,7 @@ export async function runQualityCommand(input: ModelInput, request: CliRequest, 
         signal: abort.signal,
         onProgress: (done, total, message) => { if (!request.json || process.stderr.isTTY) io.err(`[${done}/${total}] ${message}`); },
       });
+      measuredAt = new Date().toISOString();
     } catch (e) {
       if (!(e instanceof QualityRunError)) throw e;
       io.err(`attention-lens: quality: ${e.message}`);
@@ -50,6 +52,8 @@ export async function runQualityCommand(input: ModelInput, request: CliRequest, 
     io.out(JSON.stringify({
       file: input.file,
       ...measured,
+      // When it was measured: `attention-lens report --quality` shows the date.
+      ...(measured.weights.found ? { measuredAt } : {}),
       evidence: evidence.flatMap(({ target, rows }) => rows.map((e) => ({
         target, metric: e.metric, value: e.value, baseline: e.baseline, source: e.source,
         id: e.id, setting: e.setting, modelScale: e.modelScale, trainingBudget: e.trainingBudget, origin: e.origin, baselineLabel: e.baselineLabel, url: e.url, caveat: e.caveat,

@@ -154,6 +154,7 @@ export type ViewMessage =
   | { type: 'ready' }
   | { type: 'choose'; choices: ReportChoices }
   | { type: 'runProfile' }
+  | { type: 'measureQuality' }
   | { type: 'export'; format: 'html' | 'json' };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -193,7 +194,7 @@ export function isHostMessage(x: unknown): x is HostMessage {
 export function isViewMessage(x: unknown): x is ViewMessage {
   if (!isObject(x)) return false;
   switch (x.type) {
-    case 'ready': case 'runProfile': return true;
+    case 'ready': case 'runProfile': case 'measureQuality': return true;
     case 'choose': return isReportChoices(x.choices);
     case 'export': return x.format === 'html' || x.format === 'json';
     default: return false;

@@ -136,6 +136,9 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
       case 'runProfile':
         await vscode.commands.executeCommand('attentionLens.profile', report.config);
         return;
+      case 'measureQuality':
+        await vscode.commands.executeCommand('attentionLens.measureQuality', report.config);
+        return;
       case 'export':
         await this.export(report, message.format);
         return;

@@ -51,6 +51,7 @@ test('quality --json with weights: pooling duplicate KV heads in pairs loses not
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.weights.found, true);
+  assert.ok(!Number.isNaN(Date.parse(out.measuredAt)) && Math.abs(Date.now() - Date.parse(out.measuredAt)) < 10 * 60_000, `measuredAt ${out.measuredAt}`);
   assert.equal(out.weights.layersRead, LAYERS);
   assert.deepEqual(out.weights.files.map((f: string) => path.basename(f)), ['model.safetensors']);
   const gqa = out.conversions.find((c: { target: string }) => c.target === 'gqa-2');
@@ -71,6 +72,7 @@ test('quality without weights: weights.found is false and only evidence is retur
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.weights.found, false);
+  assert.equal(out.measuredAt, undefined, "nothing measured, no date");
   assert.deepEqual(out.conversions, []);
   assert.ok(out.evidence.some((e: { target: string; value: number }) => e.target === 'gqa-8' && e.value === 47.1), 'T5-XXL GQA-8 (GQA Table 1)');
   assert.ok(out.evidence.some((e: { target: string; source: string }) => e.target === 'kv-q8_0' && /llama\.cpp/.test(e.source)));

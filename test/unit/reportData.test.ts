@@ -93,6 +93,7 @@ test('guards: data and messages the page must refuse', () => {
   assert.equal(isHostMessage(null), false);
   assert.ok(isViewMessage({ type: 'choose', choices: { gpu: 'h200', kvDtype: 'auto', runtime: 'vllm', batch: 1, tp: 1 } }));
   assert.equal(isViewMessage({ type: 'choose', choices: { gpu: 'h200', kvDtype: 'auto', runtime: 'sglang', batch: 1, tp: 1 } }), false);
+  assert.ok(isViewMessage({ type: 'measureQuality' }));
   assert.equal(isViewMessage({ type: 'choose', choices: { gpu: 'h200', kvDtype: 'auto', runtime: 'hf', batch: 0, tp: 1 } }), false);
   assert.equal(isViewMessage({ type: 'export', format: 'pdf' }), false);
 });

@@ -445,7 +445,7 @@ describe('report webview', () => {
     await context.close();
   });
 
-  test('controls post choose / export / runProfile; bad numbers are refused locally', async () => {
+  test('controls post choose / export / runProfile / measureQuality; bad numbers are refused locally', async () => {
     const d = dataFor('llama-3.1-8b');
     const { context, page, errors } = await openWebview();
     await postData(page, d);
@@ -486,7 +486,8 @@ describe('report webview', () => {
     await page.click('#export-json');
     await page.click('#run-profile');
     await page.click('#run-profile-empty');
-    assert.deepEqual((await posted(page)).slice(-4), [{ type: 'export', format: 'html' }, { type: 'export', format: 'json' }, { type: 'runProfile' }, { type: 'runProfile' }]);
+    await page.click('#measure-quality-empty');
+    assert.deepEqual((await posted(page)).slice(-5), [{ type: 'export', format: 'html' }, { type: 'export', format: 'json' }, { type: 'runProfile' }, { type: 'runProfile' }, { type: 'measureQuality' }]);
     // Keyboard: every control is reachable with Tab and shows a focus outline.
     await page.locator('#c-gpu').focus();
     const seen = [];
@@ -671,7 +672,7 @@ describe('exported HTML', () => {
         for (const id of ['memory', 'measured', 'quality']) assert.ok(await inkedPixels(page, id) > 2000, `${colorScheme}: ${id} drawn`);
         assert.equal(await page.evaluate(() => document.body.className), colorScheme === 'dark' ? 'vscode-dark' : 'vscode-light');
         assert.equal(await page.locator('#controls').count(), 0, 'no controls in the export');
-        assert.equal(await page.locator('#run-profile, #export-html, #run-profile-empty').count(), 0);
+        assert.equal(await page.locator('#run-profile, #export-html, #run-profile-empty, #measure-quality-empty').count(), 0);
         assert.match(await page.locator('#toolbar').innerText(), /GPU\s+H100 SXM 80GB[\s\S]*Runtime\s+Hugging Face transformers/i);
         assert.match(await page.locator('h1').innerText(), /<\/script><script>window.__pwned=1<\/script>/, 'the title is text');
         assert.equal(await page.evaluate(() => window.__pwned), undefined);

@@ -250,8 +250,8 @@ export interface SectionBuilders {
   weights: () => ChartSpec;
 }
 
-export function content(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' }) => void): HTMLElement[] {
-  return [memorySection(d, ui, charts, pending), variantsSection(d, ui), measuredSection(d, ui, charts, pending, interactive, post), qualitySection(d, ui, charts, pending), budgetSection(d)];
+export function content(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' } | { type: 'measureQuality' }) => void): HTMLElement[] {
+  return [memorySection(d, ui, charts, pending), variantsSection(d, ui), measuredSection(d, ui, charts, pending, interactive, post), qualitySection(d, ui, charts, pending, interactive, post), budgetSection(d)];
 }
 
 function memorySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
@@ -302,7 +302,7 @@ function variantsSection(d: ReportData, ui: UiState): HTMLElement {
     h('div', { class: 'table-wrap' }, table));
 }
 
-function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' }) => void): HTMLElement {
+function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' } | { type: 'measureQuality' }) => void): HTMLElement {
   const run = d.measured[0];
   const title = 'Measured attention latency vs context';
   if (!run || run.points.length === 0) {
@@ -335,11 +335,11 @@ function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pe
  * report them (scores, perplexities), and the weight-space errors measured on this model's weights (not
  * an accuracy), on the same KV-bytes range so a variant sits at the same x in both.
  */
-function qualitySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
+function qualitySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'measureQuality' }) => void): HTMLElement {
   return section('quality', 'Quality vs KV bytes per token',
     ['Two different quantities, kept apart: ', h('strong', null, 'published results'), ' as their sources report them, and the ', h('strong', null, 'weight-space error'),
       ' each conversion makes in this model’s own K/V weights — how far the converted weights are from the original ones, not an accuracy. Both are placed at the KV bytes per token of the variant they are about.'],
-    h('div', { class: 'quality-parts' }, publishedPart(d, ui, charts, pending), weightsPart(d, ui, charts, pending)));
+    h('div', { class: 'quality-parts' }, publishedPart(d, ui, charts, pending), weightsPart(d, ui, charts, pending, interactive, post)));
 }
 
 function part(id: string, title: string, ...body: Child[]): HTMLElement {
@@ -363,16 +363,20 @@ function publishedPart(d: ReportData, ui: UiState, charts: SectionBuilders, pend
   return part('quality-published', title, h('p', { class: 'part-sub' }, d.quality.note, ' Hover a point for its source and caveat.'), chartFigure(ui, 'quality', charts.quality, table, pending));
 }
 
-function weightsPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
+function weightsPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'measureQuality' }) => void): HTMLElement {
   const title = 'Measured on this model’s weights — weight-space error, not accuracy';
   const measured = d.quality.measured ?? [];
   const w = d.quality.weights;
   if (!w || measured.length === 0) {
+    // In the panel, one click measures (the host checks trust and that weights are there).
+    const btn = interactive ? h('button', { type: 'button', class: 'button', id: 'measure-quality-empty' }, 'Measure on local weights') : null;
+    btn?.addEventListener('click', () => post({ type: 'measureQuality' }));
     return part('quality-weights', title, h('div', { class: 'empty', id: 'weights-empty' },
       h('p', null, w ? 'The measurement holds no conversion to show.' : 'Nothing measured on this model’s weights yet.'),
       h('p', { class: 'muted' }, 'With the model’s *.safetensors next to its config, run ', h('strong', null, 'Attention Lens: Measure Quality on Local Weights'),
         ' in VS Code, or ', h('code', null, 'attention-lens quality <config> --json > quality.json'), ' and then ', h('code', null, 'attention-lens report <config> --quality quality.json'), '.'),
-      h('p', { class: 'muted' }, 'It reads only the K/V projections and measures how far each conversion (GQA pooling, MLA low rank, KV quantization) moves them — before any uptraining.')));
+      h('p', { class: 'muted' }, 'It reads only the K/V projections and measures how far each conversion (GQA pooling, MLA low rank, KV quantization) moves them — before any uptraining.'),
+      btn));
   }
   const charted = chartedMeasured(d);
   const rowFor = (m: MeasuredQualityPoint): HTMLTableSectionElement => disclosureRows(ui, `weights:${m.target}`,
