@@ -309,9 +309,11 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
 
       if (needKv) {
         const tk = performance.now();
-        kvQuantization(kernels, X!, tokens, spec.hiddenSize, Wk, Wv, kRows, vRows, layer, kBias, vBias, kNorm, inNorm, gemma, kvDtypes, kv);
+        // The products X·Wᵀ on the GPU when it runs (the rest stays here, in f64); undefined: the CPU projects.
+        const onGpu = await backend.project(scaledInputs(X!, tokens, spec.hiddenSize, inNorm, gemma), tokens, spec.hiddenSize, [{ W: Wk, rows: kRows }, { W: Wv, rows: vRows }], layer.index);
+        kvQuantization(kernels, X!, tokens, spec.hiddenSize, Wk, Wv, kRows, vRows, layer, kBias, vBias, kNorm, inNorm, gemma, kvDtypes, kv, onGpu);
         timings.kvMs += performance.now() - tk;
-        steps.push('KV quantized');
+        steps.push(onGpu ? 'KV quantized (products on WebGPU)' : 'KV quantized');
       }
     }
     result.weights.layersRead++;
@@ -339,12 +341,13 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       });
     } else if (t.kind === 'kv') {
       const acc = kv.get(name)!;
+      const products = isMla ? '' : backend.kvMethodText();
       const conv: ConversionMeasurement = {
         target: name, kRelError: rel(acc.k), vRelError: rel(acc.v), perLayer: acc.perLayer,
         what: `relative error of the cached ${isMla ? 'MLA latent, as K and V rebuilt from it' : 'K and V'} after ${t.dtype.startsWith('q') ? 'a' : 'an'} ${t.dtype} round-trip on ${tokens} calibration tokens — not an accuracy`,
         method: isMla
           ? `${KV_FORMAT_TEXT[t.dtype]}, applied to the latent c_kv and to k_pe of each token; errors of K = [c·W_UKᵀ; k_pe] per head and V = c·W_UVᵀ, on ${calibrationText(result.calibration)}`
-          : `${KV_FORMAT_TEXT[t.dtype]}; ‖K − Q(K)‖_F/‖K‖_F for K = X·W_kᵀ (+ bias), and V alike, on ${calibrationText(result.calibration)}`,
+          : `${KV_FORMAT_TEXT[t.dtype]}; ‖K − Q(K)‖_F/‖K‖_F for K = X·W_kᵀ (+ bias), and V alike, on ${calibrationText(result.calibration)}${products ? `; ${products}` : ''}`,
       };
       if (t.dtype === 'int4') {
         const alt = kv.get('kv-int4/head')!;
@@ -360,7 +363,7 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
   result.weights.bytesRead = ckpt.bytesRead;
   timings.totalMs = performance.now() - t0;
   result.timings = timings;
-  if (mlaRanks.length > 0) result.backend = backend.describe();
+  if (mlaRanks.length > 0 || (kvDtypes.length > 0 && !isMla)) result.backend = backend.describe();
   return result;
 }
 
@@ -407,6 +410,14 @@ function calibrationInputs(ckpt: Checkpoint, layout: ResolvedLayout, spec: Atten
   return tensor ? { X, tensor } : { X };
 }
 
+/** The calibration rows scaled by the layer's input norm weight in f32 (the GPU's input); X itself when there is none. */
+function scaledInputs(X: Float32Array, tokens: number, hidden: number, inNorm: Float32Array | undefined, gemma: boolean): Float32Array {
+  if (!inNorm) return X;
+  const out = new Float32Array(tokens * hidden);
+  for (let t = 0; t < tokens; t++) for (let i = 0; i < hidden; i++) out[t * hidden + i] = X[t * hidden + i]! * (gemma ? 1 + inNorm[i]! : inNorm[i]!);
+  return out;
+}
+
 /** Copies calibration rows [t0, t0+n) into f64, scaled by the layer's input norm weight (Gemma: 1 + w). */
 function fillInputs(Xc: Float64Array, X: Float32Array, t0: number, n: number, hidden: number, inNorm: Float32Array | undefined, gemma: boolean): void {
   for (let t = 0; t < n; t++) {
@@ -415,10 +426,17 @@ function fillInputs(Xc: Float64Array, X: Float32Array, t0: number, n: number, hi
   }
 }
 
+/** out ← P (+ bias per column) in f64: conversions.ts's project() for products computed elsewhere. */
+function withBias(out: Float64Array, P: Float32Array, tokens: number, rows: number, bias: Float32Array | undefined): void {
+  for (let t = 0; t < tokens; t++) for (let r = 0; r < rows; r++) out[t * rows + r] = P[t * rows + r]! + (bias ? bias[r]! : 0);
+}
+
 function kvQuantization(
   kernels: Kernels, X: Float32Array, tokens: number, hidden: number, Wk: Float32Array, Wv: Float32Array, kRows: number, vRows: number, layer: LayerSpec,
   kBias: Float32Array | undefined, vBias: Float32Array | undefined, kNorm: Float32Array | undefined, inNorm: Float32Array | undefined, gemma: boolean,
   dtypes: KvQuantDtype[], acc: Map<string, { k: SquaredError; v: SquaredError; perLayer: LayerConversion[] }>,
+  /** [X·W_kᵀ, X·W_vᵀ] (tokens × rows, f32) from the GPU; absent: projected here in f64. */
+  products?: Float32Array[],
 ): void {
   const chunk = Math.min(TOKEN_CHUNK, tokens);
   const layerAcc = new Map<string, { k: SquaredError; v: SquaredError }>();
@@ -426,16 +444,24 @@ function kvQuantization(
   kernels.withArena([kRows * hidden, vRows * hidden, chunk * hidden, chunk * kRows, chunk * vRows], (arena) => {
     const Wk64 = arena.f64(kRows * hidden);
     const Wv64 = arena.f64(vRows * hidden);
-    Wk64.set(Wk);
-    Wv64.set(Wv);
+    if (!products) {
+      Wk64.set(Wk);
+      Wv64.set(Wv);
+    }
     const Xc = arena.f64(chunk * hidden);
     const K = arena.f64(chunk * kRows);
     const V = arena.f64(chunk * vRows);
     for (let t0 = 0; t0 < tokens; t0 += chunk) {
       const n = Math.min(chunk, tokens - t0);
-      fillInputs(Xc, X, t0, n, hidden, inNorm, gemma);
-      project(kernels, Xc, n, hidden, Wk64, kRows, K, kBias);
-      project(kernels, Xc, n, hidden, Wv64, vRows, V, vBias);
+      if (products) {
+        // Same chunks (fp8's per-tensor scale is per chunk) and the same f64 bias, norm and round-trips.
+        withBias(K, products[0]!.subarray(t0 * kRows, (t0 + n) * kRows), n, kRows, kBias);
+        withBias(V, products[1]!.subarray(t0 * vRows, (t0 + n) * vRows), n, vRows, vBias);
+      } else {
+        fillInputs(Xc, X, t0, n, hidden, inNorm, gemma);
+        project(kernels, Xc, n, hidden, Wk64, kRows, K, kBias);
+        project(kernels, Xc, n, hidden, Wv64, vRows, V, vBias);
+      }
       if (kNorm && kNorm.length === layer.kHeadDim) headRmsNorm(K, n, layer.kvHeads, layer.kHeadDim, kNorm, gemma);
       for (const d of dtypes) {
         const a = layerAcc.get(`kv-${d}`)!;

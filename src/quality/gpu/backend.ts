@@ -9,12 +9,18 @@ import { jointLowRank, type JointSpectrum } from '../conversions';
 import type { Kernels } from '../kernels';
 import type { LoadQualityGpu, QualityBackendJson, QualityDevice, QualityGpu } from './types';
 
+/** Which layers ran a stage where: a layer counts as a GPU layer only when all its GPU work succeeded. */
+interface StageLayers {
+  gpu: Set<number>;
+  cpu: Set<number>;
+}
+
 export class MathBackend {
   private gpu: QualityGpu | undefined;
   private opened = false;
   private info: { adapter: string; api: string; software: boolean } | undefined;
-  private gpuLayers = 0;
-  private cpuLayers = 0;
+  private readonly mla: StageLayers = { gpu: new Set(), cpu: new Set() };
+  private readonly kv: StageLayers = { gpu: new Set(), cpu: new Set() };
 
   constructor(
     private readonly device: QualityDevice,
@@ -28,30 +34,63 @@ export class MathBackend {
     if (gpu) {
       try {
         const result = await gpu.jointLowRank(Wk, kRows, Wv, vRows, hidden, ranks);
-        this.gpuLayers++;
+        this.mla.gpu.add(layer);
         return result;
       } catch (e) {
-        const lost = gpu.lostReason;
-        const why = lost !== undefined ? `the device was lost (${lost})` : e instanceof Error ? e.message : String(e);
-        this.notes.push(`WebGPU (${gpu.adapter}) failed at layer ${layer}: ${why}. That layer and the rest were measured on the CPU (${this.kernels.kind}).`);
-        this.close();
+        this.fail(gpu, e, layer, 'MLA spectrum');
       }
     }
-    this.cpuLayers++;
+    this.mla.cpu.add(layer);
     return jointLowRank(this.kernels, Wk, kRows, Wv, vRows, hidden, ranks);
   }
 
-  /** What ran, for the measurement's `backend`. */
-  describe(): QualityBackendJson {
-    if (!this.info || this.gpuLayers === 0) return { kind: 'cpu', kernels: this.kernels.kind };
-    return { kind: 'webgpu', ...this.info, gpuLayers: this.gpuLayers, cpuLayers: this.cpuLayers, cpuKernels: this.kernels.kind };
+  /**
+   * The KV-quantization projections X·Wᵀ (tokens × rows, f32) on the GPU, or undefined when the CPU is
+   * to compute them: no GPU chosen, or it failed just now (a note says so and the GPU is closed).
+   */
+  async project(X: Float32Array, tokens: number, hidden: number, projections: { W: Float32Array; rows: number }[], layer: number): Promise<Float32Array[] | undefined> {
+    const gpu = await this.open();
+    if (gpu) {
+      try {
+        const out = await gpu.project(X, tokens, hidden, projections);
+        this.kv.gpu.add(layer);
+        return out;
+      } catch (e) {
+        this.fail(gpu, e, layer, 'KV projections');
+      }
+    }
+    this.kv.cpu.add(layer);
+    return undefined;
   }
 
-  /** The text for a conversion's `method`: where each stage ran. */
+  /** What ran, for the measurement's `backend`: a layer is a GPU layer when none of its stages fell back. */
+  describe(): QualityBackendJson {
+    const gpuAny = new Set([...this.mla.gpu, ...this.kv.gpu]);
+    if (!this.info || gpuAny.size === 0) return { kind: 'cpu', kernels: this.kernels.kind };
+    const cpuAny = new Set([...this.mla.cpu, ...this.kv.cpu]);
+    const gpuLayers = [...gpuAny].filter((l) => !cpuAny.has(l)).length;
+    return { kind: 'webgpu', ...this.info, gpuLayers, cpuLayers: cpuAny.size, cpuKernels: this.kernels.kind };
+  }
+
+  /** The text for an MLA conversion's `method`: where each stage ran. */
   methodText(): string {
-    if (!this.info || this.gpuLayers === 0) return `on the CPU in f64 (${this.kernels.kind})`;
+    if (!this.info || this.mla.gpu.size === 0) return `on the CPU in f64 (${this.kernels.kind})`;
     const where = `Gram matrix, tridiagonalization, back-transform and K/V split in f32 on WebGPU (${this.info.adapter}), the tridiagonal's eigenvalues and eigenvectors in f64 on the CPU`;
-    return this.cpuLayers > 0 ? `${where}; ${this.cpuLayers} layer${this.cpuLayers === 1 ? '' : 's'} on the CPU in f64 (see notes)` : where;
+    return this.mla.cpu.size > 0 ? `${where}; ${plural(this.mla.cpu.size, 'layer')} on the CPU in f64 (see notes)` : where;
+  }
+
+  /** Where a KV-quantization conversion's projections ran: '' when all ran on the CPU. */
+  kvMethodText(): string {
+    if (!this.info || this.kv.gpu.size === 0) return '';
+    const where = `K and V products in f32 on WebGPU (${this.info.adapter}); bias, k_norm and the round-trips in f64 on the CPU`;
+    return this.kv.cpu.size > 0 ? `${where}; ${plural(this.kv.cpu.size, 'layer')} entirely on the CPU (see notes)` : where;
+  }
+
+  private fail(gpu: QualityGpu, e: unknown, layer: number, stage: string): void {
+    const lost = gpu.lostReason;
+    const why = lost !== undefined ? `the device was lost (${lost})` : e instanceof Error ? e.message : String(e);
+    this.notes.push(`WebGPU (${gpu.adapter}) failed at layer ${layer} (${stage}): ${why}. That stage and everything after it were measured on the CPU (${this.kernels.kind}).`);
+    this.close();
   }
 
   close(): void {
@@ -84,3 +123,5 @@ export class MathBackend {
     return gpu;
   }
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

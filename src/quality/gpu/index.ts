@@ -5,6 +5,7 @@
  */
 import { openGpu, type GpuContext } from '../../gpu/device';
 import { jointLowRankOnGpu } from './jointLowRank';
+import { projectOnGpu } from './project';
 import { GpuSession } from './session';
 import type { QualityGpu } from './types';
 
@@ -28,6 +29,7 @@ export async function openQualityGpu(): Promise<QualityGpu> {
     api: ctx.backend,
     software: isSoftwareAdapter(ctx),
     jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks),
+    project: (X, tokens, hidden, projections) => projectOnGpu(session, X, tokens, hidden, projections),
     get lostReason() {
       return session.lost;
     },

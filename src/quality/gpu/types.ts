@@ -17,6 +17,11 @@ export interface QualityGpu {
   readonly software: boolean;
   /** conversions.ts's jointLowRank on the GPU; rejects on device loss or a shape beyond the adapter's limits. */
   jointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): Promise<JointSpectrum>;
+  /**
+   * X·Wᵀ (tokens × rows, f32) for the calibration rows X (tokens × hidden) and each W (rows × hidden):
+   * the KV-quantization projections. Rejects like jointLowRank.
+   */
+  project(X: Float32Array, tokens: number, hidden: number, projections: { W: Float32Array; rows: number }[]): Promise<Float32Array[]>;
   /** Why the device was lost, once it has been. */
   readonly lostReason: string | undefined;
   destroy(): void;
