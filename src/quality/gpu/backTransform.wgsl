@@ -4,14 +4,12 @@
 // carries one vector through every reflector in a single dispatch; each thread keeps the PER entries
 // k = li + 256·t of its vector in registers, and only the dot products cross threads.
 
-// transposed = 1: Zt (n × count) also receives the result, for the K/V split's Z·G_K.
-struct Params { n: u32, count: u32, transposed: u32, pad1: u32 }
+struct Params { n: u32, count: u32, pad0: u32, pad1: u32 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> scal: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Z: array<f32>;
-@group(0) @binding(4) var<storage, read_write> Zt: array<f32>;
 
 const PER: u32 = {{PER}}u;
 
@@ -65,9 +63,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     let k = li + t * 256u;
     if (k < n) {
       Z[base + k] = z[t];
-      if (P.transposed != 0u) {
-        Zt[k * P.count + v] = z[t];
-      }
     }
   }
 }

@@ -75,7 +75,7 @@ export class MathBackend {
   /** The text for an MLA conversion's `method`: where each stage ran. */
   methodText(): string {
     if (!this.info || this.mla.gpu.size === 0) return `on the CPU in f64 (${this.kernels.kind})`;
-    const where = `Gram matrix, tridiagonalization, back-transform and K/V split in f32 on WebGPU (${this.info.adapter}), the tridiagonal's eigenvalues and eigenvectors in f64 on the CPU`;
+    const where = `Gram matrix, tridiagonalization, back-transform (compact-WY blocks) and K/V split in f32 on WebGPU (${this.info.adapter}), the tridiagonal's eigenvalues and eigenvectors in f64 on the CPU`;
     return this.mla.cpu.size > 0 ? `${where}; ${plural(this.mla.cpu.size, 'layer')} on the CPU in f64 (see notes)` : where;
   }
 

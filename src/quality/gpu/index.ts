@@ -4,7 +4,7 @@
  * Dawn's native module loads only when the GPU path is chosen.
  */
 import { openGpu, type GpuContext } from '../../gpu/device';
-import { jointLowRankOnGpu } from './jointLowRank';
+import { type BackTransformKind, jointLowRankOnGpu } from './jointLowRank';
 import { projectOnGpu } from './project';
 import { GpuSession } from './session';
 import type { QualityGpu } from './types';
@@ -19,8 +19,11 @@ export function isSoftwareAdapter(ctx: Pick<GpuContext, 'adapterName' | 'vendor'
   return ctx.architecture === 'software' || SOFTWARE.test(`${ctx.adapterName} ${ctx.vendor} ${ctx.architecture}`);
 }
 
-/** Opens the default adapter (high-performance preference); rejects with NoAdapterError when there is none. */
-export async function openQualityGpu(): Promise<QualityGpu> {
+/**
+ * Opens the default adapter (high-performance preference); rejects with NoAdapterError when there is
+ * none. `backTransform: 'per-reflector'` selects the reference back-transform (benchmarks compare).
+ */
+export async function openQualityGpu(options: { backTransform?: BackTransformKind } = {}): Promise<QualityGpu> {
   // f32 only: the eigenproblem needs every bit f32 has, so shader-f16 is not requested.
   const ctx = await openGpu({ forceF32: true });
   const session = new GpuSession(ctx);
@@ -28,7 +31,7 @@ export async function openQualityGpu(): Promise<QualityGpu> {
     adapter: ctx.adapterName,
     api: ctx.backend,
     software: isSoftwareAdapter(ctx),
-    jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks),
+    jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform),
     project: (X, tokens, hidden, projections) => projectOnGpu(session, X, tokens, hidden, projections),
     get lostReason() {
       return session.lost;

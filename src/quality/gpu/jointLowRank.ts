@@ -10,9 +10,14 @@ import { tridiagonalEigenvalues, tridiagonalEigenvectors } from '../linalg';
 import { gramInto } from './gram';
 import { GpuLimitError, type GpuSession } from './session';
 import { tridiagonalizeOnGpu } from './tridiagonal';
-import { backTransformOnGpu, rowDots, timesSymmetric } from './vectors';
+import { blockedBackTransformOnGpu } from './blockedBackTransform';
+import { matmuls, rowMajor } from './matmul';
+import { backTransformPerReflector, rowDots } from './vectors';
 
-export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): Promise<JointSpectrum> {
+/** How the eigenvectors are carried back through the reflectors: compact-WY blocks (the default) or one reflector at a time (the reference). */
+export type BackTransformKind = 'blocked' | 'per-reflector';
+
+export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], backTransform: BackTransformKind = 'blocked'): Promise<JointSpectrum> {
   const rows = kRows + vRows;
   const m = Math.min(rows, hidden);
   const count = Math.min(m, Math.max(0, ...ranks.filter((r) => r < m)));
@@ -55,15 +60,15 @@ export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: 
       t4 = performance.now();
       const Z = keep(s.storage(count * m * 4, 'eigenvectors'));
       s.write(Z, Float32Array.from(vectors));
-      const Zt = side === 'columns' ? keep(s.storage(count * m * 4, 'eigenvectors transposed')) : undefined;
-      await backTransformOnGpu(s, G, tri.scal, m, Z, count, Zt);
+      if (backTransform === 'blocked') await blockedBackTransformOnGpu(s, G, tri.hInv, m, Z, count);
+      else await backTransformPerReflector(s, G, tri.scal, m, Z, count);
       t5 = performance.now();
       if (side === 'rows') {
         const kRowsMass = await rowDots(s, Z, Z, count, m, 0, kRows);
         for (let v = 0; v < count; v++) kShare[v] = Math.max(0, values[v]!) * kRowsMass[v]!;
       } else {
         const Y = keep(s.storage(count * m * 4, 'Z·G_K'));
-        await timesSymmetric(s, Zt!, GK!, count, m, Y);
+        await matmuls(s, [{ M: count, N: m, K: m, A: rowMajor(Z, m), B: rowMajor(GK!, m), C: { buffer: Y, ld: m } }]);
         const quad = await rowDots(s, Y, Z, count, m, 0, m);
         for (let v = 0; v < count; v++) kShare[v] = Math.max(0, quad[v]!);
       }
