@@ -137,7 +137,7 @@ function derivation(c: MeasuredConversion, row: VariantShapeRow | undefined, els
   const layers = c.perLayer ?? [];
   if (layers.length > 0) {
     const worst = (key: 'kRelError' | 'vRelError') => layers.reduce((a, b) => (b[key] > a[key] ? b : a));
-    const low = (key: 'kRelError' | 'vRelError') => Math.min(...layers.map((l) => l[key]));
+    const low = (key: 'kRelError' | 'vRelError') => layers.reduce((m, l) => Math.min(m, l[key]), Infinity);
     const k = worst('kRelError');
     const v = worst('vRelError');
     lines.push(`per layer over ${layers.length} layers: K error ${percent(low('kRelError'))} to ${percent(k.kRelError)} (largest in layer ${k.layer}), V error ${percent(low('vRelError'))} to ${percent(v.vRelError)} (largest in layer ${v.layer})`);
