@@ -30,32 +30,181 @@ export interface SquaredError {
  * W: heads·headDim rows of `hidden` values.
  */
 export function gqaPoolError(W: Float32Array, heads: number, headDim: number, hidden: number, groups: number): SquaredError {
-  if (!Number.isInteger(groups) || groups < 1 || heads % groups !== 0) throw new RangeError(`${groups} groups do not divide ${heads} KV heads`);
-  const per = heads / groups;
+  const { norm2, err2 } = gqaPoolErrors(W, heads, headDim, hidden, [groups]);
+  return { err2: err2[0]!, norm2 };
+}
+
+/**
+ * Values per head in one column chunk of the pooling pass: all heads' chunks (heads·POOL_CHUNK f32,
+ * 128 KiB for 32 heads) and every target's group means (f64) stay in L2 while they are read a second
+ * time, so W streams from memory once for all targets.
+ */
+const POOL_CHUNK = 1024;
+/** Group means of every target for one chunk, reused across calls (the worker is single-threaded). */
+let poolMeans = new Float64Array(0);
+
+/**
+ * gqaPoolError for several group counts from one pass over W: ‖W‖² and each target's ‖W − pooled‖².
+ *
+ * Targets go finest first. A target whose groups are unions of a finer target's groups (contiguous
+ * groups: whenever that target's group count is a multiple of this one's) is computed from the finer
+ * group means by the law of total variance, Σ_{h∈J} ‖W_h − M_J‖² = Σ_{j⊂J} (Σ_{h∈j} ‖W_h − m_j‖² +
+ * s_j·‖m_j − M_J‖²): every term a sum of squared differences, so no cancellation, and duplicate heads
+ * still give exactly 0. The finest target reads the heads themselves; its group mean is the old
+ * definition's sum in head order divided by the group size, bit for bit.
+ */
+export function gqaPoolErrors(W: Float32Array, heads: number, headDim: number, hidden: number, groupCounts: readonly number[]): { norm2: number; err2: number[] } {
+  for (const groups of groupCounts) {
+    if (!Number.isInteger(groups) || groups < 1 || heads % groups !== 0) throw new RangeError(`${groups} groups do not divide ${heads} KV heads`);
+  }
   const headSize = headDim * hidden;
-  const mean = new Float64Array(headSize);
-  let err2 = 0;
+  // Distinct group counts, finest first; one group per head changes nothing (error 0).
+  const levels = [...new Set(groupCounts)].filter((g) => g < heads).sort((a, b) => b - a);
+  // parent[t]: the level t's groups are unions of (-1: the heads themselves).
+  const parent = levels.map((g, t) => {
+    let best = -1;
+    for (let p = 0; p < t; p++) if (levels[p]! % g === 0 && (best < 0 || levels[p]! < levels[best]!)) best = p;
+    return best;
+  });
+  const offsets: number[] = [];
+  let meanDoubles = 0;
+  for (const g of levels) {
+    offsets.push(meanDoubles);
+    meanDoubles += g * POOL_CHUNK;
+  }
+  if (poolMeans.length < meanDoubles) poolMeans = new Float64Array(meanDoubles);
+  const means = poolMeans;
+  // Σ over chunks of Σ_j s_parent·‖m_child − M_J‖² per level (the between-group part).
+  const between = new Float64Array(levels.length);
   let norm2 = 0;
-  for (let g = 0; g < groups; g++) {
-    mean.fill(0);
-    for (let h = g * per; h < (g + 1) * per; h++) {
-      const base = h * headSize;
-      for (let x = 0; x < headSize; x++) {
-        const w = W[base + x]!;
-        mean[x] = mean[x]! + w;
-        norm2 += w * w;
+  for (let x0 = 0; x0 < headSize; x0 += POOL_CHUNK) {
+    const len = Math.min(POOL_CHUNK, headSize - x0);
+    let normDone = false;
+    for (let t = 0; t < levels.length; t++) {
+      const g = levels[t]!;
+      const p = parent[t]!;
+      const out = offsets[t]!;
+      if (p < 0) {
+        const per = heads / g;
+        for (let J = 0; J < g; J++) {
+          const r = poolHeadsIntoMean(W, J * per * headSize + x0, headSize, per, len, means, out + J * POOL_CHUNK, !normDone);
+          between[t] = between[t]! + r.err2;
+          norm2 += r.norm2;
+        }
+        normDone = true;
+      } else {
+        const r = levels[p]! / g;
+        let e = 0;
+        for (let J = 0; J < g; J++) e += poolMeansIntoMean(means, offsets[p]! + J * r * POOL_CHUNK, r, len, out + J * POOL_CHUNK);
+        between[t] = between[t]! + (heads / levels[p]!) * e;
       }
     }
-    for (let x = 0; x < headSize; x++) mean[x] = mean[x]! / per;
-    for (let h = g * per; h < (g + 1) * per; h++) {
-      const base = h * headSize;
-      for (let x = 0; x < headSize; x++) {
-        const diff = W[base + x]! - mean[x]!;
-        err2 += diff * diff;
+    if (!normDone) norm2 += sumSquares(W, headSize, heads, x0, len);
+  }
+  const err2ByGroups = new Map<number, number>([[heads, 0]]);
+  for (let t = 0; t < levels.length; t++) {
+    const p = parent[t]!;
+    err2ByGroups.set(levels[t]!, (p < 0 ? 0 : err2ByGroups.get(levels[p]!)!) + between[t]!);
+  }
+  return { norm2, err2: groupCounts.map((g) => err2ByGroups.get(g)!) };
+}
+
+/**
+ * One group of `per` heads (head k's chunk at W[base + k·stride …]) → its mean into means[out …]
+ * (Σ in head order, then ÷ per, as the definition reads) and Σ_k ‖W_k − mean‖² over the chunk;
+ * ‖W‖² of the chunk too when asked. Heads go four at a time: one load and store of the f64 sum per
+ * four heads, and four independent accumulators (the adds' latency, not the loads, bounds these loops).
+ */
+function poolHeadsIntoMean(W: Float32Array, base: number, stride: number, per: number, len: number, means: Float64Array, out: number, withNorm: boolean): SquaredError {
+  let k = 1;
+  {
+    const b0 = base;
+    for (; k + 2 < per; k += 3) {
+      const b1 = base + k * stride, b2 = b1 + stride, b3 = b2 + stride;
+      if (k === 1) for (let i = 0; i < len; i++) means[out + i] = W[b0 + i]! + W[b1 + i]! + W[b2 + i]! + W[b3 + i]!;
+      else for (let i = 0; i < len; i++) means[out + i] = means[out + i]! + W[b1 + i]! + W[b2 + i]! + W[b3 + i]!;
+    }
+    if (k === 1) for (let i = 0; i < len; i++) means[out + i] = W[b0 + i]!;
+  }
+  for (; k < per; k++) {
+    const b = base + k * stride;
+    for (let i = 0; i < len; i++) means[out + i] = means[out + i]! + W[b + i]!;
+  }
+  for (let i = 0; i < len; i++) means[out + i] = means[out + i]! / per;
+  let e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+  let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+  k = 0;
+  for (; k + 3 < per; k += 4) {
+    const b0 = base + k * stride, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+    if (withNorm) {
+      for (let i = 0; i < len; i++) {
+        const m = means[out + i]!;
+        const w0 = W[b0 + i]!, w1 = W[b1 + i]!, w2 = W[b2 + i]!, w3 = W[b3 + i]!;
+        e0 += (w0 - m) * (w0 - m);
+        e1 += (w1 - m) * (w1 - m);
+        e2 += (w2 - m) * (w2 - m);
+        e3 += (w3 - m) * (w3 - m);
+        n0 += w0 * w0;
+        n1 += w1 * w1;
+        n2 += w2 * w2;
+        n3 += w3 * w3;
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const m = means[out + i]!;
+        const d0 = W[b0 + i]! - m, d1 = W[b1 + i]! - m, d2 = W[b2 + i]! - m, d3 = W[b3 + i]! - m;
+        e0 += d0 * d0;
+        e1 += d1 * d1;
+        e2 += d2 * d2;
+        e3 += d3 * d3;
       }
     }
   }
-  return { err2, norm2 };
+  for (; k < per; k++) {
+    const b = base + k * stride;
+    for (let i = 0; i < len; i++) {
+      const w = W[b + i]!;
+      const d = w - means[out + i]!;
+      e0 += d * d;
+      if (withNorm) n0 += w * w;
+    }
+  }
+  return { err2: e0 + e1 + e2 + e3, norm2: n0 + n1 + n2 + n3 };
+}
+
+/** `r` consecutive child means (chunks of POOL_CHUNK at means[first …]) → their mean into means[out …]; returns Σ_k ‖m_k − M‖². */
+function poolMeansIntoMean(means: Float64Array, first: number, r: number, len: number, out: number): number {
+  for (let i = 0; i < len; i++) means[out + i] = means[first + i]!;
+  for (let k = 1; k < r; k++) {
+    const b = first + k * POOL_CHUNK;
+    for (let i = 0; i < len; i++) means[out + i] = means[out + i]! + means[b + i]!;
+  }
+  for (let i = 0; i < len; i++) means[out + i] = means[out + i]! / r;
+  let e0 = 0, e1 = 0;
+  for (let k = 0; k < r; k++) {
+    const b = first + k * POOL_CHUNK;
+    let i = 0;
+    for (; i + 1 < len; i += 2) {
+      const d0 = means[b + i]! - means[out + i]!, d1 = means[b + i + 1]! - means[out + i + 1]!;
+      e0 += d0 * d0;
+      e1 += d1 * d1;
+    }
+    if (i < len) {
+      const d = means[b + i]! - means[out + i]!;
+      e0 += d * d;
+    }
+  }
+  return e0 + e1;
+}
+
+/** ‖W‖² over one chunk of every head. */
+function sumSquares(W: Float32Array, stride: number, heads: number, x0: number, len: number): number {
+  let n = 0;
+  for (let h = 0; h < heads; h++) {
+    const b = h * stride + x0;
+    for (let i = 0; i < len; i++) n += W[b + i]! * W[b + i]!;
+  }
+  return n;
 }
 
 // ───────────────────────── MLA: joint low rank ─────────────────────────

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { AttentionSpec, LayerSpec } from '../core/attentionSpec';
 import {
-  gqaPoolError, headRmsNorm, jointLowRankDoubles, KV_FORMAT_TEXT, project, quantizationError,
+  gqaPoolErrors, headRmsNorm, jointLowRankDoubles, KV_FORMAT_TEXT, project, quantizationError,
   type KvQuantDtype, type SquaredError,
 } from './conversions';
 import { MathBackend } from './gpu/backend';
@@ -273,12 +273,19 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       steps.push(`K/V read (${fmtMiB(ckpt.bytesRead - bytesBefore)})`);
 
       const tg = performance.now();
-      for (const [, g] of gqa) {
-        const k = gqaPoolError(Wk, layer.kvHeads, layer.kHeadDim, spec.hiddenSize, g.groups);
-        const v = gqaPoolError(Wv, layer.kvHeads, layer.vHeadDim, spec.hiddenSize, g.groups);
-        add(g.k, k);
-        add(g.v, v);
-        g.perLayer.push({ layer: layer.index, kRelError: rel(k), vRelError: rel(v) });
+      if (gqa.size > 0) {
+        // Every target from one pass over each of W_k and W_v.
+        const pools = [...gqa.values()];
+        const groupCounts = pools.map((g) => g.groups);
+        const k = gqaPoolErrors(Wk, layer.kvHeads, layer.kHeadDim, spec.hiddenSize, groupCounts);
+        const v = gqaPoolErrors(Wv, layer.kvHeads, layer.vHeadDim, spec.hiddenSize, groupCounts);
+        pools.forEach((g, i) => {
+          const kErr = { err2: k.err2[i]!, norm2: k.norm2 };
+          const vErr = { err2: v.err2[i]!, norm2: v.norm2 };
+          add(g.k, kErr);
+          add(g.v, vErr);
+          g.perLayer.push({ layer: layer.index, kRelError: rel(kErr), vRelError: rel(vErr) });
+        });
       }
       timings.gqaMs += performance.now() - tg;
       if (gqa.size > 0) steps.push('GQA pooled');

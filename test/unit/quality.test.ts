@@ -16,7 +16,7 @@ import { openCheckpoint, QualityInputError, readHeader, readTensor } from '../..
 import { writeSafetensors, type TensorToWrite, type WritableDtype } from '../../src/quality/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
 import { jsKernels, wasmKernels } from '../../src/quality/kernels';
-import { roundE4M3, roundE2M1, quantizationError, f16Round } from '../../src/quality/conversions';
+import { roundE4M3, roundE2M1, quantizationError, f16Round, gqaPoolErrors } from '../../src/quality/conversions';
 import { Rng } from '../../src/quality/linalg';
 import type { WeightsMeasurementJson } from '../../src/shared/qualityProtocol';
 
@@ -248,6 +248,46 @@ test('GQA error against a direct computation on random heads', async () => {
     }
   }
   assert.ok(Math.abs(conv(m, 'gqa-2').kRelError - Math.sqrt(err / norm)) < 1e-12);
+});
+
+test('all pooling targets from one pass: each equals the definition computed alone, nested or not, across chunk boundaries', () => {
+  // 12 heads × 3 × 700 = 2100 values per head: two full 1024-value chunks and a partial one.
+  const heads = 12, headDim = 3, hidden = 700;
+  const rng = new Rng(77);
+  const W = Float32Array.from({ length: heads * headDim * hidden }, () => rng.gaussian());
+  const direct = (groups: number): { err2: number; norm2: number } => {
+    const per = heads / groups, size = headDim * hidden;
+    let err2 = 0, norm2 = 0;
+    for (let g = 0; g < groups; g++) {
+      for (let x = 0; x < size; x++) {
+        let sum = 0;
+        for (let h = g * per; h < (g + 1) * per; h++) sum += W[h * size + x]!;
+        const mean = sum / per;
+        for (let h = g * per; h < (g + 1) * per; h++) {
+          err2 += (W[h * size + x]! - mean) ** 2;
+          norm2 += W[h * size + x]! ** 2;
+        }
+      }
+    }
+    return { err2, norm2 };
+  };
+  // 6 → 3 → 1 nest; 4 and 2 nest in each other and in 12 but not in 6 or 3; 12 is the identity.
+  const groups = [1, 2, 3, 4, 6, 12, 1];
+  const all = gqaPoolErrors(W, heads, headDim, hidden, groups);
+  groups.forEach((g, i) => {
+    const d = direct(g);
+    assert.ok(Math.abs(all.err2[i]! - d.err2) <= 1e-12 * d.norm2, `${g} groups: ${all.err2[i]} vs ${d.err2}`);
+    assert.ok(Math.abs(all.norm2 - d.norm2) <= 1e-12 * d.norm2);
+  });
+  assert.equal(all.err2[groups.indexOf(12)], 0);
+  // Integer heads duplicated in pairs: pairs exactly 0 whichever targets come along.
+  const D = new Float32Array(W.length);
+  const size = headDim * hidden;
+  for (let h = 0; h < heads; h += 2) for (let x = 0; x < size; x++) D[h * size + x] = D[(h + 1) * size + x] = Math.round(rng.gaussian() * 100);
+  const pairs = gqaPoolErrors(D, heads, headDim, hidden, [1, 3, 6, 2]);
+  assert.equal(pairs.err2[2], 0);
+  assert.ok(pairs.err2[0]! > 0 && pairs.err2[1]! > 0 && pairs.err2[3]! > 0);
+  assert.throws(() => gqaPoolErrors(W, heads, headDim, hidden, [5]), RangeError);
 });
 
 // ───────────────────────── MLA ─────────────────────────
