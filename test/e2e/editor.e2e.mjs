@@ -257,4 +257,15 @@ step('m-measure-quality', 'm. "Attention Lens: Measure Quality on Local Weights"
   const hover = await wb.hoverToken('num_key_value_heads', (t) => t.includes("GQA-2 on this model's weights"));
   assert.match(hover, /GQA-2 on this model's weights: K error 0\.000%, V error 0\.000%/);
   log(`hover: ${hover.slice(hover.indexOf('GQA-2 on'), hover.indexOf('GQA-2 on') + 120)}…`);
+  // The report panel of the tiny model draws the measurement beside the published evidence.
+  await wb.clickCodeLens('GQA · 8 q / 4 kv heads');
+  const frame = wb.webviewFrame();
+  await poll('the tiny model\'s report panel', () => frame.locator('h1').innerText().catch(() => ''), (t) => t.includes('tiny-gqa'), { timeoutMs: 60_000 });
+  await frame.locator('body[data-rendered="true"]').waitFor({ timeout: 60_000 });
+  const table = await poll('the weight-error table', () => frame.locator('#table-weights').textContent().catch(() => ''),
+    (t) => /GQA-2/.test(t ?? '') && /0\.000%/.test(t ?? ''), { timeoutMs: 30_000 });
+  assert.match(table, /MQA/);
+  await frame.locator('#quality-weights').scrollIntoViewIfNeeded();
+  await wb.screenshot('m-report-weights');
+  log(`panel weight errors: ${table.replace(/\s+/g, ' ').slice(0, 160)}…`);
 });
