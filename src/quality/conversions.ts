@@ -385,51 +385,51 @@ export const KV_FORMAT_TEXT: Record<KvQuantDtype, string> = {
  * Per-tensor scales (fp8, nvfp4's global scale) are taken from this K's absmax (dynamic scaling over the
  * calibration tokens). `groupSize` applies to int4 (default 32; pass headDim for a per token-head scale).
  * `out`, when given, receives Q(K) (the dequantized values).
+ *
+ * One specialized loop per format, in f64, with every rounding written out (no closures, no
+ * Math.log2): the same operations in the same order as the formats' definitions, so the same bits as
+ * the reference form (roundE4M3, roundE2M1, f16Round) — the unit tests check both against each other.
  */
 export function quantizationError(K: Float64Array, tokens: number, heads: number, headDim: number, dtype: KvQuantDtype, groupSize = 32, out?: Float64Array): SquaredError {
   const width = heads * headDim;
+  const count = tokens * width;
   let norm2 = 0;
   let absmax = 0;
-  for (let i = 0; i < tokens * width; i++) {
+  for (let i = 0; i < count; i++) {
     const v = K[i]!;
     norm2 += v * v;
+    // Math.abs, not a test on the sign: random signs mispredict.
     const a = Math.abs(v);
     if (a > absmax) absmax = a;
   }
   let err2 = 0;
-  const blockErr = (start: number, len: number, quant: (x: number, scale: number) => number, scale: number): void => {
-    for (let i = start; i < start + len; i++) {
-      const q = quant(K[i]!, scale);
-      if (out) out[i] = q;
-      const d = K[i]! - q;
-      err2 += d * d;
-    }
-  };
-  const blockAbsmax = (start: number, len: number): number => {
-    let a = 0;
-    for (let i = start; i < start + len; i++) a = Math.max(a, Math.abs(K[i]!));
-    return a;
-  };
   switch (dtype) {
     case 'int8':
     case 'int4': {
       const levels = dtype === 'int8' ? 127 : 7;
       const group = dtype === 'int8' ? headDim : Math.min(groupSize, headDim);
-      for (let t = 0; t < tokens; t++) {
-        for (let h = 0; h < heads; h++) {
-          for (let g0 = 0; g0 < headDim; g0 += group) {
-            const start = t * width + h * headDim + g0;
-            const len = Math.min(group, headDim - g0);
-            const scale = blockAbsmax(start, len) / levels;
-            blockErr(start, len, (x, s) => (s === 0 ? 0 : Math.max(-levels, Math.min(levels, roundHalfAway(x / s))) * s), scale);
-          }
+      for (let row = 0; row < tokens * heads; row++) {
+        for (let g0 = 0; g0 < headDim; g0 += group) {
+          const start = row * headDim + g0;
+          const len = Math.min(group, headDim - g0);
+          err2 = absmaxRoundTrip(K, start, len, blockAbsmax(K, start, len) / levels, levels, out, err2);
         }
       }
       break;
     }
     case 'fp8': {
-      const scale = absmax / 448;
-      blockErr(0, tokens * width, (x, s) => (s === 0 ? 0 : roundE4M3(x / s) * s), scale);
+      const s = absmax / 448;
+      if (s === 0) {
+        err2 = zeroBlock(K, 0, count, out, err2);
+        break;
+      }
+      for (let i = 0; i < count; i++) {
+        const x = K[i]!;
+        const v = x / s;
+        const q = signOf(v) * e4m3Magnitude(Math.abs(v)) * s;
+        if (out) out[i] = q;
+        err2 += (x - q) * (x - q);
+      }
       break;
     }
     case 'q8_0':
@@ -440,14 +440,28 @@ export function quantizationError(K: Float64Array, tokens: number, heads: number
           const start = t * width + b0;
           const len = Math.min(32, width - b0);
           if (dtype === 'q8_0') {
-            const d = f16Round(blockAbsmax(start, len) / 127);
-            blockErr(start, len, (x, s) => (s === 0 ? 0 : Math.max(-127, Math.min(127, roundHalfAway(x / s))) * s), d);
-          } else {
-            let max = 0;
-            for (let i = start; i < start + len; i++) if (Math.abs(K[i]!) > Math.abs(max)) max = K[i]!;
-            const d = f16Round(max / -8);
-            const id = d !== 0 ? 1 / d : 0;
-            blockErr(start, len, (x) => (Math.min(15, Math.trunc(x * id + 8.5)) - 8) * d, d);
+            err2 = absmaxRoundTrip(K, start, len, f16Round(blockAbsmax(K, start, len) / 127), 127, out, err2);
+            continue;
+          }
+          let max = 0;
+          let maxAbs = 0;
+          for (let i = start; i < start + len; i++) {
+            const x = K[i]!;
+            const a = Math.abs(x);
+            if (a > maxAbs) {
+              maxAbs = a;
+              max = x;
+            }
+          }
+          const d = f16Round(max / -8);
+          const id = d !== 0 ? 1 / d : 0;
+          for (let i = start; i < start + len; i++) {
+            const x = K[i]!;
+            const c = Math.trunc(x * id + 8.5);
+            const q = ((c < 15 ? c : 15) - 8) * d;
+            if (out) out[i] = q;
+            const diff = x - q;
+            err2 += diff * diff;
           }
         }
       }
@@ -459,8 +473,18 @@ export function quantizationError(K: Float64Array, tokens: number, heads: number
         for (let b0 = 0; b0 < width; b0 += 16) {
           const start = t * width + b0;
           const len = Math.min(16, width - b0);
-          const blockScale = global === 0 ? 0 : roundE4M3(blockAbsmax(start, len) / 6 / global) * global;
-          blockErr(start, len, (x, s) => (s === 0 ? 0 : roundE2M1(x / s) * s), blockScale);
+          const s = global === 0 ? 0 : e4m3Magnitude(blockAbsmax(K, start, len) / 6 / global) * global;
+          if (s === 0) {
+            err2 = zeroBlock(K, start, start + len, out, err2);
+            continue;
+          }
+          for (let i = start; i < start + len; i++) {
+            const x = K[i]!;
+            const v = x / s;
+            const q = signOf(v) * e2m1Magnitude(Math.abs(v)) * s;
+            if (out) out[i] = q;
+            err2 += (x - q) * (x - q);
+          }
         }
       }
       break;
@@ -469,8 +493,69 @@ export function quantizationError(K: Float64Array, tokens: number, heads: number
   return { err2, norm2 };
 }
 
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
+function blockAbsmax(K: Float64Array, start: number, len: number): number {
+  let a = 0;
+  for (let i = start; i < start + len; i++) {
+    const x = K[i]!;
+    const m = Math.abs(x);
+    if (m > a) a = m;
+  }
+  return a;
+}
+
+/**
+ * err2 + Σ (x − Q(x))² over one block for symmetric integer levels ±levels with scale s (round half
+ * away from zero, clamped); the running sum goes in so the terms add in index order, as one loop would.
+ */
+function absmaxRoundTrip(K: Float64Array, start: number, len: number, s: number, levels: number, out: Float64Array | undefined, err2: number): number {
+  const end = start + len;
+  // The zero scale and `out` are decided once per block: tests inside the loop halved its speed.
+  if (s === 0) return zeroBlock(K, start, end, out, err2);
+  if (out) {
+    for (let i = start; i < end; i++) {
+      const x = K[i]!;
+      const v = x / s;
+      const q = signOf(v) * Math.min(levels, roundHalfUpMagnitude(Math.abs(v))) * s;
+      out[i] = q;
+      err2 += (x - q) * (x - q);
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const x = K[i]!;
+      const v = x / s;
+      const q = signOf(v) * Math.min(levels, roundHalfUpMagnitude(Math.abs(v))) * s;
+      err2 += (x - q) * (x - q);
+    }
+  }
+  return err2;
+}
+
+/** A block whose scale is 0 quantizes to 0: err2 + Σ x². */
+function zeroBlock(K: Float64Array, start: number, end: number, out: Float64Array | undefined, err2: number): number {
+  for (let i = start; i < end; i++) {
+    if (out) out[i] = 0;
+    err2 += K[i]! * K[i]!;
+  }
+  return err2;
+}
+
+/** The largest double below 0.5: the one a ≥ 0 whose a + 0.5 rounds up to an integer (1). */
+const BELOW_HALF = 0.5 - 2 ** -54;
+/**
+ * Math.round(a) for 0 ≤ a < 2⁵² (= round half away from zero of a magnitude), as ⌊a + 0.5⌋: V8 inlines
+ * Math.floor where Math.round costs a call on this CPU (≈ 8 ns a value). a + 0.5 is exact, or rounds
+ * without crossing an integer, for every such a except BELOW_HALF, corrected without a branch.
+ */
+function roundHalfUpMagnitude(a: number): number {
+  return Math.floor(a + 0.5) - +(a === BELOW_HALF);
+}
+
+/**
+ * −1 for v < 0, else 1 (−0 included), without a branch: the signs of calibration values are random, and
+ * a mispredicted branch per value cost more than the rest of the round-trip. (±1)·m is exactly ±m.
+ */
+function signOf(v: number): number {
+  return 1 - 2 * +(v < 0);
 }
 
 function roundHalfEven(x: number): number {
@@ -480,13 +565,34 @@ function roundHalfEven(x: number): number {
 
 /** Nearest fp8 e4m3 (the "fn" variant: bias 7, no infinities, max 448, subnormals to 2⁻⁹), ties to even, saturating. */
 export function roundE4M3(v: number): number {
-  const a = Math.abs(v);
-  if (a === 0 || Number.isNaN(a)) return 0;
-  if (a >= 448) return Math.sign(v) * 448;
-  const e = Math.max(-6, Math.floor(Math.log2(a)));
-  const quantum = 2 ** (e - 3);
-  const q = Math.min(448, roundHalfEven(a / quantum) * quantum);
-  return Math.sign(v) * q;
+  if (Number.isNaN(v)) return 0;
+  return v < 0 ? -e4m3Magnitude(-v) : e4m3Magnitude(v);
+}
+
+const exponentBits = new Float64Array(1);
+const exponentWords = new Uint32Array(exponentBits.buffer);
+/** Index of the 32-bit word holding a double's sign and exponent (1 on little-endian hosts). */
+const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** 2^k for k = -16 … 16, exact, by table (scaling by a power of two is exact in binary64). */
+const POW2 = Float64Array.from({ length: 33 }, (_, i) => 2 ** (i - 16));
+
+/**
+ * e4m3 of a ≥ 0 (not NaN): the quantum is 2^(e−3) with e = max(−6, ⌊log₂ a⌋), ⌊log₂ a⌋ read from the
+ * exponent field (exact, where Math.log2 may round up just below a power of two — a value there rounds
+ * to that power of two under either quantum, so the result is the same), ties to even.
+ */
+function e4m3Magnitude(a: number): number {
+  if (a === 0) return 0;
+  if (a >= 448) return 448;
+  exponentBits[0] = a;
+  let e = ((exponentWords[HIGH_WORD]! >>> 20) & 0x7ff) - 1023;
+  if (e < -6) e = -6;
+  const y = a * POW2[16 + 3 - e]!;
+  let r = roundHalfUpMagnitude(y);
+  // Math.round rounds halves up; e4m3 wants the even neighbour.
+  if (r - y === 0.5 && (r & 1) === 1) r -= 1;
+  const q = r * POW2[16 + e - 3]!;
+  return q < 448 ? q : 448;
 }
 
 const E2M1 = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
@@ -504,6 +610,17 @@ export function roundE2M1(v: number): number {
     } else break;
   }
   return Math.sign(v) * E2M1[best]!;
+}
+
+const E2M1_VALUES = Float64Array.from(E2M1);
+/**
+ * roundE2M1 of a ≥ 0: the code is the number of midpoints below a (0.25, 0.75, …, 5), a midpoint itself
+ * counting toward the even code (0, 1, 2, 4 hold codes 0, 2, 4, 6). Comparisons as 0/1 sums: no
+ * branches to mispredict on random data.
+ */
+function e2m1Magnitude(a: number): number {
+  const code = +(a > 0.25) + +(a >= 0.75) + +(a > 1.25) + +(a >= 1.75) + +(a > 2.5) + +(a >= 3.5) + +(a > 5);
+  return E2M1_VALUES[code]!;
 }
 
 const f16buf = new Float32Array(1);

@@ -653,6 +653,116 @@ test('fp8 e4m3, e2m1 and f16 rounding', () => {
   assert.equal(quantizationError(new Float64Array(64).fill(127 / 128), 2, 2, 16, 'q8_0').err2, 0);
 });
 
+/** e4m3 by its textbook form (Math.log2 for the exponent, ties to even), independent of conversions.ts's. */
+function e4m3Reference(v: number): number {
+  const a = Math.abs(v);
+  if (a === 0 || Number.isNaN(a)) return 0;
+  if (a >= 448) return Math.sign(v) * 448;
+  const e = Math.max(-6, Math.floor(Math.log2(a)));
+  const quantum = 2 ** (e - 3);
+  const y = a / quantum;
+  let r = Math.round(y);
+  if (Math.abs(y - Math.trunc(y)) === 0.5 && r % 2 !== 0) r -= 1;
+  return Math.sign(v) * Math.min(448, r * quantum);
+}
+
+/**
+ * The formats' definitions one value at a time (the reference form quantizationError's loops replaced):
+ * absmax scales, round half away from zero for the integer formats, roundE4M3 / roundE2M1 / f16Round.
+ */
+function referenceQuantization(K: Float64Array, tokens: number, heads: number, headDim: number, dtype: 'int8' | 'int4' | 'fp8' | 'q8_0' | 'q4_0' | 'nvfp4', groupSize: number, out: Float64Array): { err2: number; norm2: number } {
+  const width = heads * headDim;
+  let norm2 = 0, absmax = 0, err2 = 0;
+  for (let i = 0; i < tokens * width; i++) {
+    norm2 += K[i]! ** 2;
+    absmax = Math.max(absmax, Math.abs(K[i]!));
+  }
+  const away = (x: number): number => (x < 0 ? -Math.round(-x) : Math.round(x));
+  const blockMax = (start: number, len: number): number => {
+    let a = 0;
+    for (let i = start; i < start + len; i++) a = Math.max(a, Math.abs(K[i]!));
+    return a;
+  };
+  const put = (i: number, q: number): void => {
+    out[i] = q;
+    err2 += (K[i]! - q) ** 2;
+  };
+  const blocks = (len: number, perRow: number): [number, number][] => {
+    const list: [number, number][] = [];
+    for (let r = 0; r < tokens * width / perRow; r++) for (let b = 0; b < perRow; b += len) list.push([r * perRow + b, Math.min(len, perRow - b)]);
+    return list;
+  };
+  if (dtype === 'int8' || dtype === 'int4') {
+    const levels = dtype === 'int8' ? 127 : 7;
+    for (const [start, len] of blocks(dtype === 'int8' ? headDim : Math.min(groupSize, headDim), headDim)) {
+      const s = blockMax(start, len) / levels;
+      for (let i = start; i < start + len; i++) put(i, s === 0 ? 0 : Math.max(-levels, Math.min(levels, away(K[i]! / s))) * s);
+    }
+  } else if (dtype === 'fp8') {
+    const s = absmax / 448;
+    for (let i = 0; i < tokens * width; i++) put(i, s === 0 ? 0 : e4m3Reference(K[i]! / s) * s);
+  } else if (dtype === 'q8_0' || dtype === 'q4_0') {
+    for (const [start, len] of blocks(32, width)) {
+      if (dtype === 'q8_0') {
+        const d = f16Round(blockMax(start, len) / 127);
+        for (let i = start; i < start + len; i++) put(i, d === 0 ? 0 : Math.max(-127, Math.min(127, away(K[i]! / d))) * d);
+      } else {
+        let max = 0;
+        for (let i = start; i < start + len; i++) if (Math.abs(K[i]!) > Math.abs(max)) max = K[i]!;
+        const d = f16Round(max / -8);
+        const id = d !== 0 ? 1 / d : 0;
+        for (let i = start; i < start + len; i++) put(i, (Math.min(15, Math.trunc(K[i]! * id + 8.5)) - 8) * d);
+      }
+    }
+  } else {
+    const global = absmax / (448 * 6);
+    for (const [start, len] of blocks(16, width)) {
+      const s = global === 0 ? 0 : e4m3Reference(blockMax(start, len) / 6 / global) * global;
+      for (let i = start; i < start + len; i++) put(i, s === 0 ? 0 : roundE2M1(K[i]! / s) * s);
+    }
+  }
+  return { err2, norm2 };
+}
+
+test('KV round-trips: the fast loops give the bits of the definitions, value by value, ties and zero blocks included', () => {
+  const tokens = 6, heads = 3, headDim = 40; // blocks of 32 and 16 cut across heads; a partial int4 group per head
+  const rng = new Rng(99);
+  const K = Float64Array.from({ length: tokens * heads * headDim }, () => rng.gaussian() * (rng.next() < 0.05 ? 20 : 1));
+  // Token 1: multiples of 1/16 with absmax 127/8 per head: int8 scale 1/8 exactly, so x/s hits .5 ties.
+  for (let i = 0; i < heads * headDim; i++) K[headDim * heads + i] = (Math.floor(rng.next() * 509) - 254) / 16;
+  for (let h = 0; h < heads; h++) K[(heads + h) * headDim] = 127 / 8;
+  // Token 2: the largest double below 0.5 times the int8 scale, and a block of zeros (scale 0).
+  const t2 = 2 * heads * headDim;
+  K[t2] = 127;
+  K[t2 + 1] = 0.5 - 2 ** -54; // int8 scale 1 in this head: x/s is that double itself
+  K[t2 + 2] = -(0.5 - 2 ** -54);
+  K.fill(0, 3 * heads * headDim, 4 * heads * headDim);
+  for (const dtype of ['int8', 'int4', 'fp8', 'q8_0', 'q4_0', 'nvfp4'] as const) {
+    for (const group of dtype === 'int4' ? [32, headDim] : [32]) {
+      const want = new Float64Array(K.length), got = new Float64Array(K.length);
+      const ref = referenceQuantization(K, tokens, heads, headDim, dtype, group, want);
+      const fast = quantizationError(K, tokens, heads, headDim, dtype, group, got);
+      assert.equal(fast.err2, ref.err2, `${dtype}/${group} err2`);
+      assert.equal(fast.norm2, ref.norm2, `${dtype}/${group} norm2`);
+      for (let i = 0; i < K.length; i++) assert.equal(got[i], want[i], `${dtype}/${group} value ${i}: ${K[i]}`);
+      assert.equal(quantizationError(K, tokens, heads, headDim, dtype, group).err2, ref.err2, `${dtype}/${group} without out`);
+    }
+  }
+  // e4m3 over its whole range: every code, every midpoint between neighbours (ties), and just below each code.
+  const codes = new Set<number>([0]);
+  for (let m = 1; m < 8; m++) codes.add((m / 8) * 2 ** -6); // subnormals
+  for (let e = -6; e <= 8; e++) for (let m = 0; m < 8; m++) codes.add((1 + m / 8) * 2 ** e);
+  const sorted = [...codes].filter((x) => x <= 448).sort((x, y) => x - y);
+  const q = new Float64Array(2);
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    for (const x of [sorted[i]!, (sorted[i]! + sorted[i + 1]!) / 2, sorted[i + 1]! * (1 - 2 ** -53), -sorted[i + 1]!]) {
+      quantizationError(Float64Array.from([448, x]), 1, 1, 2, 'fp8', 32, q); // scale 448/448 = 1
+      assert.equal(q[1], e4m3Reference(x), `e4m3(${x})`);
+      assert.equal(roundE4M3(x), e4m3Reference(x), `roundE4M3(${x})`);
+    }
+  }
+});
+
 // ───────────────────────── MLA models ─────────────────────────
 
 test('an MLA model: GQA/MQA/MLA targets skipped with a reason, KV quantization measured on the latent', async () => {
