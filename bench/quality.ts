@@ -1,12 +1,14 @@
 /**
  * `node out/bench/quality.mjs [--kv-heads 32] [--layers 2] [--hidden 4096] [--tokens 256] [--kernels wasm|js] [--threads N] [--only mla]
- *  [--device cpu|gpu|auto] [--back-transform blocked|per-reflector] [--json FILE]` (after `npm run build:tests`; `npm run bench:quality -- …`): the cost of measuring the
+ *  [--device cpu|gpu|auto] [--back-transform blocked|per-reflector] [--overlap on|off] [--json FILE]` (after `npm run build:tests`; `npm run bench:quality -- …`): the cost of measuring the
  * weights of a 7B-shaped model. Writes random BF16 K/V projections of a few layers to a temporary
  * checkpoint, measures each target kind separately, and prints the time per layer, its stages, which
  * device ran the MLA math (the adapter's own name for WebGPU) and the extrapolation to 32 layers (an
  * extrapolation: every layer does the same work). `--json FILE` also writes the figures. The MLA
  * stages run on `--device` (default cpu; gpu forces WebGPU even on a software adapter), and with it the
  * KV-quantization products; `--back-transform per-reflector` runs the reference back-transform kernel.
+ * `--overlap off` measures one layer at a time: with overlap (the default) layer l+1's read, Gram and
+ * tridiagonalization run while layer l finishes, so the MLA stage times are the time waited for each.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -40,6 +42,9 @@ const jsonFile = arg('json', '');
 const backTransformArg = arg('back-transform', 'blocked');
 if (backTransformArg !== 'blocked' && backTransformArg !== 'per-reflector') throw new Error(`--back-transform ${backTransformArg}: choose blocked or per-reflector`);
 const backTransform: BackTransformKind = backTransformArg;
+const overlapArg = arg('overlap', 'on');
+if (overlapArg !== 'on' && overlapArg !== 'off') throw new Error(`--overlap ${overlapArg}: choose on or off`);
+const overlap = overlapArg === 'on';
 if (!isQualityDevice(deviceArg)) throw new Error(`--device ${deviceArg}: choose cpu, gpu or auto`);
 const device: QualityDevice = deviceArg;
 
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
     for (const [label, targets] of groups) {
       if (onlyGroups && !label.startsWith(onlyGroups)) continue;
       const t0 = performance.now();
-      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels, device, loadGpu: () => openQualityGpu({ backTransform }) });
+      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels, device, overlap, loadGpu: () => openQualityGpu({ backTransform }) });
       for (const note of m.notes.filter((n) => /WebGPU|device/.test(n))) console.log(`  note: ${note}`);
       if (m.backend && !backendLine) {
         backendLine = m.backend.kind === 'webgpu' ? `WebGPU: ${m.backend.adapter} (${m.backend.api}${m.backend.software ? ', a software adapter' : ''})` : `CPU: ${m.backend.kernels}`;
@@ -100,7 +105,7 @@ async function main(): Promise<void> {
     }
     if (jsonFile) {
       const cpu = `${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}`;
-      writeFileSync(jsonFile, `${JSON.stringify({ machine: `${cpu}, Node ${process.version}`, device, ...(device === 'cpu' ? {} : { backTransform }), cpuKernels: `${kernels.kind} on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`, shape: { hidden, kvHeads, headDim, layers, tokens }, measured: rows, note: 'per-layer figures are measured on the layers written; 32-layer minutes are extrapolated from them' }, null, 2)}\n`);
+      writeFileSync(jsonFile, `${JSON.stringify({ machine: `${cpu}, Node ${process.version}`, device, overlap, ...(device === 'cpu' ? {} : { backTransform }), cpuKernels: `${kernels.kind} on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`, shape: { hidden, kvHeads, headDim, layers, tokens }, measured: rows, note: 'per-layer figures are measured on the layers written; 32-layer minutes are extrapolated from them' }, null, 2)}\n`);
       console.log(`wrote ${jsonFile}`);
     }
   } finally {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { AttentionSpec, LayerSpec } from '../core/attentionSpec';
 import {
   gqaPoolErrors, headRmsNorm, jointLowRankDoubles, KV_FORMAT_TEXT, project, quantizationError,
-  type KvQuantDtype, type SquaredError,
+  type JointSpectrum, type KvQuantDtype, type SquaredError,
 } from './conversions';
 import { MathBackend } from './gpu/backend';
 import type { LoadQualityGpu, QualityBackendJson, QualityDevice } from './gpu/types';
@@ -40,6 +40,11 @@ export interface MeasureOptions {
   device?: QualityDevice;
   /** Opens the WebGPU backend (gpu/index.ts, ESM + native): given by the builds that bundle it; without it the CPU runs. */
   loadGpu?: LoadQualityGpu;
+  /**
+   * Read layer l+1 and queue its GPU work while layer l finishes (default true; only MLA targets have
+   * such work). false: one layer at a time, each stage's time its own (benchmarks compare).
+   */
+  overlap?: boolean;
 }
 
 export interface LayerConversion {
@@ -89,6 +94,20 @@ export interface WeightsMeasurement {
     totalMs: number; readMs: number; gqaMs: number; mlaMs: number; kvMs: number; kernels: string;
     mla: { gramMs: number; tridiagonalMs: number; eigenvaluesMs: number; vectorsMs: number; backTransformMs: number; splitMs: number };
   };
+}
+
+/** One layer's tensors, read (possibly ahead of its turn), and its MLA job when one was begun early. */
+interface LayerInputs {
+  li: number;
+  Wk: Float32Array;
+  Wv: Float32Array;
+  kBias: Float32Array | undefined;
+  vBias: Float32Array | undefined;
+  kNorm: Float32Array | undefined;
+  inNorm: Float32Array | undefined;
+  /** Bytes read for it. */
+  bytes: number;
+  job?: { finish(onGpuFree: () => void): Promise<JointSpectrum> };
 }
 
 const DEFAULT_TOKENS = 256;
@@ -237,6 +256,33 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
   opts.onProgress?.(0, total, `reading ${ckpt.files.length} safetensors file${ckpt.files.length === 1 ? '' : 's'} (${ckpt.dtype}); ${total} attention layers`);
   const gemma = (spec.modelType ?? '').startsWith('gemma');
 
+  const needKv = kvDtypes.length > 0;
+  /** Reads one (non-MLA) layer's K/V projections and, for KV targets, its biases and norms. */
+  const readLayer = (li: number): LayerInputs => {
+    const tr = performance.now();
+    const bytesBefore = ckpt.bytesRead;
+    const layer = layers[li]!;
+    const tn = names[li]!;
+    if (tn.kind === 'mla') throw new Error('readLayer: an MLA layer has no per-head K/V projections');
+    const { Wk, Wv, kBias, vBias } = readKvProjections(ckpt, tn, layer, spec.hiddenSize, needKv);
+    const kNorm = needKv && tn.kNorm ? readTensor(ckpt, tn.kNorm) : undefined;
+    const inNorm = needKv && tn.inputNorm ? readTensor(ckpt, tn.inputNorm) : undefined;
+    tensorsRead.push(...projectionNames(tn));
+    const biasNames = tn.kind === 'separate' ? [tn.kBias, tn.vBias] : [tn.bias];
+    if (needKv) for (const n of biasNames) if (n) tensorsRead.push(n);
+    for (const [t, n] of [[kNorm, tn.kNorm], [inNorm, tn.inputNorm]] as const) if (t && n) tensorsRead.push(n);
+    timings.readMs += performance.now() - tr;
+    return { li, Wk, Wv, kBias, vBias, kNorm, inNorm, bytes: ckpt.bytesRead - bytesBefore };
+  };
+  // Overlap (MLA targets): layer l+1 is read while layer l's Gram and tridiagonalization run on the GPU,
+  // and its own Gram and tridiagonalization are queued as soon as layer l's d, e are back, so they run
+  // while layer l's eigenvalues and eigenvectors are computed on the CPU. Same work, same order on the
+  // GPU's queue for each layer: the same bits as one layer at a time (tests compare).
+  const overlap = (opts.overlap ?? true) && mlaRanks.length > 0;
+  // The GPU (if any) open before the first layer, so beginJointLowRank can queue at once.
+  if (mlaRanks.length > 0) await backend.ready();
+  let ahead: LayerInputs | undefined;
+
   for (let li = 0; li < layers.length; li++) {
     await yieldToEventLoop();
     abortIfNeeded(signal);
@@ -244,7 +290,6 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
     const tn = names[li]!;
     const steps: string[] = [];
     const tr = performance.now();
-    const bytesBefore = ckpt.bytesRead;
 
     if (tn.kind === 'mla') {
       const m = spec.mla!;
@@ -261,16 +306,10 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
     } else {
       const kRows = layer.kvHeads * layer.kHeadDim;
       const vRows = layer.kvHeads * layer.vHeadDim;
-      const needKv = kvDtypes.length > 0;
-      const { Wk, Wv, kBias, vBias } = readKvProjections(ckpt, tn, layer, spec.hiddenSize, needKv);
-      const kNorm = needKv && tn.kNorm ? readTensor(ckpt, tn.kNorm) : undefined;
-      const inNorm = needKv && tn.inputNorm ? readTensor(ckpt, tn.inputNorm) : undefined;
-      tensorsRead.push(...projectionNames(tn));
-      const biasNames = tn.kind === 'separate' ? [tn.kBias, tn.vBias] : [tn.bias];
-      if (needKv) for (const n of biasNames) if (n) tensorsRead.push(n);
-      for (const [t, n] of [[kNorm, tn.kNorm], [inNorm, tn.inputNorm]] as const) if (t && n) tensorsRead.push(n);
-      timings.readMs += performance.now() - tr;
-      steps.push(`K/V read (${fmtMiB(ckpt.bytesRead - bytesBefore)})`);
+      const inputs = ahead?.li === li ? ahead : readLayer(li);
+      ahead = undefined;
+      const { Wk, Wv, kBias, vBias, kNorm, inNorm } = inputs;
+      steps.push(`K/V read (${fmtMiB(inputs.bytes)})`);
 
       const tg = performance.now();
       if (gqa.size > 0) {
@@ -293,8 +332,17 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       if (mlaRanks.length > 0) {
         const order = Math.min(kRows + vRows, spec.hiddenSize);
         if (order >= 1024) opts.onProgress?.(li, total, `layer ${layer.index} (${li + 1}/${total}): eigendecomposition of a ${order}×${order} Gram matrix for ${mlaRanks.map((r) => `mla-${r}`).join(', ')}…`);
+        const job = inputs.job ?? backend.beginJointLowRank(Wk, kRows, Wv, vRows, spec.hiddenSize, mlaRanks, layer.index);
+        const next = li + 1;
+        if (overlap && next < layers.length && names[next]!.kind !== 'mla') ahead = readLayer(next);
         const tm = performance.now();
-        const js = await backend.jointLowRank(Wk, kRows, Wv, vRows, spec.hiddenSize, mlaRanks, layer.index);
+        const js = await job.finish(() => {
+          // This layer's GPU queue is drained up to its back-transform: queue the next layer's Gram and tridiagonalization.
+          if (ahead) {
+            const l = layers[next]!;
+            ahead.job = backend.beginJointLowRank(ahead.Wk, l.kvHeads * l.kHeadDim, ahead.Wv, l.kvHeads * l.vHeadDim, spec.hiddenSize, mlaRanks, l.index);
+          }
+        });
         let total2 = 0;
         for (const s of js.spectrum) total2 += s;
         mla.rank99 = Math.max(mla.rank99, js.rank99);

@@ -113,11 +113,13 @@ test('a device lost in the middle of a layer: that layer and the rest finish on 
       get lostReason() { return real.lostReason; },
       destroy: () => real.destroy(),
       project: (...args) => real.project(...args),
-      jointLowRank: (...args) => {
-        const run = real.jointLowRank(...args);
-        // The second layer's device dies while its work is in flight (destroy() is how Dawn loses one on purpose).
-        if (++calls === 2) setImmediate(() => real.destroy());
-        return run;
+      jointLowRank: (...args) => real.jointLowRank(...args),
+      beginJointLowRank: (...args) => {
+        const job = real.beginJointLowRank(...args);
+        if (++calls !== 2) return job;
+        // The second layer's device dies while its own work is in flight (destroy() is how Dawn loses one
+        // on purpose): when its finish starts, the first layer is done, its Gram and tridiagonalization queued.
+        return { abandon: () => job.abandon(), finish: (onGpuFree) => (setImmediate(() => real.destroy()), job.finish(onGpuFree)) };
       },
     };
   };
@@ -129,6 +131,23 @@ test('a device lost in the middle of a layer: that layer and the rest finish on 
   assert.ok(r.notes.some((n) => /WebGPU \(.*\) failed at layer 1 \(MLA spectrum\): .*measured on the CPU/.test(n)), r.notes.join('\n'));
   assert.match(r.conversions[0]!.method!, /2 layers on the CPU/);
   sameAsCpu(r, await cpu());
+});
+
+test('layers overlapped (layer l+1 read and its Gram and tridiagonalization queued while layer l finishes): the same bits as one layer at a time, progress per layer, abort between layers', async () => {
+  const seen: [number, number][] = [];
+  const overlapped = await measure({ device: 'gpu', loadGpu: openQualityGpu, onProgress: (d, t) => seen.push([d, t]) });
+  const serial = await measure({ device: 'gpu', loadGpu: openQualityGpu, overlap: false });
+  assert.equal(overlapped.backend?.kind, 'webgpu');
+  assert.equal(JSON.stringify(overlapped.conversions), JSON.stringify(serial.conversions));
+  assert.deepEqual(overlapped.weights, serial.weights);
+  assert.deepEqual(seen, Array.from({ length: LAYERS + 1 }, (_, i) => [i, LAYERS]));
+  sameAsCpu(overlapped, await cpu());
+  // Abort after the first layer: the second layer's GPU work is already queued; the run still stops there.
+  const controller = new AbortController();
+  await assert.rejects(
+    measure({ device: 'gpu', loadGpu: openQualityGpu, signal: controller.signal, onProgress: (d) => { if (d === 1) controller.abort(); } }),
+    (e: Error) => e.name === 'AbortError',
+  );
 });
 
 test('the built CLI: `quality --device gpu --json` loads the worker\'s WebGPU chunk and reports the backend; a bad --device is a usage error', () => {

@@ -165,6 +165,7 @@ test('a device lost during the second layer\'s projections: that layer and the r
       get lostReason() { return real.lostReason; },
       destroy: () => real.destroy(),
       jointLowRank: (...args) => real.jointLowRank(...args),
+      beginJointLowRank: (...args) => real.beginJointLowRank(...args),
       project: (...args) => {
         const run = real.project(...args);
         if (++calls === 2) setImmediate(() => real.destroy());

@@ -7,7 +7,7 @@
  */
 import { jointLowRank, type JointSpectrum } from '../conversions';
 import type { Kernels } from '../kernels';
-import type { LoadQualityGpu, QualityBackendJson, QualityDevice, QualityGpu } from './types';
+import type { JointLowRankJob, LoadQualityGpu, QualityBackendJson, QualityDevice, QualityGpu } from './types';
 
 /** Which layers ran a stage where: a layer counts as a GPU layer only when all its GPU work succeeded. */
 interface StageLayers {
@@ -29,19 +29,53 @@ export class MathBackend {
     private readonly notes: string[],
   ) {}
 
-  async jointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], layer: number): Promise<JointSpectrum> {
-    const gpu = await this.open();
+  /** Opens the GPU now (when it is to be used) so that beginJointLowRank can queue work without waiting. */
+  async ready(): Promise<void> {
+    await this.open();
+  }
+
+  /**
+   * One layer's MLA spectrum, begun: on the GPU the Gram matrix and tridiagonalization are queued
+   * before this returns (call ready() first, or this layer runs on the CPU); on the CPU nothing runs
+   * until finish. finish(onGpuFree) gives the same JointSpectrum as jointLowRank and calls onGpuFree
+   * exactly once, whatever happens — the measure loop begins the next layer there.
+   */
+  beginJointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], layer: number): { finish(onGpuFree: () => void): Promise<JointSpectrum> } {
+    const gpu = this.gpu;
+    let job: JointLowRankJob | undefined;
     if (gpu) {
       try {
-        const result = await gpu.jointLowRank(Wk, kRows, Wv, vRows, hidden, ranks);
-        this.mla.gpu.add(layer);
-        return result;
+        job = gpu.beginJointLowRank(Wk, kRows, Wv, vRows, hidden, ranks);
       } catch (e) {
         this.fail(gpu, e, layer, 'MLA spectrum');
       }
     }
-    this.mla.cpu.add(layer);
-    return jointLowRank(this.kernels, Wk, kRows, Wv, vRows, hidden, ranks);
+    const cpu = (): JointSpectrum => {
+      this.mla.cpu.add(layer);
+      return jointLowRank(this.kernels, Wk, kRows, Wv, vRows, hidden, ranks);
+    };
+    return {
+      finish: async (onGpuFree) => {
+        let freed = false;
+        const free = (): void => {
+          if (freed) return;
+          freed = true;
+          onGpuFree();
+        };
+        if (job && gpu) {
+          try {
+            const result = await job.finish(free);
+            this.mla.gpu.add(layer);
+            return result;
+          } catch (e) {
+            // A GPU closed since (an earlier failure): its note is written already.
+            if (this.gpu === gpu) this.fail(gpu, e, layer, 'MLA spectrum');
+          }
+        }
+        free();
+        return cpu();
+      },
+    };
   }
 
   /**

@@ -4,7 +4,7 @@
  * Dawn's native module loads only when the GPU path is chosen.
  */
 import { openGpu, type GpuContext } from '../../gpu/device';
-import { type BackTransformKind, jointLowRankOnGpu } from './jointLowRank';
+import { type BackTransformKind, beginJointLowRankOnGpu, jointLowRankOnGpu } from './jointLowRank';
 import { projectOnGpu } from './project';
 import { GpuSession } from './session';
 import type { QualityGpu } from './types';
@@ -32,6 +32,7 @@ export async function openQualityGpu(options: { backTransform?: BackTransformKin
     api: ctx.backend,
     software: isSoftwareAdapter(ctx),
     jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform),
+    beginJointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => beginJointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform),
     project: (X, tokens, hidden, projections) => projectOnGpu(session, X, tokens, hidden, projections),
     get lostReason() {
       return session.lost;

@@ -18,6 +18,12 @@ export interface QualityGpu {
   /** conversions.ts's jointLowRank on the GPU; rejects on device loss or a shape beyond the adapter's limits. */
   jointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): Promise<JointSpectrum>;
   /**
+   * jointLowRank in two parts: this queues the Gram matrix and the tridiagonalization and returns at
+   * once (throws at once for a shape beyond the adapter); the job's finish does the rest (see
+   * jointLowRank.ts). The same bits as jointLowRank.
+   */
+  beginJointLowRank(Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[]): JointLowRankJob;
+  /**
    * X·Wᵀ (tokens × rows, f32) for the calibration rows X (tokens × hidden) and each W (rows × hidden):
    * the KV-quantization projections. Rejects like jointLowRank.
    */
@@ -28,5 +34,17 @@ export interface QualityGpu {
 }
 
 export type LoadQualityGpu = () => Promise<QualityGpu>;
+
+/**
+ * One layer's spectrum, begun: the Gram matrix and the tridiagonalization are in the GPU's queue.
+ * `finish` waits for d, e, calls `onGpuFree` (the GPU has nothing of this layer's left to do until the
+ * back-transform: the caller queues the next layer's Gram and tridiagonalization there, so they run
+ * while this layer's eigenvalues and eigenvectors are computed on the CPU), then does the rest.
+ * Call finish once; `abandon` frees the buffers of a job that will not be finished.
+ */
+export interface JointLowRankJob {
+  finish(onGpuFree?: () => void): Promise<JointSpectrum>;
+  abandon(): void;
+}
 
 export const isQualityDevice = (x: unknown): x is QualityDevice => x === 'auto' || x === 'gpu' || x === 'cpu';
