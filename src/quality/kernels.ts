@@ -434,6 +434,13 @@ class WasmKernels implements Kernels {
   /** Arena start: after 16 bytes and the helpers' scratch. */
   private readonly base: number;
   private inArena = false;
+  /**
+   * The buffer the running arena's views were made from. V8 hands out a new SharedArrayBuffer object for
+   * a shared memory whenever any WebAssembly memory in the process grows (separateKernels' growing
+   * inside symmetricEigen's arena, say), so the views' buffer can differ from memory.buffer while still
+   * being the same memory.
+   */
+  private arenaBuffer: ArrayBufferLike | undefined;
 
   constructor(threads: number) {
     const api = wasmApi();
@@ -467,15 +474,17 @@ class WasmKernels implements Kernels {
     if (bytes > MAX_ARENA_BYTES) throw new RangeError(`needs ${(bytes / 2 ** 30).toFixed(1)} GiB of working memory, beyond WebAssembly's 4 GiB`);
     this.ensure(this.base + bytes);
     this.inArena = true;
+    this.arenaBuffer = this.memory.buffer;
     try {
-      return fn(new JsArena(this.memory.buffer, this.base, this.base + bytes));
+      return fn(new JsArena(this.arenaBuffer, this.base, this.base + bytes));
     } finally {
       this.inArena = false;
+      this.arenaBuffer = undefined;
     }
   }
 
   private addr(v: Float64Array): number {
-    if (v.buffer !== this.memory.buffer) throw new Error('kernel operand outside the arena');
+    if (v.buffer !== this.memory.buffer && (this.arenaBuffer === undefined || v.buffer !== this.arenaBuffer)) throw new Error('kernel operand outside the arena');
     return v.byteOffset;
   }
 
@@ -613,4 +622,25 @@ export function wasmKernels(threads = 1): Kernels | undefined {
     if (threads > 1) return wasmKernels(1);
     return undefined;
   }
+}
+
+const separateCache = new Map<number, Kernels>();
+/**
+ * Kernels for a stage that needs an arena of its own while a caller may be inside withArena on the
+ * shared instance (linalg's inverse iteration runs inside symmetricEigen's arena; arenas do not nest):
+ * WebAssembly SIMD with its own memory and its own helper threads, one instance per thread count,
+ * reused; JavaScript under ATTENTION_LENS_KERNELS=js or where WebAssembly is missing.
+ */
+export function separateKernels(threads = defaultThreads()): Kernels {
+  if (process.env.ATTENTION_LENS_KERNELS === 'js') return jsKernels;
+  const hit = separateCache.get(threads);
+  if (hit) return hit;
+  let k: Kernels;
+  try {
+    k = new WasmKernels(threads);
+  } catch {
+    k = threads > 1 ? separateKernels(1) : jsKernels;
+  }
+  separateCache.set(threads, k);
+  return k;
 }
