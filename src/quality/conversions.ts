@@ -321,7 +321,8 @@ export function jointLowRank(kernels: Kernels, Wk: Float32Array, kRows: number, 
   });
 }
 
-function transposeInto(W: Float32Array, rows: number, cols: number, out: Float64Array, ld: number, colOffset: number): void {
+/** Writes Wᵀ (W: rows × cols) into `out` at column offset colOffset with leading dimension ld, in 32×32 tiles (cache-friendly). */
+export function transposeInto(W: Float32Array, rows: number, cols: number, out: Float32Array | Float64Array, ld: number, colOffset: number): void {
   const B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(rows, r0 + B);

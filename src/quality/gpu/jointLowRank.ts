@@ -5,7 +5,7 @@
  * stay on the CPU in f64 (linalg.ts): O(n²), well under a second at n = 4096. Same JointSpectrum,
  * timings included, so measure.ts can take either.
  */
-import { summarize, type JointSpectrum } from '../conversions';
+import { summarize, transposeInto, type JointSpectrum } from '../conversions';
 import { tridiagonalEigenvalues, tridiagonalEigenvectors } from '../linalg';
 import { gramInto } from './gram';
 import { GpuLimitError, type GpuSession } from './session';
@@ -131,15 +131,4 @@ export function beginJointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: n
       }
     },
   };
-}
-
-function transposeInto(W: Float32Array, rows: number, cols: number, out: Float32Array, ld: number, colOffset: number): void {
-  const B = 32;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(rows, r0 + B);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(cols, c0 + B);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * ld + colOffset + r] = W[r * cols + c]!;
-    }
-  }
 }
