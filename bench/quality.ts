@@ -1,12 +1,13 @@
 /**
  * `node out/bench/quality.mjs [--kv-heads 32] [--layers 2] [--hidden 4096] [--tokens 256] [--kernels wasm|js] [--threads N] [--only mla]
- *  [--device cpu|gpu|auto] [--back-transform blocked|per-reflector] [--overlap on|off] [--json FILE]` (after `npm run build:tests`; `npm run bench:quality -- …`): the cost of measuring the
+ *  [--device cpu|gpu|auto] [--back-transform blocked|per-reflector] [--tridiagonal blocked|per-column] [--overlap on|off] [--json FILE]` (after `npm run build:tests`; `npm run bench:quality -- …`): the cost of measuring the
  * weights of a 7B-shaped model. Writes random BF16 K/V projections of a few layers to a temporary
  * checkpoint, measures each target kind separately, and prints the time per layer, its stages, which
  * device ran the MLA math (the adapter's own name for WebGPU) and the extrapolation to 32 layers (an
  * extrapolation: every layer does the same work). `--json FILE` also writes the figures. The MLA
  * stages run on `--device` (default cpu; gpu forces WebGPU even on a software adapter), and with it the
- * KV-quantization products; `--back-transform per-reflector` runs the reference back-transform kernel.
+ * KV-quantization products; `--back-transform per-reflector` runs the reference back-transform kernel,
+ * `--tridiagonal per-column` the reference (unblocked) tridiagonalization.
  * `--overlap off` measures one layer at a time: with overlap (the default) layer l+1's read, Gram and
  * tridiagonalization run while layer l finishes, so the MLA stage times are the time waited for each.
  */
@@ -18,7 +19,7 @@ import { loadModelConfig } from '../src/core/modelConfig';
 import { defaultThreads, jsKernels, wasmKernels } from '../src/quality/kernels';
 import { Rng } from '../src/quality/linalg';
 import { openQualityGpu } from '../src/quality/gpu/index';
-import type { BackTransformKind } from '../src/quality/gpu/jointLowRank';
+import type { BackTransformKind, TridiagonalKind } from '../src/quality/gpu/jointLowRank';
 import { isQualityDevice, type QualityDevice } from '../src/quality/gpu/types';
 import { measureWeights } from '../src/quality/measure';
 import { writeSafetensors, type TensorToWrite } from '../src/quality/safetensorsWriter';
@@ -42,6 +43,9 @@ const jsonFile = arg('json', '');
 const backTransformArg = arg('back-transform', 'blocked');
 if (backTransformArg !== 'blocked' && backTransformArg !== 'per-reflector') throw new Error(`--back-transform ${backTransformArg}: choose blocked or per-reflector`);
 const backTransform: BackTransformKind = backTransformArg;
+const tridiagonalArg = arg('tridiagonal', 'blocked');
+if (tridiagonalArg !== 'blocked' && tridiagonalArg !== 'per-column') throw new Error(`--tridiagonal ${tridiagonalArg}: choose blocked or per-column`);
+const tridiagonal: TridiagonalKind = tridiagonalArg;
 const overlapArg = arg('overlap', 'on');
 if (overlapArg !== 'on' && overlapArg !== 'off') throw new Error(`--overlap ${overlapArg}: choose on or off`);
 const overlap = overlapArg === 'on';
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     for (const [label, targets] of groups) {
       if (onlyGroups && !label.startsWith(onlyGroups)) continue;
       const t0 = performance.now();
-      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels, device, overlap, loadGpu: () => openQualityGpu({ backTransform }) });
+      const m = await measureWeights({ configDir: dir, spec, targets: parseMeasureTargets(targets), calibrationTokens: tokens, kernels, device, overlap, loadGpu: () => openQualityGpu({ backTransform, tridiagonal }) });
       for (const note of m.notes.filter((n) => /WebGPU|device/.test(n))) console.log(`  note: ${note}`);
       if (m.backend && !backendLine) {
         backendLine = m.backend.kind === 'webgpu' ? `WebGPU: ${m.backend.adapter} (${m.backend.api}${m.backend.software ? ', a software adapter' : ''})` : `CPU: ${m.backend.kernels}`;
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
     }
     if (jsonFile) {
       const cpu = `${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}`;
-      writeFileSync(jsonFile, `${JSON.stringify({ machine: `${cpu}, Node ${process.version}`, device, overlap, ...(device === 'cpu' ? {} : { backTransform }), cpuKernels: `${kernels.kind} on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`, shape: { hidden, kvHeads, headDim, layers, tokens }, measured: rows, note: 'per-layer figures are measured on the layers written; 32-layer minutes are extrapolated from them' }, null, 2)}\n`);
+      writeFileSync(jsonFile, `${JSON.stringify({ machine: `${cpu}, Node ${process.version}`, device, overlap, ...(device === 'cpu' ? {} : { backTransform, tridiagonal }), cpuKernels: `${kernels.kind} on ${kernels.threads} thread${kernels.threads === 1 ? '' : 's'}`, shape: { hidden, kvHeads, headDim, layers, tokens }, measured: rows, note: 'per-layer figures are measured on the layers written; 32-layer minutes are extrapolated from them' }, null, 2)}\n`);
       console.log(`wrote ${jsonFile}`);
     }
   } finally {

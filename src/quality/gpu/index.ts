@@ -4,7 +4,7 @@
  * Dawn's native module loads only when the GPU path is chosen.
  */
 import { openGpu, type GpuContext } from '../../gpu/device';
-import { type BackTransformKind, beginJointLowRankOnGpu, jointLowRankOnGpu } from './jointLowRank';
+import { type BackTransformKind, beginJointLowRankOnGpu, jointLowRankOnGpu, type TridiagonalKind } from './jointLowRank';
 import { projectOnGpu } from './project';
 import { GpuSession } from './session';
 import type { QualityGpu } from './types';
@@ -21,9 +21,10 @@ export function isSoftwareAdapter(ctx: Pick<GpuContext, 'adapterName' | 'vendor'
 
 /**
  * Opens the default adapter (high-performance preference); rejects with NoAdapterError when there is
- * none. `backTransform: 'per-reflector'` selects the reference back-transform (benchmarks compare).
+ * none. `backTransform: 'per-reflector'` and `tridiagonal: 'per-column'` select the reference kernels
+ * (benchmarks and tests compare).
  */
-export async function openQualityGpu(options: { backTransform?: BackTransformKind } = {}): Promise<QualityGpu> {
+export async function openQualityGpu(options: { backTransform?: BackTransformKind; tridiagonal?: TridiagonalKind } = {}): Promise<QualityGpu> {
   // f32 only: the eigenproblem needs every bit f32 has, so shader-f16 is not requested.
   const ctx = await openGpu({ forceF32: true });
   const session = new GpuSession(ctx);
@@ -31,8 +32,8 @@ export async function openQualityGpu(options: { backTransform?: BackTransformKin
     adapter: ctx.adapterName,
     api: ctx.backend,
     software: isSoftwareAdapter(ctx),
-    jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform),
-    beginJointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => beginJointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform),
+    jointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => jointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform, options.tridiagonal),
+    beginJointLowRank: (Wk, kRows, Wv, vRows, hidden, ranks) => beginJointLowRankOnGpu(session, Wk, kRows, Wv, vRows, hidden, ranks, options.backTransform, options.tridiagonal),
     project: (X, tokens, hidden, projections) => projectOnGpu(session, X, tokens, hidden, projections),
     get lostReason() {
       return session.lost;

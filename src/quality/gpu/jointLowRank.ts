@@ -9,19 +9,20 @@ import { summarize, transposeInto, type JointSpectrum } from '../conversions';
 import { tridiagonalEigenvalues, tridiagonalEigenvectors } from '../linalg';
 import { gramInto } from './gram';
 import { GpuLimitError, type GpuSession } from './session';
-import { type Tridiagonal, tridiagonalizeOnGpu } from './tridiagonal';
+import { type Tridiagonal, type TridiagonalKind, tridiagonalizeOnGpu } from './tridiagonal';
 import { blockedBackTransformOnGpu } from './blockedBackTransform';
 import { matmuls, rowMajor } from './matmul';
 import { backTransformPerReflector, rowDots } from './vectors';
 import type { JointLowRankJob } from './types';
 
 export type { JointLowRankJob } from './types';
+export type { TridiagonalKind } from './tridiagonal';
 
 /** How the eigenvectors are carried back through the reflectors: compact-WY blocks (the default) or one reflector at a time (the reference). */
 export type BackTransformKind = 'blocked' | 'per-reflector';
 
-export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], backTransform: BackTransformKind = 'blocked'): Promise<JointSpectrum> {
-  return beginJointLowRankOnGpu(s, Wk, kRows, Wv, vRows, hidden, ranks, backTransform).finish();
+export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], backTransform: BackTransformKind = 'blocked', tridiagonal: TridiagonalKind = 'blocked'): Promise<JointSpectrum> {
+  return beginJointLowRankOnGpu(s, Wk, kRows, Wv, vRows, hidden, ranks, backTransform, tridiagonal).finish();
 }
 
 /**
@@ -30,7 +31,7 @@ export async function jointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: 
  * CPU between them), which is what lets the caller start the next layer while the CPU is busy.
  * Throws GpuLimitError at once for a shape beyond the adapter.
  */
-export function beginJointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], backTransform: BackTransformKind = 'blocked'): JointLowRankJob {
+export function beginJointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: number, Wv: Float32Array, vRows: number, hidden: number, ranks: number[], backTransform: BackTransformKind = 'blocked', tridiagonal: TridiagonalKind = 'blocked'): JointLowRankJob {
   const rows = kRows + vRows;
   const m = Math.min(rows, hidden);
   const count = Math.min(m, Math.max(0, ...ranks.filter((r) => r < m)));
@@ -63,7 +64,7 @@ export function beginJointLowRankOnGpu(s: GpuSession, Wk: Float32Array, kRows: n
       grams.push(gramInto(s, Wv, vRows, hidden, G, true));
     }
     // gramInto and tridiagonalizeOnGpu submit everything before their first await: queue order does the rest.
-    queued = Promise.all([Promise.all(grams), tridiagonalizeOnGpu(s, G, m)]);
+    queued = Promise.all([Promise.all(grams), tridiagonalizeOnGpu(s, G, m, tridiagonal)]);
   } catch (e) {
     free();
     throw e;

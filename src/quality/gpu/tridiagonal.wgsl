@@ -11,7 +11,9 @@
 // and once at the end `diagonal` copies d[k] = A[k][k].
 // scal holds hInv in [0, n), e in [n, 2n), d in [2n, 3n).
 
-struct Step { i: u32, n: u32, pad0: u32, pad1: u32 }
+// bot, top: the panel of steps [bot, top] that step i belongs to (the blocked form, tridiagonalPanel.wgsl);
+// the per-column form leaves them 0.
+struct Step { i: u32, n: u32, bot: u32, top: u32 }
 
 @group(0) @binding(0) var<uniform> S: Step;
 @group(0) @binding(1) var<storage, read_write> A: array<f32>;
