@@ -22,7 +22,7 @@ import { openQualityGpu } from '../src/quality/gpu/index';
 import type { BackTransformKind, TridiagonalKind } from '../src/quality/gpu/jointLowRank';
 import { isQualityDevice, type QualityDevice } from '../src/quality/gpu/types';
 import { measureWeights } from '../src/quality/measure';
-import { writeSafetensors, type TensorToWrite } from '../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite } from '../test/helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../src/quality/targets';
 
 const arg = (name: string, fallback: string): string => {

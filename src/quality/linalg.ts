@@ -1,6 +1,6 @@
 /**
  * Dense symmetric linear algebra in Float64 for the weight measurement: Gram matrices, Householder
- * tridiagonalization, all eigenvalues by implicit QL, the eigenvectors of the largest eigenvalues by
+ * tridiagonalization, all eigenvalues by root-free implicit QL/QR (LAPACK dsterf), the eigenvectors of the largest eigenvalues by
  * inverse iteration on the tridiagonal matrix and back-transformation — no library. The heavy loops run
  * in kernels.ts (WebAssembly SIMD, or JavaScript).
  */

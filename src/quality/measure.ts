@@ -392,7 +392,7 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       result.conversions.push({
         target: name, kRelError: rel(acc.k), vRelError: rel(acc.v), energyRetained: acc.total > 0 ? acc.kept / acc.total : 1, rank99: mla.rank99, perLayer: acc.perLayer,
         what: `weight-space relative error of the best joint rank-${t.rank} factorization of [W_k; W_v], before any fine-tuning — not an accuracy`,
-        method: `exact truncated SVD of the stacked [W_k; W_v] (the MHA2MLA/TransMLA initialization): all eigenvalues of the ${[...mla.orders].join(', ')} Gram matrix per layer (Householder tridiagonalization, implicit QL), the top-${t.rank} eigenvectors (inverse iteration) for the K/V split, ${backend.methodText()}; energy kept = Σσ²(≤${t.rank})/Σσ² over all layers, rank99 = the largest per-layer rank keeping 99%`,
+        method: `exact truncated SVD of the stacked [W_k; W_v] (the MHA2MLA/TransMLA initialization): all eigenvalues of the ${[...mla.orders].join(', ')} Gram matrix per layer (Householder tridiagonalization, root-free implicit QL/QR as LAPACK dsterf), the top-${t.rank} eigenvectors (inverse iteration) for the K/V split, ${backend.methodText()}; energy kept = Σσ²(≤${t.rank})/Σσ² over all layers, rank99 = the largest per-layer rank keeping 99%`,
       });
     } else if (t.kind === 'kv') {
       const acc = kv.get(name)!;

@@ -17,7 +17,7 @@ import { openQualityGpu } from '../../src/quality/gpu/index';
 import type { QualityGpu } from '../../src/quality/gpu/types';
 import { Rng } from '../../src/quality/linalg';
 import { measureWeights, type MeasureOptions, type WeightsMeasurement } from '../../src/quality/measure';
-import { writeSafetensors, type TensorToWrite } from '../../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../..');

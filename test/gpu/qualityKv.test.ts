@@ -26,7 +26,7 @@ import { GpuSession } from '../../src/quality/gpu/session';
 import type { QualityGpu } from '../../src/quality/gpu/types';
 import { Rng } from '../../src/quality/linalg';
 import { measureWeights, type MeasureOptions, type WeightsMeasurement } from '../../src/quality/measure';
-import { writeSafetensors, type TensorToWrite } from '../../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
 
 const gaussian = (n: number, seed: number, scale = 1): Float32Array => {

@@ -33,7 +33,7 @@ import { backTransformPerReflector } from '../../src/quality/gpu/vectors';
 import { jsKernels, wasmKernels, type Kernels } from '../../src/quality/kernels';
 import { Rng, tridiagonalEigenvalues, tridiagonalEigenvectors, tridiagonalize } from '../../src/quality/linalg';
 import { measureWeights, type WeightsMeasurement } from '../../src/quality/measure';
-import { writeSafetensors, type TensorToWrite } from '../../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
 
 let s: GpuSession;

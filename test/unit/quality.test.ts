@@ -13,7 +13,7 @@ import { deriveAttentionSpec, type AttentionSpec } from '../../src/core/attentio
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { measureWeights, type WeightsMeasurement } from '../../src/quality/measure';
 import { openCheckpoint, QualityInputError, readHeader, readTensor } from '../../src/quality/safetensors';
-import { writeSafetensors, type TensorToWrite, type WritableDtype } from '../../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite, type WritableDtype } from '../helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
 import { jsKernels, wasmKernels } from '../../src/quality/kernels';
 import { roundE4M3, roundE2M1, quantizationError, f16Round, gqaPoolErrors } from '../../src/quality/conversions';

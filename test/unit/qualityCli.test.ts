@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { writeSafetensors, type TensorToWrite } from '../../src/quality/safetensorsWriter';
+import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { FIXTURES, ROOT } from './helpers';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: ROOT });

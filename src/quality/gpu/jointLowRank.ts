@@ -1,7 +1,7 @@
 /**
  * conversions.ts's jointLowRank with the heavy stages on the GPU: the Gram matrix of [W_k; W_v]
  * (f32, partial sums), its Householder tridiagonalization, the back-transform of the top eigenvectors
- * and the K/V split. The tridiagonal's eigenvalues (implicit QL) and eigenvectors (inverse iteration)
+ * and the K/V split. The tridiagonal's eigenvalues (root-free QL/QR, dsterf) and eigenvectors (inverse iteration)
  * stay on the CPU in f64 (linalg.ts): O(n²), well under a second at n = 4096. Same JointSpectrum,
  * timings included, so measure.ts can take either.
  */

@@ -1,9 +1,9 @@
 /**
  * A minimal safetensors writer (BF16, F16, F32) for the tests and the benchmark: it produces the files
- * the reader (safetensors.ts) measures. Not used by the extension or the CLI.
+ * the reader (src/quality/safetensors.ts) measures. Not used by the extension or the CLI.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { bf16ToF32, f32ToBf16, toHalf as f32ToF16 } from '../shared/halfFloat';
+import { bf16ToF32, f32ToBf16, toHalf as f32ToF16 } from '../../src/shared/halfFloat';
 
 export { bf16ToF32, f32ToBf16, f32ToF16 };
 
