@@ -13,7 +13,8 @@ export const COMMANDS = ['kv', 'variants', 'profile', 'report', 'quality'] as co
 export type Command = (typeof COMMANDS)[number];
 
 export const DEFAULT_CALIBRATION_TOKENS = 256;
-export const DEFAULT_QUALITY_TIMEOUT_S = 1800;
+/** Seconds without progress before the quality worker is stopped (progress comes at least once a layer). */
+export const DEFAULT_QUALITY_TIMEOUT_S = 600;
 
 export interface CliRequest {
   command: Command | 'help' | 'version';
@@ -265,7 +266,7 @@ Quality options
   --targets LIST       conversions to measure and cite, e.g. gqa4,mqa,mla256,kv-int8,kv-int4,kv-fp8 (default: picked for the model)
   --calibration N      calibration tokens for the KV-quantization errors (default 256; embedding rows when the table is there)
   --device D           where the MLA eigenproblems run: auto (WebGPU on a hardware GPU, else the CPU; default) | gpu | cpu
-  --timeout S          stop the measurement after S seconds (default 1800)
+  --timeout S          stop the measurement after S seconds without progress (default 600)
 
 Report options
   --out F, -o F        where the HTML goes (default: <model>.attention-report.html here); --json writes the data instead

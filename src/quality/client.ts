@@ -29,7 +29,9 @@ export function runQuality(request: Omit<QualityRunRequest, 'type'>, options: Ru
     isEvent: isQualityEvent,
     error: (kind, message) => new QualityRunError(kind, message),
     cancelledMessage: 'the measurement was cancelled',
-    timeoutMessage: (s) => `measuring the weights took longer than ${s} s and was stopped; measure fewer targets or give it more time`,
+    // A big checkpoint takes many minutes on a CPU, layer after layer: the limit is on silence, not on the whole run.
+    timeoutKind: 'idle',
+    timeoutMessage: (s) => `the quality worker reported no progress for ${s} s and was stopped; measure fewer targets (the mla-R ones are the slow ones) or give it more time`,
     onEvent: (m, worker) => {
       if (m.type === 'ready') worker.send({ type: 'run', ...request });
       else if (m.type === 'progress') options.onProgress?.(m.done, m.total, m.message);

@@ -30,6 +30,12 @@ export interface SuperviseOptions<Event, Result> {
   /** Extra environment for the child. */
   env?: Record<string, string | undefined>;
   timeoutMs: number;
+  /**
+   * 'total' (default): the run may take timeoutMs in all. 'idle': each event from the child restarts
+   * the clock, so a long run that keeps reporting progress (a big checkpoint, layer by layer) is not cut
+   * short, while a child that stops talking still is.
+   */
+  timeoutKind?: 'total' | 'idle';
   signal?: AbortSignal;
   /** Called with the child's pid once it is started. */
   onSpawn?: (pid: number) => void;
@@ -87,10 +93,16 @@ export function superviseWorker<Event, Result>(o: SuperviseOptions<Event, Result
       finish(() => reject(o.error('cancelled', o.cancelledMessage, logs)));
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
+    const onTimeout = (): void => {
       kill();
       finish(() => reject(o.error('timeout', o.timeoutMessage(Math.round(o.timeoutMs / 1000)), logs)));
-    }, o.timeoutMs);
+    };
+    let timer = setTimeout(onTimeout, o.timeoutMs);
+    const heardFromChild = (): void => {
+      if (o.timeoutKind !== 'idle' || settled) return;
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, o.timeoutMs);
+    };
 
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8');
@@ -114,6 +126,7 @@ export function superviseWorker<Event, Result>(o: SuperviseOptions<Event, Result
         remember(`dropped a malformed message from ${o.name}`);
         return;
       }
+      heardFromChild();
       o.onEvent(m, handle);
     });
     child.on('error', (e) => {

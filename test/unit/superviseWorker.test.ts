@@ -22,9 +22,17 @@ process.on('message', (m) => {
 process.on('disconnect', () => process.exit(0)); // as our workers do
 process.send({ type: 'ready' });
 if (mode === 'hang' || mode === 'cancel') setInterval(() => {}, 1000);
+// Talks every 100 ms for 1 s, then answers: longer than a 400 ms limit in all, never silent for 400 ms.
+if (mode === 'chatty') {
+  let n = 0;
+  const t = setInterval(() => {
+    if (++n < 10) process.send({ type: 'progress' });
+    else { clearInterval(t); process.send({ type: 'done', value: 7 }); }
+  }, 100);
+}
 `);
 
-type Event = { type: 'ready' } | { type: 'done'; value: number } | { type: 'error'; message: string };
+type Event = { type: 'ready' } | { type: 'progress' } | { type: 'done'; value: number } | { type: 'error'; message: string };
 const isEvent = (m: unknown): m is Event => typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
 
 class TestError extends Error {
@@ -33,11 +41,12 @@ class TestError extends Error {
   }
 }
 
-function run(mode: string, extra: { timeoutMs?: number; signal?: AbortSignal } = {}): { result: Promise<number>; pid: Promise<number> } {
+function run(mode: string, extra: { timeoutMs?: number; signal?: AbortSignal; timeoutKind?: 'total' | 'idle' } = {}): { result: Promise<number>; pid: Promise<number> } {
   let gotPid!: (pid: number) => void;
   const pid = new Promise<number>((r) => (gotPid = r));
   const result = superviseWorker<Event, number>({
     workerPath: script, env: { MODE: mode }, timeoutMs: extra.timeoutMs ?? 10_000, ...(extra.signal ? { signal: extra.signal } : {}),
+    ...(extra.timeoutKind ? { timeoutKind: extra.timeoutKind } : {}),
     onSpawn: gotPid, isEvent, name: 'the test worker',
     error: (kind, message, logs) => new TestError(kind, message, logs),
     cancelledMessage: 'cancelled by the user',
@@ -45,7 +54,7 @@ function run(mode: string, extra: { timeoutMs?: number; signal?: AbortSignal } =
     onEvent: (m, worker) => {
       if (m.type === 'ready') worker.send({ x: 21 });
       else if (m.type === 'done') worker.finish(m.value);
-      else worker.fail(new TestError('worker', m.message));
+      else if (m.type === 'error') worker.fail(new TestError('worker', m.message));
     },
   });
   return { result, pid };
@@ -83,6 +92,12 @@ test('a hang is stopped by the timeout and the child killed', async () => {
   const pid = await r.pid;
   await new Promise((d) => setTimeout(d, 100));
   assert.ok(gone(pid), 'the child was killed');
+});
+
+test('an idle limit is restarted by every event: a run that keeps reporting outlives it; the total limit does not', async () => {
+  assert.equal(await run('chatty', { timeoutMs: 400, timeoutKind: 'idle' }).result, 7);
+  await assert.rejects(run('chatty', { timeoutMs: 400 }).result, (e: unknown) => e instanceof TestError && e.kind === 'timeout');
+  await assert.rejects(run('hang', { timeoutMs: 300, timeoutKind: 'idle' }).result, (e: unknown) => e instanceof TestError && e.kind === 'timeout');
 });
 
 test('cancelling kills the child; an already aborted signal starts nothing', async () => {
