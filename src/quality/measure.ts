@@ -255,6 +255,7 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
   const total = layers.length;
   opts.onProgress?.(0, total, `reading ${ckpt.files.length} safetensors file${ckpt.files.length === 1 ? '' : 's'} (${ckpt.dtype}); ${total} attention layers`);
   const gemma = (spec.modelType ?? '').startsWith('gemma');
+  const loopStartMs = performance.now();
 
   const needKv = kvDtypes.length > 0;
   /** Reads one (non-MLA) layer's K/V projections and, for KV targets, its biases and norms. */
@@ -372,7 +373,7 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
       }
     }
     result.weights.layersRead++;
-    opts.onProgress?.(li + 1, total, `layer ${layer.index} (${li + 1}/${total}): ${steps.join(', ')}`);
+    opts.onProgress?.(li + 1, total, `layer ${layer.index} (${li + 1}/${total}): ${steps.join(', ')}${timeLeft(performance.now() - loopStartMs, li + 1, total)}`);
   }
 
   // Assemble.
@@ -420,6 +421,17 @@ async function measureWith(opts: MeasureOptions, kernels: Kernels, notes: string
   result.timings = timings;
   if (mlaRanks.length > 0 || (kvDtypes.length > 0 && !isMla)) result.backend = backend.describe();
   return result;
+}
+
+/**
+ * "; about 12 min left" once the layers done say so (every layer does the same work), when more than
+ * half a minute remains: a long run on a CPU should say how long, not just that it is busy.
+ */
+export function timeLeft(elapsedMs: number, done: number, total: number): string {
+  if (done <= 0 || done >= total) return '';
+  const leftS = (elapsedMs / done) * (total - done) / 1000;
+  if (!(leftS > 30)) return '';
+  return `; about ${leftS < 90 ? `${Math.round(leftS / 10) * 10} s` : `${Math.round(leftS / 60)} min`} left`;
 }
 
 function calibrationText(c: WeightsMeasurement['calibration']): string {

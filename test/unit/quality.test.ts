@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deriveAttentionSpec, type AttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
-import { measureWeights, type WeightsMeasurement } from '../../src/quality/measure';
+import { measureWeights, timeLeft, type WeightsMeasurement } from '../../src/quality/measure';
 import { openCheckpoint, QualityInputError, readHeader, readTensor } from '../../src/quality/safetensors';
 import { writeSafetensors, type TensorToWrite, type WritableDtype } from '../helpers/safetensorsWriter';
 import { parseMeasureTargets } from '../../src/quality/targets';
@@ -975,4 +975,12 @@ test('bad checkpoints: index naming a missing shard or a path outside the folder
   const ok = newDir('still-ok');
   writeModel(ok, { kind: 'pairs' });
   assert.equal(conv(await measure(ok, ['gqa-2']), 'gqa-2').kRelError, 0);
+});
+
+test('progress says how long is left once it is worth saying', () => {
+  assert.equal(timeLeft(10_000, 1, 32), '; about 5 min left'); // 10 s a layer, 31 to go
+  assert.equal(timeLeft(2_000, 1, 32), '; about 60 s left');
+  assert.equal(timeLeft(500, 1, 32), '', 'under half a minute: nothing');
+  assert.equal(timeLeft(10_000, 32, 32), '', 'done');
+  assert.equal(timeLeft(0, 0, 32), '');
 });
