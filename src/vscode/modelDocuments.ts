@@ -91,6 +91,20 @@ export class ModelDocuments implements vscode.Disposable {
     return isModel;
   }
 
+  /**
+   * The analysis a worker command (Profile, Measure Quality) runs on: opens the config and analyses it,
+   * or says why `action` cannot run (the config's problem, with a way to the Problems view) and gives
+   * undefined.
+   */
+  async analyzedForRun(configUri: vscode.Uri, action: string): Promise<(Analysis & { report: KvReport }) | undefined> {
+    const analysis = this.analyze(await vscode.workspace.openTextDocument(configUri));
+    if (analysis?.report) return analysis as Analysis & { report: KvReport };
+    const folder = path.basename(path.dirname(configUri.path));
+    const a = await vscode.window.showErrorMessage(`Attention Lens: cannot ${action} ${folder}/${path.basename(configUri.path)}: ${analysis?.problem ?? 'not a model config'}`, ...(analysis ? ['Show Problems'] : []));
+    if (a) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    return undefined;
+  }
+
   /** The analysis of a model config, from the cache when its text and the settings are unchanged. */
   analyze(document: vscode.TextDocument): Analysis | undefined {
     if (!this.isModelConfig(document)) return undefined;

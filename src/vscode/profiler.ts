@@ -43,13 +43,8 @@ export class Profiler implements vscode.Disposable {
       void vscode.window.showInformationMessage('Attention Lens: a profile is already running; wait for it or cancel it from its notification.');
       return;
     }
-    const document = await vscode.workspace.openTextDocument(configUri);
-    const analysis = this.documents.analyze(document);
-    if (!analysis?.report) {
-      const a = await vscode.window.showErrorMessage(`Attention Lens: cannot profile ${path.basename(path.dirname(configUri.path))}: ${analysis?.problem ?? 'not a model config'}`, 'Show Problems');
-      if (a) await vscode.commands.executeCommand('workbench.actions.view.problems');
-      return;
-    }
+    const analysis = await this.documents.analyzedForRun(configUri, 'profile');
+    if (!analysis) return;
     const settings = this.documents.current.profile;
     let plan;
     try {

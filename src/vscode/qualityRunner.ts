@@ -47,12 +47,8 @@ export class QualityRunner implements vscode.Disposable {
       void vscode.window.showInformationMessage('Attention Lens: a measurement is already running.');
       return;
     }
-    const document = await vscode.workspace.openTextDocument(configUri);
-    const analysis = this.documents.analyze(document);
-    if (!analysis?.report) {
-      void vscode.window.showErrorMessage(`Attention Lens: cannot measure: ${analysis?.problem ?? 'not a model config'}`);
-      return;
-    }
+    const analysis = await this.documents.analyzedForRun(configUri, 'measure the weights of');
+    if (!analysis) return;
     const { spec } = analysis.report;
     const targets = defaultQualityTargets(spec);
     const name = analysis.input.file;

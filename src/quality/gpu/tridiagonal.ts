@@ -46,6 +46,18 @@ export function tridiagonalizeOnGpu(s: GpuSession, A: GPUBuffer, n: number, kind
 }
 
 /** d, e, hInv from scal (the last submission's result): nothing else is read back. */
+/** Both forms end alike: the diagonal copied out of A (uniform slot 0), then d, e, 1/h read back. */
+async function copyDiagonalAndRead(s: GpuSession, group: GPUBindGroup, diagonal: GPUComputePipeline, scal: GPUBuffer, n: number): Promise<Tridiagonal> {
+  s.submit((encoder) => {
+    const pass = encoder.beginComputePass();
+    pass.setBindGroup(0, group, [0]);
+    pass.setPipeline(diagonal);
+    pass.dispatchWorkgroups(Math.ceil(n / 256));
+    pass.end();
+  });
+  return readScal(s, scal, n);
+}
+
 async function readScal(s: GpuSession, scal: GPUBuffer, n: number): Promise<Tridiagonal> {
   const back = await s.read(scal, 3 * n);
   const hInv = Float64Array.from(back.subarray(0, n));
@@ -119,14 +131,7 @@ async function tridiagonalizeBlocked(s: GpuSession, A: GPUBuffer, n: number, nb:
       });
       s.check();
     }
-    s.submit((encoder) => {
-      const pass = encoder.beginComputePass();
-      pass.setBindGroup(0, group, [0]);
-      pass.setPipeline(diagonal);
-      pass.dispatchWorkgroups(Math.ceil(n / 256));
-      pass.end();
-    });
-    return await readScal(s, scal, n);
+    return await copyDiagonalAndRead(s, group, diagonal, scal, n);
   } catch (err) {
     scal.destroy();
     throw err;
@@ -178,14 +183,7 @@ async function tridiagonalizePerColumn(s: GpuSession, A: GPUBuffer, n: number): 
       });
       s.check();
     }
-    s.submit((encoder) => {
-      const pass = encoder.beginComputePass();
-      pass.setBindGroup(0, group, [0]);
-      pass.setPipeline(diagonal);
-      pass.dispatchWorkgroups(Math.ceil(n / 256));
-      pass.end();
-    });
-    return await readScal(s, scal, n);
+    return await copyDiagonalAndRead(s, group, diagonal, scal, n);
   } catch (err) {
     scal.destroy();
     throw err;
