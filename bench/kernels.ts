@@ -7,9 +7,13 @@
  *   prefill— the GQA layer, causal, at 256, 1k and 4k tokens;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100.
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
- * Environment: BENCH_CONTEXTS (e.g. 1k,4k,16k,32k), BENCH_SAMPLES (30), BENCH_MAX_CASE_SECONDS (120).
+ * Environment: BENCH_CONTEXTS (decode, e.g. 1k,4k,16k,32k), BENCH_MLA_CONTEXTS (default: the decode
+ * contexts from 4k), BENCH_PREFILL_CONTEXTS (256,1k,4k), BENCH_SAMPLES (30), BENCH_WARMUP (10),
+ * BENCH_MAX_CASE_SECONDS (120), BENCH_LEAK_RUNS (100), BENCH_RESULTS_DIR (bench/results; `gpu:check`
+ * points it at its own folder).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { kernelsMarkdown, resultsSlug, type KernelsBenchResults } from './kernelsMarkdown';
 import * as path from 'node:path';
 import { deriveAttentionSpec } from '../src/core/attentionSpec';
 import { loadModelConfig } from '../src/core/modelConfig';
@@ -19,8 +23,12 @@ import { runCase, runPlan } from '../src/gpu/profile';
 import type { ProfileResult, ProfileSettings } from '../src/shared/profileProtocol';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const contexts = (process.env.BENCH_CONTEXTS ?? '1k,4k,16k').split(',').map((c) => Number(c.replace(/k$/i, '')) * (/k$/i.test(c) ? 1024 : 1));
-const settings: ProfileSettings = { samples: Number(process.env.BENCH_SAMPLES ?? 30), warmupPasses: 10, maxCaseSeconds: Number(process.env.BENCH_MAX_CASE_SECONDS ?? 120) };
+const tokenList = (text: string): number[] => text.split(',').map((c) => Number(c.replace(/k$/i, '')) * (/k$/i.test(c) ? 1024 : 1));
+const contexts = tokenList(process.env.BENCH_CONTEXTS ?? '1k,4k,16k');
+const mlaContexts = process.env.BENCH_MLA_CONTEXTS ? tokenList(process.env.BENCH_MLA_CONTEXTS) : contexts.filter((c) => c >= 4096);
+const prefillContexts = tokenList(process.env.BENCH_PREFILL_CONTEXTS ?? '256,1k,4k');
+const leakRuns = Math.max(10, Number(process.env.BENCH_LEAK_RUNS ?? 100));
+const settings: ProfileSettings = { samples: Number(process.env.BENCH_SAMPLES ?? 30), warmupPasses: Number(process.env.BENCH_WARMUP ?? 10), maxCaseSeconds: Number(process.env.BENCH_MAX_CASE_SECONDS ?? 120) };
 
 function plan(example: string, options: ProfileOptions): KernelCase[] {
   const file = path.join(ROOT, 'examples', example, 'config.json');
@@ -29,8 +37,8 @@ function plan(example: string, options: ProfileOptions): KernelCase[] {
 
 const cases: KernelCase[] = [
   ...plan('llama-3.1-8b', { variants: ['mha', 'own', 'mqa', 'naive'], contexts, mode: 'decode' }),
-  ...plan('deepseek-v3', { variants: 'own', contexts: contexts.filter((c) => c >= 4096), mode: 'decode' }),
-  ...plan('llama-3.1-8b', { variants: ['own'], contexts: [256, 1024, 4096], mode: 'prefill' }),
+  ...(mlaContexts.length ? plan('deepseek-v3', { variants: 'own', contexts: mlaContexts, mode: 'decode' }) : []),
+  ...plan('llama-3.1-8b', { variants: ['own'], contexts: prefillContexts, mode: 'prefill' }),
 ];
 
 const ctx = await openGpu();
@@ -41,17 +49,17 @@ const report = await runPlan(ctx, { modelType: undefined, contexts, batch: 1, mo
 });
 
 // Leaks: the same small case 100 times (upload, gate, time, destroy), resident memory sampled.
-log('leak check: 100 profile runs in a row');
+log(`leak check: ${leakRuns} profile runs in a row`);
 const small = plan('llama-3.1-8b', { variants: 'own', contexts: [1024], mode: 'decode' })[0]!;
 const rss: number[] = [];
-for (let i = 1; i <= 100; i++) {
+for (let i = 1; i <= leakRuns; i++) {
   await runCase(ctx, small, report.device, { ...settings, samples: 3, warmupPasses: 1 }, { warmupPasses: 1, samples: 3, minPassUs: 200, maxRepeats: 4 });
-  if (i === 10 || i === 100) {
+  if (i === 10 || i === leakRuns) {
     (globalThis as { gc?: () => void }).gc?.();
     rss.push(process.memoryUsage().rss);
   }
 }
-const leak = { runs: 100, rssAfter10MiB: rss[0]! / 1048576, rssAfter100MiB: rss[1]! / 1048576, growthMiB: (rss[1]! - rss[0]!) / 1048576 };
+const leak = { runs: leakRuns, rssAfter10MiB: rss[0]! / 1048576, rssAfter100MiB: rss[1]! / 1048576, growthMiB: (rss[1]! - rss[0]!) / 1048576 };
 ctx.destroy();
 
 // Goals of the issue, computed from the figures (reported, not asserted).
@@ -72,43 +80,15 @@ const goals = [
   { goal: 'MHA/GQA decode at ≥ 16k: ≥ 75% of measured copy bandwidth (best case)', value: best(longDecode, 'pctBandwidth'), target: 75, lowerIsBetter: false, unit: '%' },
   { goal: 'MLA absorbed decode, 128 heads: ≥ 50% of measured f32 FMA peak (best case)', value: best(mla, 'pctFlops'), target: 50, lowerIsBetter: false, unit: '%' },
   { goal: 'Prefill: ≥ 50% of measured f32 FMA peak (best case)', value: best(prefill, 'pctFlops'), target: 50, lowerIsBetter: false, unit: '%' },
-  { goal: '100 profile runs: resident memory growth after the first 10 (MiB)', value: leak.growthMiB, target: 16, lowerIsBetter: true, unit: ' MiB' },
+  { goal: `${leakRuns} profile runs: resident memory growth after the first 10 (MiB)`, value: leak.growthMiB, target: 16, lowerIsBetter: true, unit: ' MiB' },
 ].map((g) => ({ ...g, met: g.value === null ? null : g.lowerIsBetter ? g.value <= g.target : g.value >= g.target }));
 
-// "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) …" → "llvmpipe-vulkan"; "NVIDIA H100 80GB HBM3" → "nvidia-h100-80gb-hbm3-vulkan".
-const slug = `${report.device.adapter.split(/[:(]/)[0]!}-${report.device.backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-const out = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: report.results };
-const dir = path.join(ROOT, 'bench', 'results');
+const slug = resultsSlug(report.device.adapter, report.device.backend);
+const out: KernelsBenchResults = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: report.results };
+const dir = process.env.BENCH_RESULTS_DIR ? path.resolve(process.env.BENCH_RESULTS_DIR) : path.join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(out, null, 2)}\n`);
-writeFileSync(path.join(dir, `${slug}.md`), markdown(out));
-process.stdout.write(markdown(out));
-process.stdout.write(`\nwritten: bench/results/${slug}.json and .md\n`);
+writeFileSync(path.join(dir, `${slug}.md`), kernelsMarkdown(out));
+process.stdout.write(kernelsMarkdown(out));
+process.stdout.write(`\nwritten: ${path.relative(process.cwd(), path.join(dir, slug))}.json and .md\n`);
 // No process.exit: with the device destroyed and Dawn's instance dropped, Node ends on its own.
-
-function markdown(o: typeof out): string {
-  const d = o.device;
-  const lines = [
-    `# Attention kernels on ${d.adapter}`,
-    '',
-    `Backend **${d.backend}**, KV stored as ${d.storage}, ${d.timing} timing, ${o.settings.samples} samples after ${o.settings.warmupPasses} warm-up passes, cold K/V (rotated copies). ${o.date.slice(0, 10)}, Node ${o.node}, ${o.platform}.`,
-    '',
-    `Measured peaks: copy **${d.peaks.copyGBps.toFixed(2)} GB/s**, f32 FMA **${d.peaks.f32TFlops.toFixed(4)} TFLOP/s**${d.peaks.f16TFlops === null ? '' : `, f16 FMA **${d.peaks.f16TFlops.toFixed(4)} TFLOP/s**`}. Every percentage is of these.`,
-    '',
-    '## Goals',
-    '',
-    '| goal | reached | met |',
-    '|---|---|---|',
-    ...o.goals.map((g) => `| ${g.goal} | ${g.value === null ? 'not measured' : `${g.value.toFixed(2)}${g.unit}`} | ${g.met === null ? '—' : g.met ? 'yes' : 'no'} |`),
-    '',
-    '## Results (one layer, batch 1)',
-    '',
-    '| mode | variant | context | median µs | p90 µs | GB/s | % BW | TFLOP/s | % FMA | % roofline | max error |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} |`),
-    '',
-    `Leak check: ${o.leak.runs} runs, resident ${o.leak.rssAfter10MiB.toFixed(0)} MiB after 10 and ${o.leak.rssAfter100MiB.toFixed(0)} MiB after 100 (growth ${o.leak.growthMiB.toFixed(1)} MiB).`,
-    '',
-  ];
-  return lines.join('\n');
-}

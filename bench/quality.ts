@@ -103,7 +103,9 @@ async function main(): Promise<void> {
       if (t.kvMs > 0) detail += `, kv ${(t.kvMs / layers / 1000).toFixed(2)} s`;
       const line = `${label.padEnd(20)} ${perLayer.toFixed(2).padStart(7)} s/layer → ${(perLayer * 32 / 60).toFixed(1).padStart(5)} min for 32 layers (extrapolated)   [${detail}]`;
       console.log(line);
-      rows.push({ group: label, secondsPerLayer: perLayer, extrapolated32LayersMin: (perLayer * 32) / 60, readMsPerLayer: t.readMs / layers, mlaMsPerLayer: t.mlaMs / layers, kvMsPerLayer: t.kvMs / layers, mlaStagesMsPerLayer: Object.fromEntries(Object.entries(t.mla).map(([k, v]) => [k, v / layers])), backend: m.backend });
+      // The figures themselves, so that gpu:check can hold the GPU path's against the CPU path's.
+      const conversions = m.conversions.map((c) => ({ target: c.target, kRelError: c.kRelError, vRelError: c.vRelError, ...(c.energyRetained === undefined ? {} : { energyRetained: c.energyRetained }), ...(c.rank99 === undefined ? {} : { rank99: c.rank99 }) }));
+      rows.push({ group: label, secondsPerLayer: perLayer, extrapolated32LayersMin: (perLayer * 32) / 60, readMsPerLayer: t.readMs / layers, mlaMsPerLayer: t.mlaMs / layers, kvMsPerLayer: t.kvMs / layers, mlaStagesMsPerLayer: Object.fromEntries(Object.entries(t.mla).map(([k, v]) => [k, v / layers])), backend: m.backend, conversions });
       const mla = m.conversions.find((c) => c.target === 'mla-512');
       if (mla) console.log(`${''.padEnd(20)} (random weights: mla-512 keeps ${(mla.energyRetained! * 100).toFixed(1)}% energy, rank99 ${mla.rank99})`);
     }

@@ -62,6 +62,9 @@ if (tests) {
   builds.push({ ...esm, entryPoints: entries, outdir: 'out/test/gpu', outExtension: { '.js': '.mjs' } });
   builds.push({ ...esm, entryPoints: ['bench/kernels.ts'], outfile: 'out/bench/kernels.mjs' });
   builds.push({ ...esm, entryPoints: ['bench/quality.ts'], outfile: 'out/bench/quality.mjs' });
+  // gpu:check and the GPU kit: the orchestrator and its adapter probe (a child process of its own).
+  builds.push({ ...esm, entryPoints: ['bench/check/main.ts'], outfile: 'out/bench/gpuCheck.mjs' });
+  builds.push({ ...esm, entryPoints: ['bench/check/adapters.ts'], outfile: 'out/bench/gpuAdapters.mjs' });
 }
 
 rmSync('dist/quality', { recursive: true, force: true });

@@ -1,0 +1,67 @@
+/**
+ * Every adapter Dawn offers, and the one a profile would open. Dawn's Node bindings have no
+ * enumeration call, but asked for an adapter by a name that matches none (`adapter=` flag) they
+ * refuse with the list of every adapter they found — on every backend — which is parsed here.
+ */
+import { create, globals } from 'webgpu';
+import { isSoftwareAdapter, parseAdapterList, type AdapterEntry } from './adapterText';
+
+export type { AdapterEntry } from './adapterText';
+
+export interface ChosenAdapter {
+  /** Description and device, as openGpu names it. */
+  name: string;
+  vendor: string;
+  architecture: string;
+  /** WebGPU's fallback flag: a software adapter (lavapipe, SwiftShader, WARP). */
+  isFallbackAdapter: boolean;
+  /** What the result will call it: software adapters measure a CPU. */
+  software: boolean;
+  features: string[];
+  limits: Record<string, number>;
+  subgroupMinSize: number | null;
+  subgroupMaxSize: number | null;
+}
+
+/** A name no adapter has: Dawn then lists the ones it found. */
+const NO_SUCH_ADAPTER = 'attention-lens-list-adapters';
+
+export async function listAdapters(flags: string[] = []): Promise<AdapterEntry[]> {
+  Object.assign(globalThis, globals);
+  try {
+    const gpu = create([...flags, `adapter=${NO_SUCH_ADAPTER}`]);
+    await gpu.requestAdapter();
+  } catch (e) {
+    return parseAdapterList(e instanceof Error ? e.message : String(e));
+  }
+  return [];
+}
+
+/** The adapter openGpu would take (high-performance preference), or null when there is none. */
+export async function chosenAdapter(flags: string[] = []): Promise<ChosenAdapter | null> {
+  Object.assign(globalThis, globals);
+  const gpu = create(flags);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
+  const name = [info.description, info.device].filter((s) => s && s.length > 0).join(' ') || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  const l = adapter.limits;
+  return {
+    name,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    isFallbackAdapter: info.isFallbackAdapter === true,
+    software: isSoftwareAdapter(info),
+    features: [...adapter.features].map(String).sort(),
+    limits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    },
+    subgroupMinSize: info.subgroupMinSize ?? null,
+    subgroupMaxSize: info.subgroupMaxSize ?? null,
+  };
+}
+
