@@ -174,6 +174,24 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     return layer;
   });
 
+  // No class behind the config: every family rule (layer patterns, defaults, KV-head spellings) may be
+  // missing, so the figures are said to be a guess on every surface, on the model_type key.
+  if (config.modelType === undefined) {
+    issues.push({
+      severity: 'warning', code: 'no-model-type',
+      message: 'no model_type: Attention Lens read the generic keys only (no class defaults, any sliding_window on every layer): the KV figures may be wrong',
+      hint: 'Add "model_type" (e.g. "llama") so the right defaults and layer rules apply.',
+    });
+  } else if (!config.knownModelType) {
+    const source = config.get('modelType')?.source;
+    issues.push({
+      severity: 'warning', code: 'unknown-model-type',
+      ...(source?.kind === 'key' ? { key: source.key, range: source.range } : { key: 'model_type' }),
+      message: `model_type "${config.modelType}" is not one Attention Lens knows, so the KV figures may be wrong: assumed ${mla ? 'MLA' : variant.toUpperCase()} with ${qHeads} query / ${configKvHeads} KV heads of ${kHeadDim}, ${numLayers} layers, ${patternSource}`,
+      hint: 'Check these numbers against the model card; no class defaults or family rules were used.',
+    });
+  }
+
   const attentionVariants = new Set(layers.filter((l) => l.variant !== null).map((l) => l.variant));
   return {
     modelType: config.modelType,

@@ -120,7 +120,7 @@ export const CONFIG_KEYS = {
     kvEffect: '',
   },
   slidingWindow: {
-    spellings: ['sliding_window'],
+    spellings: ['sliding_window', 'sliding_window_size'],
     type: 'posInt',
     max: MAX_CONTEXT_TOKENS,
     meaning: 'Local attention window: a sliding layer attends to (and caches) at most this many recent tokens.',

@@ -43,21 +43,7 @@ function misleading(config: ModelConfig, spec: AttentionSpec): ConfigIssue[] {
     return source?.kind === 'key' ? { key: source.key, range: source.range } : undefined;
   };
 
-  // model_type: unknown or missing means no class defaults and generic layer rules.
-  const modelTypeKey = at('modelType');
-  if (config.modelType === undefined) {
-    out.push({
-      severity: 'warning', code: 'no-model-type',
-      message: 'no model_type: Attention Lens read the generic keys only (no class defaults) and applies any sliding_window to every layer',
-      hint: 'Add "model_type" (e.g. "llama") so the right defaults and layer rules apply.',
-    });
-  } else if (!config.knownModelType) {
-    out.push({
-      severity: 'warning', code: 'unknown-model-type', ...modelTypeKey,
-      message: `model_type "${config.modelType}" is not one Attention Lens knows: assumed ${spec.variant.toUpperCase()} with ${spec.qHeads} query / ${spec.kvHeads} KV heads of ${spec.headDim}, ${spec.numLayers} layers, ${spec.sources.pattern}`,
-      hint: 'Check these numbers against the model card; no class defaults were used.',
-    });
-  }
+  // A missing or unknown model_type is the spec's own warning (every surface shows it), not repeated here.
 
   // head_dim that is not hidden_size / heads: right for Gemma or Qwen3, but formulas that derive the
   // head size from hidden_size get this model's KV wrong by the ratio.

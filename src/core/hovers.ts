@@ -20,6 +20,8 @@ export interface HoverModel {
   derivation: string[];
   /** What the memory savings this key controls cost: measured on the weights (when run) and published. */
   quality: string[];
+  /** Warnings that say this model's KV figures may be wrong (shown first). */
+  caveats: string[];
 }
 
 /** The hover for the key at `offset` (a character offset into the text), or undefined off known keys. */
@@ -36,7 +38,8 @@ export function hoverAt(input: ModelInput, offset: number, options: ReportOption
     const totals = info.kvEffect ? report.derivation.filter((line) => /^(bytes per token|total at) /.test(line) && !uses.includes(line)) : [];
     const { json } = report;
     const quality = qualityLines(targetsForField(field, report.spec), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads }, measured);
-    return { field, key, range, meaning: info.meaning, kvEffect: info.kvEffect, derivation: [...uses, ...totals], quality };
+    const caveats = json.warnings.filter((w) => w.kvMayBeWrong).map((w) => `${w.line ? `line ${w.line}: ` : ''}${w.message}`);
+    return { field, key, range, meaning: info.meaning, kvEffect: info.kvEffect, derivation: [...uses, ...totals], quality, caveats };
   }
   return undefined;
 }
@@ -44,6 +47,7 @@ export function hoverAt(input: ModelInput, offset: number, options: ReportOption
 /** Markdown for a hover; `links` are command links the editor trusts (label → command URI). */
 export function hoverMarkdown(h: HoverModel, links: readonly { label: string; uri: string }[] = []): string {
   const out = [`**${h.key}** — ${h.meaning}`];
+  if (h.caveats.length > 0) out.push('', '**⚠ The KV figures below may be wrong:**', '', ...h.caveats.map((l) => `- ${escapeMarkdown(l)}`));
   if (h.kvEffect) out.push('', `*KV cache:* ${h.kvEffect}`);
   if (h.derivation.length > 0) out.push('', '*This model:*', '', ...h.derivation.map((l) => `- ${escapeMarkdown(l)}`));
   if (h.quality.length > 0) out.push('', '*Quality cost:*', '', ...h.quality.map((l) => `- ${escapeMarkdown(l)}`));

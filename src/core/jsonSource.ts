@@ -57,7 +57,12 @@ export function parseJsonSource(text: string): JsonSource {
   }
 
   const errors: ParseError[] = [];
-  source.root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  // transformers reads config.json with Python's json module, which takes NaN, Infinity and -Infinity
+  // as bare literals (and real configs hold them). jsonc-parser does not: each is swapped for a number
+  // of the same length (so every offset and range stays the file's own) and its value restored after.
+  const literals = pythonLiterals(text);
+  source.root = parseTree(literals.size ? withPlaceholders(text, literals) : text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (source.root && literals.size) restoreLiterals(source.root, literals);
   // transformers reads config.json with Python's json module: comments and trailing commas break it too.
   for (const e of errors.slice(0, 20)) {
     source.issues.push({
@@ -90,6 +95,55 @@ export function keyRange(source: JsonSource, valueNode: Node): SourceRange {
     return source.rangeOf(key.offset, key.length);
   }
   return source.rangeOf(valueNode.offset, valueNode.length);
+}
+
+/** Bare NaN / Infinity / -Infinity outside strings: offset → the value Python's json gives it. */
+function pythonLiterals(text: string): Map<number, { length: number; value: number }> {
+  const out = new Map<number, { length: number; value: number }>();
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    const entry = c === 78 /* N */ && text.startsWith('NaN', i) ? { length: 3, value: NaN }
+      : c === 73 /* I */ && text.startsWith('Infinity', i) ? { length: 8, value: Infinity }
+      : c === 45 /* - */ && text.startsWith('-Infinity', i) ? { length: 9, value: -Infinity }
+      : undefined;
+    if (!entry) continue;
+    // A literal only when it stands alone (NaNx, Infinity2 stay syntax errors, as in Python).
+    const word = /[A-Za-z0-9_.]/;
+    if (word.test(text[i + entry.length] ?? ' ') || (i > 0 && word.test(text[i - 1]!))) continue;
+    out.set(i, entry);
+    i += entry.length - 1;
+  }
+  return out;
+}
+
+/** Same-length numeric placeholders: 0e0 for NaN (restored after), ±1e…9 that overflow to ±Infinity. */
+function withPlaceholders(text: string, literals: Map<number, { length: number; value: number }>): string {
+  let out = '';
+  let last = 0;
+  for (const [offset, { length, value }] of [...literals].sort((a, b) => a[0] - b[0])) {
+    out += text.slice(last, offset) + (Number.isNaN(value) ? '0e0' : value > 0 ? '1e999999' : '-1e999999');
+    last = offset + length;
+  }
+  return out + text.slice(last);
+}
+
+function restoreLiterals(node: Node, literals: Map<number, { length: number; value: number }>): void {
+  if (node.type === 'number') {
+    const literal = literals.get(node.offset);
+    // jsonc-parser types its nodes read-only; this tree is ours until parseJsonSource returns it.
+    if (literal) (node as { value: unknown }).value = literal.value;
+  }
+  for (const child of node.children ?? []) restoreLiterals(child, literals);
 }
 
 function describeParseError(code: string): string {

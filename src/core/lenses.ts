@@ -6,6 +6,7 @@
 import type { ConfigField } from './configKeys';
 import type { SourceRange } from './errors';
 import { bytes, int, layerMix, ratio } from './format';
+import { kvCaveat } from './caveat';
 import { buildKvReport, buildVariantsReport, type KvReport, type ModelInput, type ReportOptions } from './report';
 
 /** What clicking a lens does; the editor maps each to a command. */
@@ -69,7 +70,18 @@ export function computeLenses(input: ModelInput, options: ReportOptions = {}, re
   const mix = mixOf(report);
   const pattern = mix ? at(PATTERN_FIELDS) : undefined;
   if (pattern && mix) out.push({ ...pattern, title: mix, tooltip: 'Layers by kind: sliding and chunked layers keep at most their window of tokens.', action: 'openReport' });
-  return out;
+  return markUncertain(out, report);
+}
+
+/**
+ * When a warning says the figures may be wrong, every figure lens says so in its title, naming the
+ * keys, and its tooltip carries the warnings: never a clean number for a structure not modelled.
+ */
+function markUncertain(lenses: LensModel[], report: KvReport): LensModel[] {
+  const caveat = kvCaveat(report.json);
+  if (!caveat) return lenses;
+  const why = report.json.warnings.filter((w) => w.kvMayBeWrong).map((w) => `⚠ ${w.line ? `line ${w.line}: ` : ''}${w.message}`).join('\n');
+  return lenses.map((l) => (l.action === 'openReport' ? { ...l, title: `$(warning) ${l.title} · ${caveat}`, tooltip: `${why}\n\n${l.tooltip}` } : l));
 }
 
 function actions(anchor: { field: ConfigField; key: string; range: SourceRange }): LensModel[] {

@@ -7,6 +7,7 @@ import { getNodeValue, type Node } from 'jsonc-parser';
 import { CONFIG_KEYS, type ConfigField, type KeyInfo } from './configKeys';
 import { ConfigError, type ConfigIssue, type SourceRange } from './errors';
 import { keyRange, nodeAt, parseJsonSource, type JsonSource } from './jsonSource';
+import { classifyKey } from './keyCatalog';
 import { GENERIC_MODEL_TYPE, modelTypeInfo, TEXT_MODEL_TYPE_OF_WRAPPER, type DefaultValue, type ModelTypeInfo } from './modelTypes';
 
 export type FieldSource =
@@ -80,7 +81,40 @@ export function readModelConfig(file: string, text: string): ModelConfig {
       fields.set(field, { value: Array.isArray(value) ? [...value] : (value as FieldValue), source: { kind: 'default', configClass: config.typeInfo.configClass } });
     }
   }
+  issues.push(...unmodelledKeys(json, config.textPath));
   return config;
+}
+
+/** Codes of the warnings that say the KV figures themselves may be wrong (not only a choice to check). */
+export const KV_MAY_BE_WRONG: ReadonlySet<string> = new Set(['unmodelled-key', 'unknown-model-type', 'no-model-type']);
+
+/**
+ * Unknown keys whose names say they may shape the attention or the cache, in the text config and
+ * (for a multimodal wrapper) at the top level: one warning each, on the key.
+ */
+function unmodelledKeys(json: JsonSource, textPath: string[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const scopes = textPath.length > 0 ? [textPath, []] : [[]];
+  for (const scope of scopes) {
+    const object = scope.length ? nodeAt(json, scope) : json.root;
+    for (const property of object?.type === 'object' ? object.children ?? [] : []) {
+      const [keyNode, valueNode] = property.children ?? [];
+      if (keyNode?.type !== 'string' || !valueNode) continue;
+      const key = keyNode.value as string;
+      const verdict = classifyKey(key);
+      if (verdict.kind !== 'unknown' || !verdict.structural) continue;
+      const path = [...scope, key].join('.');
+      out.push({
+        severity: 'warning',
+        code: 'unmodelled-key',
+        key: path,
+        range: json.rangeOf(keyNode.offset, keyNode.length),
+        message: `${path} is a key Attention Lens does not model, and its name says it may shape the attention or the cache: the KV figures may be wrong`,
+        hint: `Check the figures against the model card or a runtime's log. If ${key} changes which layers attend or what they keep, the engine needs to learn it.`,
+      });
+    }
+  }
+  return out;
 }
 
 /** The object holding the text model's keys. Multimodal wrappers nest it. */
@@ -149,7 +183,9 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       }
       if (node.type !== 'number') return fail(`expected an integer, got ${describe(node, shown)}`, `Set ${key} to a whole number ≥ ${min}.`);
       const value = node.value as number;
-      if (!Number.isFinite(value) || (info.max !== undefined && value > info.max)) {
+      // Python's json reads NaN and Infinity (so the file loads in transformers), but no count is either.
+      if (!Number.isFinite(value)) return fail(`${shown} is not a count: ${key} must be a whole number`, `Set ${key} to the model's value: ${describeField(field)}.`);
+      if (info.max !== undefined && value > info.max) {
         return fail(`${shown} is beyond any real model (limit ${info.max?.toLocaleString('en-US') ?? 'finite'})`, `Check ${key}: ${describeField(field)}.`);
       }
       if (!Number.isInteger(value) || /[.eE]/.test(raw)) {

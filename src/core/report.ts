@@ -10,7 +10,7 @@ import { bytes as fmtBytes, int, params as fmtParams } from './format';
 import { customGpu, findGpu, type GpuPreset } from './gpus';
 import { autoKvDtype, KV_DTYPES, parseKvDtype, type KvDtype, type Runtime } from './kvDtypes';
 import { computeKvCost, DEFAULT_KV_OPTIONS, type KvCost, type KvOptions, type LlamaCppMlaLayout, type MlaCacheLayout } from './kvCost';
-import { bool, loadModelConfig, type ModelConfig } from './modelConfig';
+import { bool, KV_MAY_BE_WRONG, loadModelConfig, type ModelConfig } from './modelConfig';
 import { decodeAttentionFlops, DEFAULT_MLA_RANK, DEFAULT_MLA_ROPE, headVariants, ownLabel, totalAttentionParams, type VariantShape } from './variants';
 import { estimateWeights, weightsFromIndex } from './weights';
 
@@ -91,7 +91,10 @@ export interface KvReportJson {
   };
   budget: Omit<Budget, 'derivation'>;
   notes: string[];
-  warnings: { code: string; message: string; key?: string; line?: number }[];
+  /** kvMayBeWrong: the warning says the KV figures themselves may be wrong (an unmodelled structural key, an unknown family). */
+  warnings: { code: string; message: string; key?: string; line?: number; kvMayBeWrong: boolean }[];
+  /** False when any warning says the KV figures may be wrong: the numbers are then a best reading, not exact. */
+  exact: boolean;
   derivation?: string[];
 }
 
@@ -205,6 +208,9 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
     if (l.kind === 'chunked' && l.windowTokens !== undefined) chunked.add(l.windowTokens);
   }
   const { derivation: _d, ...budgetJson } = budget;
+  const warnings = [...config.issues, ...spec.issues].filter((i) => i.severity !== 'error').map((i) => ({
+    code: i.code, message: i.message, ...(i.key ? { key: i.key } : {}), ...(i.range ? { line: i.range.start.line + 1 } : {}), kvMayBeWrong: KV_MAY_BE_WRONG.has(i.code),
+  }));
   const json: KvReportJson = {
     file: input.file,
     model: {
@@ -250,9 +256,8 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
     },
     budget: budgetJson,
     notes,
-    warnings: [...config.issues, ...spec.issues].filter((i) => i.severity !== 'error').map((i) => ({
-      code: i.code, message: i.message, ...(i.key ? { key: i.key } : {}), ...(i.range ? { line: i.range.start.line + 1 } : {}),
-    })),
+    warnings,
+    exact: !warnings.some((w) => w.kvMayBeWrong),
   };
   return { config, spec, cost, budget, json, derivation };
 }

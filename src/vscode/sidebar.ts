@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { kvCaveat } from '../core/caveat';
 import { bytes } from '../core/format';
 import { MAX_CONFIG_BYTES } from '../core/jsonSource';
 import { COMMANDS } from './commandIds';
@@ -112,8 +113,8 @@ function describe(analysis: ReturnType<typeof analyzeText> | undefined): { descr
   const { json } = analysis.report;
   const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant.toUpperCase();
   return {
-    description: `${variant} · ${bytes(json.kv.bytesPerToken)}/token`,
-    tooltip: `**${json.attention.label}**\n\n${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}) · ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens`,
+    description: `${kvCaveat(json) ? '⚠ ' : ''}${variant} · ${bytes(json.kv.bytesPerToken)}/token`,
+    tooltip: `${kvCaveat(json) ? `⚠ **${kvCaveat(json)}**\n\n` : ''}**${json.attention.label}**\n\n${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}) · ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens`,
     problem: false,
   };
 }

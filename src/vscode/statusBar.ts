@@ -3,6 +3,7 @@
  * token; the tooltip says under which choices; a click opens the report.
  */
 import * as vscode from 'vscode';
+import { kvCaveat } from '../core/caveat';
 import { bytes } from '../core/format';
 import { COMMANDS } from './commandIds';
 import type { ModelDocuments } from './modelDocuments';
@@ -36,8 +37,9 @@ export class AttentionStatusBar implements vscode.Disposable {
     } else {
       const { json } = analysis.report;
       const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant.toUpperCase();
-      this.item.text = `$(telescope) ${variant} · ${bytes(json.kv.bytesPerToken)}/token`;
-      this.item.tooltip = `${json.attention.label}: ${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}); ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens.\n${describeChoices(this.documents.current.report)}\nClick for the report.`;
+      const caveat = kvCaveat(json);
+      this.item.text = `${caveat ? '$(warning)' : '$(telescope)'} ${variant} · ${bytes(json.kv.bytesPerToken)}/token${caveat ? ' (may be wrong)' : ''}`;
+      this.item.tooltip = `${caveat ? `⚠ ${caveat}\n` : ''}${json.attention.label}: ${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}); ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens.\n${describeChoices(this.documents.current.report)}\nClick for the report.`;
       this.item.command = { title: 'Open report', command: COMMANDS.openReport, arguments: [document.uri] };
     }
     this.item.show();

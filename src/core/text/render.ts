@@ -1,5 +1,6 @@
 /** Text output of the CLI: the KV report and the variants table, readable in an 100-column terminal. */
 import { bytes, int, layerMix, params, ratio, signed, tokens } from '../format';
+import { kvCaveat } from '../caveat';
 import { runtimeName, type KvReport, type VariantsReport } from '../report';
 import { renderTable } from './table';
 
@@ -11,6 +12,8 @@ export function renderKvReport(report: KvReport, explain: boolean): string {
   out.push(`  attention  ${json.attention.label} · head dim ${json.attention.headDim}${json.attention.vHeadDim !== json.attention.headDim ? `/${json.attention.vHeadDim}` : ''} · ${layerMix(json.attention.layerKinds, json.attention.windows)}`);
   out.push(`  KV cache   K ${json.kv.kDtype}, V ${json.kv.vDtype} (${json.kv.dtypeReason}) · ${runtimeName(json.kv.runtime)}${json.kv.tp > 1 ? ` · tensor parallel ${json.kv.tp}` : ''}`);
   out.push('');
+  const caveat = kvCaveat(json);
+  if (caveat) out.push(`  ⚠ The KV figures ${caveat} (see the warnings below)`, '');
   out.push(`  KV per token                  ${int(json.kv.bytesPerToken)} B  (${bytes(json.kv.bytesPerToken)})${json.kv.tp > 1 ? `   per GPU ${int(json.kv.bytesPerTokenPerGpu)} B` : ''}`);
   out.push(`  KV at ${int(json.kv.contextTokens)} tokens × ${json.kv.batch}`.padEnd(32) + `${int(json.kv.totalBytes)} B  (${bytes(json.kv.totalBytes)})${json.kv.tp > 1 ? `   per GPU ${bytes(json.kv.totalBytesPerGpu)}` : ''}`);
   if (json.kv.stateBytes > 0) out.push(`  linear-attention state        ${int(json.kv.stateBytes)} B  (${bytes(json.kv.stateBytes)}, fixed per sequence)`);
