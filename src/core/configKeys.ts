@@ -4,7 +4,9 @@
  * Parsing, diagnostics, hovers and `--explain` all read from here; no provider keeps its own strings.
  */
 
-export type KeyType = 'posInt' | 'nonNegInt' | 'bool' | 'string' | 'number' | 'intList' | 'stringList' | 'object';
+export type KeyType = 'posInt' | 'nonNegInt' | 'bool' | 'string' | 'number' | 'intList' | 'stringList' | 'object'
+  /** One integer, or one per layer (Gemma-3n's intermediate_size, per-layer MoE flags). */
+  | 'posIntOrList';
 
 export interface KeyInfo {
   /** Spellings, highest priority first; dotted for nesting inside the (text) config, e.g. `attn_config.kv_n_heads`. */
@@ -95,7 +97,7 @@ export const CONFIG_KEYS = {
   },
   intermediateSize: {
     spellings: ['intermediate_size', 'n_inner', 'ffn_hidden_size', 'ffn_dim'],
-    type: 'posInt',
+    type: 'posIntOrList',
     max: 1 << 22,
     meaning: 'Width of the dense MLP.',
     kvEffect: '',
@@ -268,9 +270,9 @@ export const CONFIG_KEYS = {
   },
   moeLayerFreq: {
     spellings: ['moe_layer_freq'],
-    type: 'posInt',
+    type: 'posIntOrList',
     max: MAX_LAYERS,
-    meaning: 'Every n-th layer (after the dense ones) is an MoE layer.',
+    meaning: 'Every n-th layer (after the dense ones) is an MoE layer; as a list, 1 marks each MoE layer.',
     kvEffect: '',
   },
   decoderSparseStep: {

@@ -194,6 +194,14 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       if (value < min) return fail(`must be ${min === 1 ? 'positive' : '≥ 0'}, got ${shown}`, `Set ${key} to a whole number ≥ ${min}.`);
       return value;
     }
+    case 'posIntOrList': {
+      if (node.type !== 'array') return checkType(json, node, key, field, { ...info, type: 'posInt' }, issues);
+      const value = getNodeValue(node) as unknown;
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && (info.max === undefined || v <= info.max))) {
+        return fail(`expected a whole number or a list of them (one per layer), got ${describe(node, shown)}`, `Set ${key} to a whole number, or a list like [8192, 8192, 16384].`);
+      }
+      return value as number[];
+    }
     case 'number': {
       if (node.type !== 'number' || !Number.isFinite(node.value as number) || (node.value as number) <= 0) {
         return fail(`expected a positive number, got ${describe(node, shown)}`, `Set ${key} to a positive number.`);
@@ -239,6 +247,16 @@ function describe(node: Node, shown: string): string {
 function describeField(field: ConfigField): string {
   const meaning = CONFIG_KEYS[field].meaning;
   return meaning.charAt(0).toLowerCase() + meaning.slice(1).replace(/\.$/, '');
+}
+
+/** A per-layer value: the list's entry for `layer` when the key is a list, else the one number. */
+export function numAt(config: ModelConfig, field: ConfigField, layer: number): number | undefined {
+  const v = config.get(field)?.value;
+  if (Array.isArray(v)) {
+    const x = v[Math.min(layer, v.length - 1)];
+    return typeof x === 'number' ? x : undefined;
+  }
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** Typed accessors over a ModelConfig (undefined for absent or None). */

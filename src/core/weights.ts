@@ -6,7 +6,7 @@
  */
 import type { AttentionSpec, LayerSpec } from './attentionSpec';
 import { int as fmt } from './format';
-import { bool, num, list, type ModelConfig } from './modelConfig';
+import { bool, num, numAt, list, type ModelConfig } from './modelConfig';
 
 export interface ParamBreakdown {
   embedding: number;
@@ -69,8 +69,11 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
   const gated = info.gatedMlp;
   const mats = gated ? 3 : 2;
   const ratio = num(config, 'expansionRatio');
-  const inter = num(config, 'intermediateSize') ?? (ratio ? Math.round(ratio * h) : 4 * h);
-  const denseInter = num(config, 'intermediateSizeMlp') ?? inter;
+  // intermediate_size may be one per layer (Gemma-3n): each layer's own width.
+  const fallbackInter = ratio ? Math.round(ratio * h) : 4 * h;
+  const interAt = (i: number): number => numAt(config, 'intermediateSize', i) ?? fallbackInter;
+  const inter = interAt(0);
+  const denseInterAt = (i: number): number => num(config, 'intermediateSizeMlp') ?? interAt(i);
 
   const experts = num(config, 'numExperts') ?? 0;
   const topK = num(config, 'numExpertsPerToken') ?? 0;
@@ -78,13 +81,17 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
   const shared = num(config, 'numSharedExperts') ?? (info.sharedExpertFromIntermediate ? 1 : 0);
   const sharedInter = num(config, 'sharedExpertIntermediateSize') ?? (info.sharedExpertFromIntermediate ? inter : moeInter);
   const firstDense = num(config, 'firstKDenseReplace') ?? 0;
-  const freq = num(config, 'moeLayerFreq') ?? 1;
+  const freqValue = config.get('moeLayerFreq')?.value;
+  // moe_layer_freq as a list marks each MoE layer with 1; as a number, every n-th layer is one.
+  const moeFlags = Array.isArray(freqValue) ? (freqValue as number[]) : undefined;
+  const freq = typeof freqValue === 'number' ? freqValue : 1;
   const sparseStep = num(config, 'decoderSparseStep') ?? 1;
   const mlpOnly = new Set(list<number>(config, 'mlpOnlyLayers') ?? []);
   const interleave = num(config, 'interleaveMoeLayerStep') ?? 1;
 
   const isMoeLayer = (i: number): boolean => {
     if (experts === 0) return false;
+    if (moeFlags) return moeFlags[i] === 1;
     if (i < firstDense || i % freq !== 0) return false;
     if (mlpOnly.has(i)) return false;
     if (sparseStep > 0 && (i + 1) % sparseStep !== 0) return false;
@@ -108,7 +115,8 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
       activeExperts += topK * mats * h * moeInter + sharedP + router;
     } else {
       // Llama 4's dense layers use intermediate_size_mlp; DeepSeek's dense layers use intermediate_size.
-      mlp += mats * h * (experts > 0 ? denseInter : inter) + (gated ? 0 : bias ? inter + h : 0);
+      const width = experts > 0 ? denseInterAt(layer.index) : interAt(layer.index);
+      mlp += mats * h * width + (gated ? 0 : bias ? width + h : 0);
     }
   }
   norms += h;
