@@ -4,11 +4,23 @@
  * for MLA, the latent dims. Each family's spelling of KV heads and layer patterns is resolved here, once.
  */
 import { ConfigError, type ConfigIssue } from './errors';
-import { bool, describeSource, list, num, str, type FieldSource, type ModelConfig } from './modelConfig';
+import { bool, describeSource, num, str, type FieldSource, type ModelConfig } from './modelConfig';
 import { CONFIG_KEYS, type ConfigField } from './configKeys';
+import { applyKvSharing, familyPlans, LAYER_ENCODINGS, type EncodingContext, type LayerPlan, type PlannedKind } from './layerEncodings';
+import { MIXER_NAMES, resolveRecurrentState, type MixerKind, type RecurrentState } from './recurrentState';
 
-export type LayerKind = 'full' | 'sliding' | 'chunked' | 'linear' | 'none';
+/**
+ * full / sliding / chunked: softmax attention with a per-token cache (bounded for the last two);
+ * linear (linear attention), mamba (SSM), conv (short convolution): a fixed state only; shared: attention
+ * over another layer's K/V, no cache of its own; none: no attention and no state (MLP-only blocks).
+ */
+export type LayerKind = PlannedKind;
 export type AttentionVariant = 'mha' | 'gqa' | 'mqa' | 'mla';
+
+/** Kinds that keep a per-token K/V cache of their own. */
+export function cachesTokens(kind: LayerKind): boolean {
+  return kind === 'full' || kind === 'sliding' || kind === 'chunked';
+}
 export type ModelDtype = 'float32' | 'float16' | 'bfloat16';
 
 export interface MlaDims {
@@ -42,6 +54,12 @@ export interface LayerSpec {
   kHeadDim: number;
   vHeadDim: number;
   mla?: MlaDims;
+  /** The fixed per-sequence state this layer keeps (recurrent layers, and hybrid layers beside their attention). */
+  state?: RecurrentState;
+  /** A shared layer: the layer whose K/V it reads. */
+  sharesWith?: number;
+  /** The layer's MLP when its block says (undefined: the family's usual MLP). */
+  mlp?: 'dense' | 'moe' | 'none';
 }
 
 export interface AttentionSpec {
@@ -51,8 +69,8 @@ export interface AttentionSpec {
   numLayers: number;
   maxContextTokens: number;
   dtype: ModelDtype;
-  /** The softmax-attention shape shared by the attention layers. */
-  variant: AttentionVariant | 'mixed';
+  /** The softmax-attention shape shared by the attention layers; none for attention-free models (Mamba). */
+  variant: AttentionVariant | 'mixed' | 'none';
   qHeads: number;
   /** KV heads per layer; 1 for MLA (one latent row shared by all heads). */
   kvHeads: number;
@@ -101,11 +119,15 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   };
 
   const hiddenSize = require('hiddenSize', 'the hidden size');
-  const numLayers = require('numLayers', 'the number of layers');
-  const qHeads = require('numHeads', 'the number of attention heads');
+  // Nemotron-H's layer count is its pattern's length (the class ignores num_hidden_layers).
+  const pattern = str(config, 'hybridOverridePattern');
+  const numLayers = pattern !== undefined && num(config, 'numLayers') === undefined ? pattern.length : require('numLayers', 'the number of layers');
+  // Attention-free families (Mamba) need no heads; Mamba-2 spells its SSM heads num_heads.
+  const attentionFree = info.attentionFree === true;
+  const qHeads = attentionFree ? num(config, 'numHeads') ?? 0 : require('numHeads', 'the number of attention heads');
 
   // --- KV heads: each family spells them differently. ---
-  const { kvHeads: configKvHeads, kvSource } = resolveKvHeads(config, qHeads, issues);
+  const { kvHeads: configKvHeads, kvSource } = attentionFree ? { kvHeads: Math.max(1, qHeads), kvSource: `${info.configClass}: no attention` } : resolveKvHeads(config, qHeads, issues);
   if (configKvHeads > qHeads) {
     fail('numKvHeads', 'kv-heads-exceed', `${configKvHeads} KV heads exceed ${qHeads} query heads`, 'KV heads must be ≤ num_attention_heads (equal for MHA, 1 for MQA).');
   }
@@ -123,6 +145,9 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     if (hiddenSize % qHeads === 0 && hiddenSize / qHeads !== headDim) {
       notes.push(`head_dim ${headDim} differs from hidden_size / num_attention_heads = ${hiddenSize / qHeads}: the KV cache uses head_dim (as ${config.knownModelType ? info.configClass : 'transformers'} does).`);
     }
+  } else if (attentionFree) {
+    headDim = 0;
+    headSource = `${info.configClass}: no attention`;
   } else {
     if (hiddenSize % qHeads !== 0) {
       fail('hiddenSize', 'head-dim-not-integer', `hidden_size ${hiddenSize} is not divisible by num_attention_heads ${qHeads}, and there is no head_dim`, 'Add "head_dim", or fix hidden_size / num_attention_heads.');
@@ -154,25 +179,52 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   }
   const dtype = resolveDtype(config, notes);
 
-  // --- Per-layer kinds. ---
-  const { kinds, patternSource } = resolveLayerKinds(config, numLayers, fail, issues, notes);
+  // --- Per-layer kinds: the first explicit encoding present, else the family's rule; then sharing. ---
+  const mixer: MixerKind = info.recurrent ?? (num(config, 'linearNumKeyHeads') !== undefined ? 'gated-deltanet' : 'lightning');
+  const context: EncodingContext = { config, numLayers, qHeads, mixer, fail, issues, notes };
+  const encoding = LAYER_ENCODINGS.find((e) => e.applies(context));
+  const resolution = encoding ? encoding.resolve(context) : familyPlans(info.layerPattern, context, info.configClass);
+  const plans: LayerPlan[] = resolution.plans;
+  const sharing = applyKvSharing(plans, context);
+  const patternSource = sharing ? `${resolution.source}; ${sharing}` : resolution.source;
 
-  const variant: AttentionVariant = mla ? 'mla' : configKvHeads === qHeads ? 'mha' : configKvHeads === 1 ? 'mqa' : 'gqa';
+  const kvVariant = (heads: number): AttentionVariant => (mla ? 'mla' : heads === qHeads ? 'mha' : heads === 1 ? 'mqa' : 'gqa');
+  const variant = kvVariant(configKvHeads);
   const kvHeads = mla ? 1 : configKvHeads;
   const kHeadDim = mla ? mla.qkNopeHeadDim + mla.qkRopeHeadDim : headDim;
   const vHeadDim = mla ? mla.vHeadDim : headDim;
 
-  let linear: LinearStateDims | undefined;
-  const layers: LayerSpec[] = kinds.map((k, index) => {
-    if (k.kind === 'linear') {
-      linear ??= resolveLinearDims(config, qHeads, headDim);
-      return { index, kind: 'linear', variant: null, qHeads: linear.numValueHeads, kvHeads: linear.numKeyHeads, kHeadDim: linear.keyHeadDim, vHeadDim: linear.valueHeadDim };
+  // Recurrent states, resolved once per mixer; a mixer whose keys are missing is said, not guessed.
+  const states = new Map<MixerKind, RecurrentState | undefined>();
+  const stateOf = (m: MixerKind): RecurrentState | undefined => {
+    if (!states.has(m)) {
+      const r = resolveRecurrentState(config, m, hiddenSize, qHeads, headDim);
+      if ('missing' in r) {
+        issues.push({ severity: 'warning', code: 'unknown-state', key: r.missing, message: `the ${MIXER_NAMES[m]} layers' state size needs ${r.missing}, which the config does not give: their fixed per-sequence state is not counted and the memory figures may be too low`, hint: `Add ${r.missing} (see the model card or the modeling code).` });
+        states.set(m, undefined);
+      } else states.set(m, r);
     }
-    const layer: LayerSpec = { index, kind: k.kind, variant, qHeads, kvHeads, kHeadDim, vHeadDim };
-    if (k.windowTokens !== undefined) layer.windowTokens = k.windowTokens;
+    return states.get(m);
+  };
+
+  let linear: LinearStateDims | undefined;
+  const layers: LayerSpec[] = plans.map((p, index) => {
+    const state = p.mixer ? stateOf(p.mixer) : undefined;
+    const extra = { ...(state ? { state } : {}), ...(p.mlp ? { mlp: p.mlp } : {}) };
+    if (p.kind === 'linear' || p.kind === 'mamba' || p.kind === 'conv' || p.kind === 'none') {
+      if (p.kind === 'linear' && (p.mixer === 'gated-deltanet' || p.mixer === 'lightning')) {
+        linear ??= resolveLinearDims(config, qHeads, headDim);
+        return { index, kind: p.kind, variant: null, qHeads: linear.numValueHeads, kvHeads: linear.numKeyHeads, kHeadDim: linear.keyHeadDim, vHeadDim: linear.valueHeadDim, ...extra };
+      }
+      return { index, kind: p.kind, variant: null, qHeads: 0, kvHeads: 0, kHeadDim: 0, vHeadDim: 0, ...extra };
+    }
+    const layer: LayerSpec = { index, kind: p.kind, variant: kvVariant(p.kvHeads ?? configKvHeads), qHeads, kvHeads: mla ? 1 : p.kvHeads ?? kvHeads, kHeadDim, vHeadDim, ...extra };
+    if (p.windowTokens !== undefined) layer.windowTokens = p.windowTokens;
+    if (p.sharesWith !== undefined) layer.sharesWith = p.sharesWith;
     if (mla) layer.mla = mla;
     return layer;
   });
+  if (layers.some((l) => l.variant !== null) && qHeads === 0) fail('numHeads', 'missing-key', 'the number of attention heads is missing', 'Add "num_attention_heads".');
 
   // No class behind the config: every family rule (layer patterns, defaults, KV-head spellings) may be
   // missing, so the figures are said to be a guess on every surface, on the model_type key.
@@ -193,6 +245,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   }
 
   const attentionVariants = new Set(layers.filter((l) => l.variant !== null).map((l) => l.variant));
+  const specVariant = attentionVariants.size === 0 ? 'none' : attentionVariants.size > 1 ? 'mixed' : [...attentionVariants][0]!;
   return {
     modelType: config.modelType,
     family: info.family,
@@ -200,7 +253,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     numLayers,
     maxContextTokens,
     dtype,
-    variant: attentionVariants.size > 1 ? 'mixed' : variant,
+    variant: specVariant,
     qHeads,
     kvHeads,
     configKvHeads,
@@ -256,6 +309,10 @@ function resolveKvHeads(config: ModelConfig, qHeads: number, issues: ConfigIssue
       if (type === 'grouped_query_attention') return { kvHeads: explicit ?? 1, kvSource: `${fromKey} (grouped_query_attention)` };
       return { kvHeads: qHeads, kvSource: `attn_config.attn_type ${type} → one per query head (MHA)` };
     }
+    case 'bigcode':
+      // GPTBigCodeConfig: num_key_value_heads = 1 if multi_query else n_head (multi_query defaults to true).
+      if (bool(config, 'multiQuery') ?? true) return { kvHeads: 1, kvSource: `${describeSource(config.get('multiQuery')?.source)}: multi_query → 1 KV head` };
+      return { kvHeads: qHeads, kvSource: 'multi_query false → one per query head (MHA)' };
     case 'standard':
       if (explicit !== undefined) return { kvHeads: explicit, kvSource: fromKey };
       return { kvHeads: qHeads, kvSource: kvField?.value === null ? 'num_key_value_heads null → one per query head (MHA)' : 'num_key_value_heads absent → one per query head (MHA)' };
@@ -284,126 +341,6 @@ function resolveDtype(config: ModelConfig, notes: string[]): ModelDtype {
   // fp8/int weights: activations (and so the KV cache) still run in a 16-bit dtype.
   notes.push(`dtype "${raw}" is a weight format; the KV cache is assumed bfloat16 (activations' dtype); pass --kv-dtype to choose.`);
   return 'bfloat16';
-}
-
-interface KindAssignment {
-  kind: LayerKind;
-  windowTokens?: number;
-}
-
-function resolveLayerKinds(
-  config: ModelConfig,
-  numLayers: number,
-  fail: (field: ConfigField | undefined, code: string, message: string, hint: string) => never,
-  issues: ConfigIssue[],
-  notes: string[],
-): { kinds: KindAssignment[]; patternSource: string } {
-  const info = config.typeInfo;
-  const windowField = config.get('slidingWindow');
-  const window = num(config, 'slidingWindow');
-  const chunk = num(config, 'attentionChunkSize');
-  const all = (kind: KindAssignment): KindAssignment[] => Array.from({ length: numLayers }, () => ({ ...kind }));
-  const needWindow = (what: string): number =>
-    window ?? fail('slidingWindow', 'missing-window', `${what} but sliding_window is ${windowField?.value === null ? 'null' : 'missing'}`, 'Set "sliding_window" to the window size in tokens.');
-
-  const layerTypes = list<string>(config, 'layerTypes');
-  if (layerTypes) {
-    if (layerTypes.length !== numLayers) {
-      fail('layerTypes', 'layer-types-length', `layer_types lists ${layerTypes.length} layers but the model has ${numLayers}`, 'Make layer_types one entry per layer.');
-    }
-    const kinds = layerTypes.map((t, i): KindAssignment => {
-      switch (t) {
-        case 'full_attention': case 'attention': case 'global_attention': case 'full':
-          return { kind: 'full' };
-        case 'sliding_attention': case 'sliding_window_attention': case 'local_attention': case 'sliding':
-          return { kind: 'sliding', windowTokens: needWindow(`layer ${i} is "${t}"`) };
-        case 'chunked_attention':
-          return { kind: 'chunked', windowTokens: chunk ?? fail('attentionChunkSize', 'missing-chunk', `layer ${i} is "chunked_attention" but attention_chunk_size is missing`, 'Set "attention_chunk_size".') };
-        case 'linear_attention': case 'mamba': case 'mamba2': case 'gated_deltanet':
-          return { kind: 'linear' };
-        default:
-          return fail('layerTypes', 'unknown-layer-type', `layer ${i} has type "${t}", which Attention Lens does not know`, 'Known types: full_attention, sliding_attention, chunked_attention, linear_attention.');
-      }
-    });
-    return { kinds, patternSource: describeSource(config.get('layerTypes')?.source) };
-  }
-
-  switch (info.layerPattern) {
-    case 'uniform': {
-      if (window === undefined) return { kinds: all({ kind: 'full' }), patternSource: 'no sliding_window: every layer full attention' };
-      const classUsesWindow = !config.knownModelType || 'slidingWindow' in info.defaults;
-      if (!classUsesWindow) {
-        if (windowField?.source.kind === 'key') {
-          issues.push({ severity: 'info', code: 'window-ignored', key: windowField.source.key, range: windowField.source.range, message: `sliding_window is not read by ${info.configClass}: every layer attends to the full context`, hint: 'Remove the key if the model has no sliding window.' });
-        }
-        return { kinds: all({ kind: 'full' }), patternSource: `${info.configClass} has no sliding window` };
-      }
-      if (!config.knownModelType) notes.push(`Assumed sliding_window ${window} applies to every layer.`);
-      return { kinds: all({ kind: 'sliding', windowTokens: window }), patternSource: `${describeSource(windowField?.source)} on every layer` };
-    }
-    case 'qwen-window-layers': {
-      const use = bool(config, 'useSlidingWindow') ?? false;
-      if (!use || window === undefined) {
-        const why = !use ? `use_sliding_window ${config.get('useSlidingWindow')?.source.kind === 'key' ? 'false' : 'absent (default false)'}` : 'sliding_window null';
-        return { kinds: all({ kind: 'full' }), patternSource: `${why}: every layer full attention` };
-      }
-      const from = num(config, 'maxWindowLayers') ?? 0;
-      return {
-        kinds: Array.from({ length: numLayers }, (_, i) => (i >= from ? { kind: 'sliding', windowTokens: window } : { kind: 'full' })),
-        patternSource: `use_sliding_window: layers ≥ max_window_layers ${from} slide over ${window} tokens`,
-      };
-    }
-    case 'alternate': {
-      if (window === undefined) return { kinds: all({ kind: 'full' }), patternSource: 'sliding_window null: every layer full attention' };
-      return {
-        kinds: Array.from({ length: numLayers }, (_, i) => (i % 2 === 0 ? { kind: 'sliding', windowTokens: window } : { kind: 'full' })),
-        patternSource: `${info.configClass}: even layers sliding (${window}), odd layers full`,
-      };
-    }
-    case 'every-nth-global': {
-      if (window === undefined) return { kinds: all({ kind: 'full' }), patternSource: 'sliding_window null: every layer full attention' };
-      const n = num(config, 'slidingWindowPattern') ?? 1;
-      return {
-        kinds: Array.from({ length: numLayers }, (_, i) => ((i + 1) % n !== 0 ? { kind: 'sliding', windowTokens: window } : { kind: 'full' })),
-        patternSource: `${describeSource(config.get('slidingWindowPattern')?.source)}: every ${ordinal(n)} layer full, the rest sliding (${window})`,
-      };
-    }
-    case 'llama4-chunked': {
-      if (chunk === undefined) return { kinds: all({ kind: 'full' }), patternSource: 'attention_chunk_size null: every layer full attention' };
-      const explicit = list<number>(config, 'noRopeLayers');
-      let ropeLayers: boolean[];
-      let source: string;
-      if (explicit && explicit.length > 0) {
-        if (explicit.length !== numLayers) fail('noRopeLayers', 'layer-list-length', `no_rope_layers lists ${explicit.length} layers but the model has ${numLayers}`, 'Make no_rope_layers one entry per layer.');
-        ropeLayers = explicit.map((v) => v !== 0);
-        source = `${describeSource(config.get('noRopeLayers')?.source)}: 1 → chunked, 0 → global`;
-      } else {
-        const k = num(config, 'noRopeLayerInterval') ?? 4;
-        ropeLayers = Array.from({ length: numLayers }, (_, i) => (i + 1) % k !== 0);
-        source = `every ${ordinal(k)} layer global (NoPE), the rest chunked`;
-      }
-      return {
-        kinds: ropeLayers.map((rope) => (rope ? { kind: 'chunked', windowTokens: chunk } : { kind: 'full' })),
-        patternSource: `${source} (chunk ${chunk})`,
-      };
-    }
-    case 'qwen3-next': {
-      const k = num(config, 'fullAttentionInterval') ?? 4;
-      return {
-        kinds: Array.from({ length: numLayers }, (_, i) => ((i + 1) % k === 0 ? { kind: 'full' } : { kind: 'linear' })),
-        patternSource: `${describeSource(config.get('fullAttentionInterval')?.source)}: every ${ordinal(k)} layer full attention, the rest linear (Gated DeltaNet)`,
-      };
-    }
-    case 'minimax': {
-      const types = list<number>(config, 'attnTypeList');
-      if (!types) return { kinds: all({ kind: 'full' }), patternSource: 'no attn_type_list: every layer softmax attention' };
-      if (types.length !== numLayers) fail('attnTypeList', 'layer-list-length', `attn_type_list lists ${types.length} layers but the model has ${numLayers}`, 'Make attn_type_list one entry per layer.');
-      return {
-        kinds: types.map((t) => (t === 1 ? (window !== undefined ? { kind: 'sliding', windowTokens: window } : { kind: 'full' }) : { kind: 'linear' })),
-        patternSource: `${describeSource(config.get('attnTypeList')?.source)}: 1 → softmax, 0 → linear (lightning)`,
-      };
-    }
-  }
 }
 
 function resolveLinearDims(config: ModelConfig, qHeads: number, headDim: number): LinearStateDims {

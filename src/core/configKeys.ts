@@ -6,7 +6,11 @@
 
 export type KeyType = 'posInt' | 'nonNegInt' | 'bool' | 'string' | 'number' | 'intList' | 'stringList' | 'object'
   /** One integer, or one per layer (Gemma-3n's intermediate_size, per-layer MoE flags). */
-  | 'posIntOrList';
+  | 'posIntOrList'
+  /** A positive integer, or "auto" (derived by the class: Bamba's mamba_d_head). */
+  | 'posIntOrAuto'
+  /** A list of objects (Nemotron-NAS block_configs). */
+  | 'objectList';
 
 export interface KeyInfo {
   /** Spellings, highest priority first; dotted for nesting inside the (text) config, e.g. `attn_config.kv_n_heads`. */
@@ -143,7 +147,7 @@ export const CONFIG_KEYS = {
     kvEffect: 'Decides which layers are sliding when `use_sliding_window` is true.',
   },
   layerTypes: {
-    spellings: ['layer_types'],
+    spellings: ['layer_types', 'layers_block_type'],
     type: 'stringList',
     meaning: 'Per-layer attention type (`full_attention`, `sliding_attention`, `chunked_attention`, `linear_attention`): authoritative when present.',
     kvEffect: 'Full layers cache the whole context, sliding/chunked layers at most their window, linear layers a fixed state.',
@@ -189,6 +193,107 @@ export const CONFIG_KEYS = {
     type: 'intList',
     meaning: 'MiniMax: per layer, 0 = linear (lightning) attention, 1 = softmax attention.',
     kvEffect: 'Only softmax layers keep a per-token cache.',
+  },
+  attnLayerPeriod: {
+    spellings: ['attn_layer_period'],
+    type: 'posInt',
+    max: MAX_LAYERS,
+    meaning: 'Jamba (and Zamba after its 3-layer prefix): one attention layer every N layers, the others Mamba.',
+    kvEffect: 'Only 1 layer in N keeps a per-token cache; the Mamba layers keep a fixed state.',
+  },
+  attnLayerOffset: {
+    spellings: ['attn_layer_offset'],
+    type: 'nonNegInt',
+    max: MAX_LAYERS,
+    meaning: 'Jamba: which layer of each period is attention (layer i attends when i % attn_layer_period == attn_layer_offset).',
+    kvEffect: 'Decides which layers cache tokens (not how many).',
+  },
+  attnLayerIndices: {
+    spellings: ['attn_layer_indices'],
+    type: 'intList',
+    meaning: 'Bamba: the (0-based) layers that are attention; every other layer is Mamba-2.',
+    kvEffect: 'Only these layers keep a per-token cache.',
+  },
+  hybridOverridePattern: {
+    spellings: ['hybrid_override_pattern'],
+    type: 'string',
+    meaning: 'Nemotron-H: one character per layer — M Mamba-2, * attention, - MLP, E MoE.',
+    kvEffect: 'Only * layers keep a per-token cache; M layers keep a fixed state; - and E keep nothing.',
+  },
+  fullAttnIdxs: {
+    spellings: ['full_attn_idxs'],
+    type: 'intList',
+    meaning: 'LFM2: the (0-based) attention layers; the others are short-convolution layers.',
+    kvEffect: 'Only these layers keep a per-token cache; conv layers keep a few inputs per sequence.',
+  },
+  linearAttnConfig: {
+    spellings: ['linear_attn_config'],
+    type: 'object',
+    meaning: 'Kimi-Linear: the linear (KDA) layers and the full-attention (MLA) layers, as 1-indexed layer numbers, and the KDA heads.',
+    kvEffect: 'Only the full_attn_layers keep a per-token (MLA latent) cache; KDA layers keep a fixed state.',
+  },
+  blockConfigs: {
+    spellings: ['block_configs'],
+    type: 'objectList',
+    meaning: 'Nemotron-NAS (DeciLM): one block per layer — attention no_op / replace_with_linear / n_heads_in_group / window_length, FFN width.',
+    kvEffect: 'Per layer: no cache (no_op, linear), kv heads = heads / n_heads_in_group, or a window.',
+    tradeoff: 'kvHeads',
+  },
+  numKvSharedLayers: {
+    spellings: ['num_kv_shared_layers'],
+    type: 'nonNegInt',
+    max: MAX_LAYERS,
+    meaning: 'Gemma-3n: the last N layers reuse the K/V of the last earlier layer of the same type.',
+    kvEffect: 'Those N layers hold no cache of their own.',
+  },
+  ssmStateSize: {
+    spellings: ['mamba_d_state', 'ssm_state_size', 'state_size'],
+    type: 'posInt',
+    max: MAX_DIM,
+    meaning: 'Mamba: the SSM state size (N) per channel or head.',
+    kvEffect: 'Sizes the fixed per-sequence SSM state of Mamba layers (no per-token cache).',
+  },
+  ssmConvKernel: {
+    spellings: ['mamba_d_conv', 'conv_kernel', 'conv_L_cache'],
+    type: 'posInt',
+    max: 1024,
+    meaning: 'Mamba / short-convolution kernel width.',
+    kvEffect: 'The conv state keeps the last kernel (transformers) or kernel − 1 (vLLM, llama.cpp) inputs per sequence.',
+  },
+  ssmExpand: {
+    spellings: ['mamba_expand', 'expand'],
+    type: 'number',
+    max: 64,
+    meaning: 'Mamba: inner width = expand × hidden_size.',
+    kvEffect: 'Sizes the Mamba conv and SSM states.',
+  },
+  ssmNumHeads: {
+    spellings: ['mamba_n_heads', 'mamba_num_heads', 'n_mamba_heads'],
+    type: 'posInt',
+    max: MAX_HEADS,
+    meaning: 'Mamba-2: SSM heads.',
+    kvEffect: 'Sizes the Mamba-2 SSM state (heads × head dim × state size).',
+  },
+  ssmHeadDim: {
+    spellings: ['mamba_d_head', 'mamba_head_dim', 'mamba_headdim'],
+    type: 'posIntOrAuto',
+    max: MAX_DIM,
+    meaning: 'Mamba-2: SSM head size ("auto": inner width / heads).',
+    kvEffect: 'Sizes the Mamba-2 SSM state.',
+  },
+  ssmGroups: {
+    spellings: ['mamba_n_groups', 'n_groups', 'mamba_ngroups'],
+    type: 'posInt',
+    max: MAX_HEADS,
+    meaning: 'Mamba-2: groups sharing B and C.',
+    kvEffect: 'The conv state covers inner + 2 × groups × state size channels.',
+  },
+  ssmInnerSize: {
+    spellings: ['mamba_d_ssm'],
+    type: 'posInt',
+    max: MAX_DIM,
+    meaning: 'Falcon-H1: the Mamba inner width (instead of expand × hidden_size).',
+    kvEffect: 'Sizes the Mamba conv and SSM states.',
   },
   kvLoraRank: {
     spellings: ['kv_lora_rank'],

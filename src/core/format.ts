@@ -64,11 +64,15 @@ export function signed(text: string, n: number): string {
 }
 
 /** The layer mix: "24 sliding (128) + 12 full layers", "32 full layers" (CLI headers, lens titles). */
-export function layerMix(kinds: Record<'full' | 'sliding' | 'chunked' | 'linear', number>, windows: { sliding: number[]; chunked: number[] }): string {
+export function layerMix(kinds: Partial<Record<'full' | 'sliding' | 'chunked' | 'linear' | 'mamba' | 'conv' | 'shared' | 'none', number>>, windows: { sliding: number[]; chunked: number[] }): string {
   const parts: string[] = [];
   if (kinds.sliding) parts.push(`${kinds.sliding} sliding (${windows.sliding.map(int).join('/')})`);
   if (kinds.chunked) parts.push(`${kinds.chunked} chunked (${windows.chunked.map(int).join('/')})`);
   if (kinds.linear) parts.push(`${kinds.linear} linear`);
+  if (kinds.mamba) parts.push(`${kinds.mamba} Mamba`);
+  if (kinds.conv) parts.push(`${kinds.conv} conv`);
+  if (kinds.shared) parts.push(`${kinds.shared} shared-KV`);
+  if (kinds.none) parts.push(`${kinds.none} without attention`);
   if (kinds.full) parts.push(`${kinds.full} full`);
   return parts.length === 1 && kinds.full ? `${kinds.full} full layers` : parts.join(' + ') + ' layers';
 }

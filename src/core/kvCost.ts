@@ -3,7 +3,8 @@
  * for a context and batch (window-aware, paged for vLLM, padded cells for llama.cpp), per tensor-parallel
  * rank and in total. Every layer cost carries the formula that produced it.
  */
-import type { AttentionSpec, LayerKind, LayerSpec } from './attentionSpec';
+import { cachesTokens, type AttentionSpec, type LayerKind, type LayerSpec } from './attentionSpec';
+import { stateElementBytes, stateElements, type MixerKind } from './recurrentState';
 import { int as fmt } from './format';
 import { UsageError } from './errors';
 import { checkBlocks, KV_DTYPES, type KvDtype, type Runtime } from './kvDtypes';
@@ -128,7 +129,7 @@ export function layerBytesPerToken(
   layer: LayerSpec,
   options: Pick<KvOptions, 'kDtype' | 'vDtype' | 'runtime' | 'tp' | 'mlaCache' | 'llamacppMla'>,
 ): { k: number; v: number; heads: number; formula: string; replicated: boolean } {
-  if (layer.kind === 'linear' || layer.kind === 'none') return { k: 0, v: 0, heads: 0, formula: `${layer.kind} layer: no per-token cache`, replicated: false };
+  if (!cachesTokens(layer.kind)) return { k: 0, v: 0, heads: 0, formula: layer.kind === 'shared' ? `shared layer: reads layer ${layer.sharesWith}'s K/V, no cache of its own` : `${layer.kind} layer: no per-token cache`, replicated: false };
   const { kDtype, vDtype } = options;
   const kInfo = KV_DTYPES[kDtype];
   const vInfo = KV_DTYPES[vDtype];
@@ -178,7 +179,7 @@ type RuntimeRules = Pick<KvOptions, 'runtime' | 'vllmBlockTokens' | 'vllmMaxBatc
 
 /** Token slots a layer of this kind holds for `batch` sequences of `contextTokens` (numbers only: budgets search over it). */
 export function cachedTokenCount(kind: LayerKind, windowTokens: number | undefined, rules: RuntimeRules, contextTokens: number, batch: number): number {
-  if (kind === 'linear' || kind === 'none') return 0;
+  if (!cachesTokens(kind)) return 0;
   const T = contextTokens;
   const w = windowTokens;
   const bounded = (kind === 'sliding' || kind === 'chunked') && w !== undefined;
@@ -205,7 +206,7 @@ export function cachedTokensFormula(layer: Pick<LayerSpec, 'kind' | 'windowToken
   const b = options.batch;
   const w = layer.windowTokens;
   const tokens = cachedTokenCount(layer.kind, w, options, T, b);
-  if (layer.kind === 'linear' || layer.kind === 'none') return '0 (no per-token cache)';
+  if (!cachesTokens(layer.kind)) return '0 (no per-token cache)';
   const bounded = (layer.kind === 'sliding' || layer.kind === 'chunked') && w !== undefined;
   switch (options.runtime) {
     case 'hf':
@@ -297,7 +298,7 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
       ? `The MLA latent is replicated on each of the ${options.tp} ranks, not split: tensor parallelism does not shrink it.`
       : `With --tp ${options.tp} > ${spec.kvHeads} KV heads, each rank keeps a replica of one KV head.`);
   }
-  const stateBytesPerSequence = linearStateBytesPerSequence(spec);
+  const stateBytesPerSequence = recurrentStateBytesPerSequence(spec, options.runtime);
   const sum = (f: (l: LayerCost) => number): number => layers.reduce((s, l) => s + f(l), 0);
   return {
     options,
@@ -313,22 +314,27 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
 }
 
 /**
- * Linear-attention state per sequence: Gated DeltaNet keeps a (kernel − 1)-wide conv state over
- * q, k, v channels and a key×value recurrent state per value head; in the model's dtype.
+ * The fixed state of every layer that keeps one (linear attention, Mamba, short conv, and hybrid layers
+ * beside their attention), per sequence, as `runtime` allocates it (recurrentState.ts: transformers
+ * keeps conv_kernel past inputs, vLLM and llama.cpp conv_kernel − 1; llama.cpp in f32).
  */
-export function linearStateBytesPerSequence(spec: AttentionSpec): number {
-  const linearLayers = spec.layers.filter((l) => l.kind === 'linear').length;
-  if (!spec.linear || linearLayers === 0) return 0;
-  return linearLayers * linearStateElementsPerLayer(spec) * (spec.dtype === 'float32' ? 4 : 2);
+export function recurrentStateBytesPerSequence(spec: AttentionSpec, runtime: Runtime): number {
+  return stateGroups(spec, runtime).reduce((s, g) => s + g.layers * g.bytesPerLayer, 0);
 }
 
-export function linearStateElementsPerLayer(spec: AttentionSpec): number {
-  const s = spec.linear;
-  if (!s) return 0;
-  const convChannels = 2 * s.numKeyHeads * s.keyHeadDim + s.numValueHeads * s.valueHeadDim;
-  const conv = s.convKernel > 0 ? convChannels * (s.convKernel - 1) : 0;
-  const recurrent = s.numValueHeads * s.keyHeadDim * s.valueHeadDim;
-  return conv + recurrent;
+/** Layers with a state, grouped by mixer: how many, bytes per layer per sequence, and the dims. */
+export function stateGroups(spec: AttentionSpec, runtime: Runtime): { mixer: MixerKind; layers: number; bytesPerLayer: number; dims: string }[] {
+  const dtypeBytes = spec.dtype === 'float32' ? 4 : 2;
+  const groups = new Map<string, { mixer: MixerKind; layers: number; bytesPerLayer: number; dims: string }>();
+  for (const l of spec.layers) {
+    if (!l.state) continue;
+    const bytesPerLayer = stateElements(l.state, runtime) * stateElementBytes(runtime, dtypeBytes);
+    const key = `${l.state.mixer}|${l.state.dims}`;
+    const g = groups.get(key);
+    if (g) g.layers++;
+    else groups.set(key, { mixer: l.state.mixer, layers: 1, bytesPerLayer, dims: l.state.dims });
+  }
+  return [...groups.values()];
 }
 
 export function padTo(n: number, multiple: number): number {

@@ -23,7 +23,7 @@ export interface LensModel {
 }
 
 /** Keys whose lens tells the layer mix, in the order they are looked for. */
-const PATTERN_FIELDS: readonly ConfigField[] = ['layerTypes', 'slidingWindowPattern', 'attentionChunkSize', 'useSlidingWindow', 'slidingWindow', 'fullAttentionInterval', 'attnTypeList'];
+const PATTERN_FIELDS: readonly ConfigField[] = ['layerTypes', 'hybridOverridePattern', 'blockConfigs', 'linearAttnConfig', 'attnLayerPeriod', 'attnLayerIndices', 'fullAttnIdxs', 'numKvSharedLayers', 'slidingWindowPattern', 'attentionChunkSize', 'useSlidingWindow', 'slidingWindow', 'fullAttentionInterval', 'attnTypeList'];
 /** Keys that define the attention shape, most specific first. */
 const ATTENTION_FIELDS: readonly ConfigField[] = ['numKvHeads', 'multiQuery', 'multiQueryAttention', 'numHeads'];
 
@@ -51,7 +51,7 @@ export function computeLenses(input: ModelInput, options: ReportOptions = {}, re
     const anchor = at(ATTENTION_FIELDS);
     if (anchor) {
       const a = json.attention;
-      const heads = a.variant === 'mixed' ? a.label : `${a.variant.toUpperCase()} · ${a.qHeads} q / ${a.kvHeads} kv heads`;
+      const heads = a.variant === 'mixed' || a.variant === 'none' ? a.label : `${a.variant.toUpperCase()} · ${a.qHeads} q / ${a.kvHeads} kv heads`;
       out.push({ ...anchor, title: `${heads} · ${perToken}`, tooltip: tooltipOf(report), action: 'openReport' });
       out.push(...actions(anchor));
     }
@@ -94,7 +94,7 @@ function actions(anchor: { field: ConfigField; key: string; range: SourceRange }
 /** The layer mix for a lens; undefined when every layer is full attention (nothing to say). */
 function mixOf(report: KvReport): string | undefined {
   const { layerKinds, windows } = report.json.attention;
-  return layerKinds.sliding + layerKinds.chunked + layerKinds.linear === 0 ? undefined : layerMix(layerKinds, windows);
+  return layerKinds.full === report.json.model.layers ? undefined : layerMix(layerKinds, windows);
 }
 
 function tooltipOf(report: KvReport): string {

@@ -20,7 +20,7 @@ export interface Sourced<T> {
   source: FieldSource;
 }
 
-type FieldValue = number | boolean | string | number[] | string[] | Record<string, unknown> | null;
+type FieldValue = number | boolean | string | number[] | string[] | Record<string, unknown> | Record<string, unknown>[] | null;
 
 export interface ModelConfig {
   file: string;
@@ -193,6 +193,16 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       }
       if (value < min) return fail(`must be ${min === 1 ? 'positive' : '≥ 0'}, got ${shown}`, `Set ${key} to a whole number ≥ ${min}.`);
       return value;
+    }
+    case 'posIntOrAuto':
+      if (node.type === 'string' && node.value === 'auto') return null; // derived by the class
+      return checkType(json, node, key, field, { ...info, type: 'posInt' }, issues);
+    case 'objectList': {
+      const value = getNodeValue(node) as unknown;
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {
+        return fail(`expected a list of objects (one per layer), got ${describe(node, shown)}`, `Set ${key} to a list like [{"attention": {...}, "ffn": {...}}, ...].`);
+      }
+      return value as Record<string, unknown>[];
     }
     case 'posIntOrList': {
       if (node.type !== 'array') return checkType(json, node, key, field, { ...info, type: 'posInt' }, issues);

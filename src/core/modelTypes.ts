@@ -7,6 +7,7 @@
  * the model repo). `null` is a default of None: the feature is off unless the file turns it on.
  */
 import type { ConfigField } from './configKeys';
+import type { MixerKind } from './recurrentState';
 
 export type DefaultValue = number | boolean | string | null | readonly number[];
 
@@ -18,10 +19,16 @@ export type LayerPatternRule =
   | 'every-nth-global' // sliding_window_pattern N: layer i full when (i+1) % N == 0 (Gemma 3)
   | 'llama4-chunked' // no_rope_layers / no_rope_layer_interval + attention_chunk_size
   | 'qwen3-next' // full_attention_interval: every k-th layer full, the rest linear
-  | 'minimax'; // attn_type_list: 0 linear, 1 softmax
+  | 'minimax' // attn_type_list: 0 linear, 1 softmax
+  | 'jamba-period' // attn_layer_period / attn_layer_offset (Jamba): attention on one layer per period
+  | 'zamba-period' // the same after Zamba's [mamba, mamba, hybrid] prefix
+  | 'bamba-indices' // attn_layer_indices (Bamba); none listed: every layer Mamba-2
+  | 'all-recurrent' // no layer_types: every layer the family's recurrent mixer (GraniteMoeHybrid)
+  | 'all-hybrid' // every layer attention and Mamba-2 side by side (Falcon-H1)
+  | 'attention-free'; // no attention at all (Mamba, Mamba-2)
 
 /** How the number of KV heads is spelled. */
-export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt';
+export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt' | 'bigcode';
 
 export interface ModelTypeInfo {
   /** The config class whose defaults these are, for "assumed" notes. */
@@ -38,6 +45,10 @@ export interface ModelTypeInfo {
   sharedExpertFromIntermediate?: boolean;
   /** q/k/v biases always present regardless of keys (Qwen2). */
   qkvBias?: boolean;
+  /** The mixer of its recurrent (linear_attention / mamba) layers; Gated DeltaNet when unsaid. */
+  recurrent?: MixerKind;
+  /** No attention layer at all (Mamba, Mamba-2): heads are not required, and mean SSM heads. */
+  attentionFree?: boolean;
 }
 
 const LLAMA_LIKE = { layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true } as const;

@@ -3,13 +3,14 @@
  * surface reads (CLI text and `--json`, and later lenses, hovers and charts). Pure: no I/O here.
  */
 import { deriveAttentionSpec, type AttentionSpec, type LayerKind } from './attentionSpec';
+import { MIXER_NAMES } from './recurrentState';
 import { computeBudget, DEFAULT_CONCURRENCY_CONTEXTS, DEFAULT_RESERVE_BYTES, type Budget } from './budget';
 import { MAX_CONTEXT_TOKENS } from './configKeys';
 import { UsageError } from './errors';
 import { bytes as fmtBytes, int, params as fmtParams } from './format';
 import { customGpu, findGpu, type GpuPreset } from './gpus';
 import { autoKvDtype, KV_DTYPES, parseKvDtype, type KvDtype, type Runtime } from './kvDtypes';
-import { computeKvCost, DEFAULT_KV_OPTIONS, type KvCost, type KvOptions, type LlamaCppMlaLayout, type MlaCacheLayout } from './kvCost';
+import { computeKvCost, stateGroups, DEFAULT_KV_OPTIONS, type KvCost, type KvOptions, type LlamaCppMlaLayout, type MlaCacheLayout } from './kvCost';
 import { bool, KV_MAY_BE_WRONG, loadModelConfig, type ModelConfig } from './modelConfig';
 import { decodeAttentionFlops, DEFAULT_MLA_RANK, DEFAULT_MLA_ROPE, headVariants, ownLabel, totalAttentionParams, type VariantShape } from './variants';
 import { estimateWeights, weightsFromIndex } from './weights';
@@ -68,10 +69,14 @@ export interface KvReportJson {
     configKvHeads: number;
     headDim: number;
     vHeadDim: number;
-    layerKinds: Record<'full' | 'sliding' | 'chunked' | 'linear', number>;
+    /** Layers by kind: full/sliding/chunked cache tokens; linear, mamba and conv keep a fixed state; shared read another layer's K/V; none hold nothing. */
+    layerKinds: Record<LayerKind, number>;
     windows: { sliding: number[]; chunked: number[] };
     mla: { kvLoraRank: number; qkRopeHeadDim: number; qkNopeHeadDim: number; vHeadDim: number; latentDim: number; cache: MlaCacheLayout | LlamaCppMlaLayout } | null;
+    /** The fixed per-sequence state of every layer that keeps one (linear attention, Mamba, conv, hybrids). */
     linearState: { bytesPerSequence: number; layers: number } | null;
+    /** The same, per mixer, with the dims it is sized from (as this runtime allocates it). */
+    recurrentState: { bytesPerSequence: number; layers: number; mixers: { mixer: string; layers: number; bytesPerLayer: number; dims: string }[] } | null;
   };
   kv: {
     dtype: string;
@@ -199,14 +204,16 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
   const notes = [...spec.notes, ...cost.notes, ...runtimeNotes(spec, r)];
   const derivation = explainReport(spec, cost, r, weights.derivation, budget);
 
-  const kinds = { full: 0, sliding: 0, chunked: 0, linear: 0 };
+  const kinds: Record<LayerKind, number> = { full: 0, sliding: 0, chunked: 0, linear: 0, mamba: 0, conv: 0, shared: 0, none: 0 };
   const sliding = new Set<number>();
   const chunked = new Set<number>();
   for (const l of spec.layers) {
-    if (l.kind !== 'none') kinds[l.kind]++;
+    kinds[l.kind]++;
     if (l.kind === 'sliding' && l.windowTokens !== undefined) sliding.add(l.windowTokens);
     if (l.kind === 'chunked' && l.windowTokens !== undefined) chunked.add(l.windowTokens);
   }
+  const states = stateGroups(spec, r.kv.runtime);
+  const stateLayers = states.reduce((n, g) => n + g.layers, 0);
   const { derivation: _d, ...budgetJson } = budget;
   const warnings = [...config.issues, ...spec.issues].filter((i) => i.severity !== 'error').map((i) => ({
     code: i.code, message: i.message, ...(i.key ? { key: i.key } : {}), ...(i.range ? { line: i.range.start.line + 1 } : {}), kvMayBeWrong: KV_MAY_BE_WRONG.has(i.code),
@@ -233,7 +240,8 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
           latentDim: spec.mla.kvLoraRank + spec.mla.qkRopeHeadDim, cache: r.kv.runtime === 'llamacpp' ? r.kv.llamacppMla : r.kv.mlaCache,
         }
         : null,
-      linearState: spec.linear ? { bytesPerSequence: cost.stateBytesPerSequence, layers: kinds.linear } : null,
+      linearState: states.length ? { bytesPerSequence: cost.stateBytesPerSequence, layers: stateLayers } : null,
+      recurrentState: states.length ? { bytesPerSequence: cost.stateBytesPerSequence, layers: stateLayers, mixers: states.map((g) => ({ mixer: MIXER_NAMES[g.mixer], layers: g.layers, bytesPerLayer: g.bytesPerLayer, dims: g.dims })) } : null,
     },
     kv: {
       dtype: r.kv.kDtype === r.kv.vDtype ? r.kv.kDtype : `${r.kv.kDtype}/${r.kv.vDtype}`,
@@ -311,7 +319,10 @@ function explainReport(spec: AttentionSpec, cost: KvCost, r: Resolved, weightLin
   lines.push(`bytes per token = Σ over caching layers = ${int(cost.bytesPerToken)} B (${fmtBytes(cost.bytesPerToken)})${r.kv.tp > 1 ? `, ${int(cost.bytesPerTokenPerRank)} B per GPU` : ''}`);
   lines.push(`total at ${int(r.kv.contextTokens)} tokens × batch ${r.kv.batch} (${runtimeName(r.kv.runtime)}) = Σ layers (held tokens × bytes per token) = ${int(cost.totalBytes)} B (${fmtBytes(cost.totalBytes)})`);
   if (cost.stateBytesPerSequence > 0) {
-    lines.push(`linear-attention state = ${int(cost.stateBytesPerSequence)} B per sequence (${fmtBytes(cost.stateBytesPerSequence)}), fixed, not per token`);
+    for (const g of stateGroups(spec, r.kv.runtime)) {
+      lines.push(`${MIXER_NAMES[g.mixer]} state = ${g.layers} layers × ${int(g.bytesPerLayer)} B (${g.dims}; ${r.kv.runtime === 'hf' ? 'transformers keeps the last kernel inputs' : 'the last kernel − 1 inputs'}, ${r.kv.runtime === 'llamacpp' ? 'f32' : spec.dtype})`);
+    }
+    lines.push(`recurrent state = ${int(cost.stateBytesPerSequence)} B per sequence (${fmtBytes(cost.stateBytesPerSequence)}), fixed, not per token`);
   }
   lines.push(...weightLines);
   lines.push(...budget.derivation);

@@ -75,6 +75,7 @@ export function ownLabel(spec: AttentionSpec): string {
     case 'mqa': return `MQA ${spec.qHeads} q / 1 kv head`;
     case 'gqa': return `GQA ${spec.qHeads} q / ${spec.kvHeads} kv heads`;
     case 'mixed': return 'mixed attention';
+    case 'none': return 'no attention';
   }
 }
 

@@ -5,6 +5,7 @@
  * the output head unless tied — times the bytes per weight the quantization implies.
  */
 import type { AttentionSpec, LayerSpec } from './attentionSpec';
+import type { RecurrentState } from './recurrentState';
 import { int as fmt } from './format';
 import { bool, num, numAt, list, type ModelConfig } from './modelConfig';
 
@@ -29,9 +30,30 @@ export interface WeightEstimate {
   derivation: string[];
 }
 
+/**
+ * Parameters of a layer's recurrent mixer (≈: the projections, conv and SSM parameters of the
+ * reference implementations; small gates and norms included where the shape says them).
+ */
+function mixerParams(hidden: number, s: RecurrentState): number {
+  const conv = s.convChannels * s.convKernel;
+  switch (s.mixer) {
+    case 'mamba2': // in_proj → [z, xBC, dt]; out_proj; A, D, dt_bias; gated norm
+      return hidden * (s.innerSize + s.convChannels + s.heads) + conv + s.innerSize * hidden + 3 * s.heads + s.innerSize;
+    case 'mamba1': { // in_proj → [x, z]; x_proj → [dt, B, C]; dt_proj; A; D; out_proj
+      const dtRank = Math.ceil(hidden / 16);
+      const state = s.recurrentElements / s.innerSize;
+      return hidden * 2 * s.innerSize + conv + s.innerSize * (dtRank + 2 * state) + dtRank * s.innerSize + s.innerSize + s.recurrentElements + s.innerSize + s.innerSize * hidden;
+    }
+    case 'short-conv': // in_proj → [B, C, x]; conv; out_proj
+      return hidden * 3 * hidden + conv + hidden * hidden;
+    default: // linear attention: q, k, v (and gates) in, o out
+      return hidden * (s.convChannels || 3 * s.innerSize) + conv + 2 * hidden * s.heads + s.innerSize * hidden;
+  }
+}
+
 /** Attention projection parameters of one layer (no norms). */
 export function attentionParams(hidden: number, layer: LayerSpec, bias: boolean): number {
-  if (layer.kind === 'linear') return 0; // counted by linearLayerParams
+  if (layer.variant === null) return 0; // a recurrent mixer (mixerParams) or nothing
   if (layer.mla) {
     const m = layer.mla;
     const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
@@ -105,9 +127,10 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
   let activeExperts = 0;
   let norms = 0;
   for (const layer of spec.layers) {
-    attention += layer.kind === 'linear' ? linearLayerParams(spec, h) : attentionParams(h, layer, qkvBias);
+    attention += layer.kind === 'linear' && spec.linear && layer.state?.mixer !== 'kda' ? linearLayerParams(spec, h) : attentionParams(h, layer, qkvBias) + (layer.state && !(layer.kind === 'linear' && spec.linear) ? mixerParams(h, layer.state) : 0);
     norms += 2 * h;
-    if (isMoeLayer(layer.index)) {
+    if (layer.mlp === 'none') continue; // a single-mixer block (Nemotron-H) or a NAS block whose FFN is a no-op
+    if (layer.mlp === 'moe' || (layer.mlp === undefined && isMoeLayer(layer.index))) {
       const routed = experts * mats * h * moeInter;
       const sharedP = shared * mats * h * sharedInter;
       const router = h * experts;

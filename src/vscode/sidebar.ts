@@ -111,7 +111,7 @@ function describe(analysis: ReturnType<typeof analyzeText> | undefined): { descr
   if (!analysis) return { description: 'not a model config', tooltip: 'No model keys found.', problem: true };
   if (!analysis.report) return { description: 'has a problem', tooltip: analysis.problem ?? '', problem: true };
   const { json } = analysis.report;
-  const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant.toUpperCase();
+  const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant === 'none' ? 'No attention' : json.attention.variant.toUpperCase();
   return {
     description: `${kvCaveat(json) ? '⚠ ' : ''}${variant} · ${bytes(json.kv.bytesPerToken)}/token`,
     tooltip: `${kvCaveat(json) ? `⚠ **${kvCaveat(json)}**\n\n` : ''}**${json.attention.label}**\n\n${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}) · ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens`,

@@ -36,7 +36,7 @@ export class AttentionStatusBar implements vscode.Disposable {
       this.item.command = 'workbench.actions.view.problems';
     } else {
       const { json } = analysis.report;
-      const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant.toUpperCase();
+      const variant = json.attention.variant === 'mixed' ? 'Mixed' : json.attention.variant === 'none' ? 'No attention' : json.attention.variant.toUpperCase();
       const caveat = kvCaveat(json);
       this.item.text = `${caveat ? '$(warning)' : '$(telescope)'} ${variant} · ${bytes(json.kv.bytesPerToken)}/token${caveat ? ' (may be wrong)' : ''}`;
       this.item.tooltip = `${caveat ? `⚠ ${caveat}\n` : ''}${json.attention.label}: ${bytes(json.kv.bytesPerToken)} of KV per token (${json.kv.dtype}); ${bytes(json.kv.totalBytes)} at ${json.kv.contextTokens.toLocaleString('en-US')} tokens.\n${describeChoices(this.documents.current.report)}\nClick for the report.`;

@@ -103,7 +103,7 @@ test('Qwen3-30B-A3B: vLLM "24.0 GiB KV cache is needed" at 262,144 tokens', () =
 test('Qwen3-Next-80B-A3B: 12 gated-attention layers (2 KV heads × 256) and 36 Gated DeltaNet layers', () => {
   // Model card: 48 layers laid out as 12 × (3 × Gated DeltaNet + 1 × Gated Attention); attention 16 Q / 2 KV heads, head dim 256.
   const r = kv('qwen3-next-80b-a3b');
-  assert.deepEqual(r.json.attention.layerKinds, { full: 12, sliding: 0, chunked: 0, linear: 36 });
+  assert.deepEqual(r.json.attention.layerKinds, { full: 12, sliding: 0, chunked: 0, linear: 36, mamba: 0, conv: 0, shared: 0, none: 0 });
   assert.equal(r.json.kv.bytesPerToken, 12 * 2 * 256 * 2 * 2);
   assert.ok(r.json.kv.stateBytes > 0, 'linear layers report their fixed state');
   assert.deepEqual(r.json.kv.perLayer.filter((l) => l.kind === 'linear').map((l) => l.bytesPerToken).filter((b) => b !== 0), []);
@@ -145,7 +145,7 @@ test('Gemma 2 9B: local 4096 on every other layer, global 8192 — 21 + 21 of 42
   // HF blog "Welcome Gemma 2": sliding window on every other layer (4096), global layers in between (8192);
   // Gemma 2 report Table 1 (9B): 42 layers, 8 KV heads, head size 256.
   const r = kv('gemma-2-9b', { kvDtype: 'bf16' });
-  assert.deepEqual(r.json.attention.layerKinds, { full: 21, sliding: 21, chunked: 0, linear: 0 });
+  assert.deepEqual(r.json.attention.layerKinds, { full: 21, sliding: 21, chunked: 0, linear: 0, mamba: 0, conv: 0, shared: 0, none: 0 });
   assert.equal(r.json.attention.windows.sliding[0], 4096);
   const perLayer = 8 * 256 * 2 * 2;
   assert.equal(r.json.kv.totalBytes, 21 * 8192 * perLayer + 21 * 4096 * perLayer);
@@ -162,7 +162,7 @@ test('Gemma 3 27B in llama.cpp at 128k: 10,240 MiB global + 624 MiB local (iSWA)
   assert.equal(sum('sliding') / MiB, 624);
   // The same table's "full" column (every layer global): 63,488 MiB.
   assert.equal((r.json.kv.bytesPerToken * 131072) / MiB, 63_488);
-  assert.deepEqual(r.json.attention.layerKinds, { full: 10, sliding: 52, chunked: 0, linear: 0 });
+  assert.deepEqual(r.json.attention.layerKinds, { full: 10, sliding: 52, chunked: 0, linear: 0, mamba: 0, conv: 0, shared: 0, none: 0 });
 });
 
 test('Phi-3-mini-4k: llama.cpp 1536.00 MiB at 4096 cells (full cache: llama.cpp ignores its 2047 window)', () => {
@@ -234,7 +234,7 @@ test('GLM-4.5-Air: 46 layers, 96 query heads, 8 KV heads × 128', () => {
 test('Llama 4 Scout: 12 global + 36 chunked (8192) layers, as vLLM groups them', () => {
   // vllm-project/vllm PR #21761: "(FullAttention x 12) (ChunkedLocalAttention x 12) × 3"; text_config 8 KV heads × 128.
   const r = kv('llama-4-scout', { contextTokens: 1_048_576 });
-  assert.deepEqual(r.json.attention.layerKinds, { full: 12, sliding: 0, chunked: 36, linear: 0 });
+  assert.deepEqual(r.json.attention.layerKinds, { full: 12, sliding: 0, chunked: 36, linear: 0, mamba: 0, conv: 0, shared: 0, none: 0 });
   const perLayer = 8 * 128 * 2 * 2;
   assert.equal(r.json.kv.totalBytes, 12 * 1_048_576 * perLayer + 36 * 8192 * perLayer);
   assert.equal(r.json.model.modelType, 'llama4_text');

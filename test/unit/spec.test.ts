@@ -84,7 +84,7 @@ test('layer_types of the wrong length or an unknown type is a clear error', () =
 
 test('MiniMax attn_type_list: 0 linear, 1 softmax', () => {
   const r = kvText(JSON.stringify({ model_type: 'minimax', hidden_size: 6144, num_hidden_layers: 8, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 128, attn_type_list: [0, 0, 0, 1, 0, 0, 0, 1], torch_dtype: 'bfloat16' }));
-  assert.deepEqual(r.json.attention.layerKinds, { full: 2, sliding: 0, chunked: 0, linear: 6 });
+  assert.deepEqual(r.json.attention.layerKinds, { full: 2, sliding: 0, chunked: 0, linear: 6, mamba: 0, conv: 0, shared: 0, none: 0 });
   assert.equal(r.json.kv.bytesPerToken, 2 * 8 * 128 * 2 * 2);
 });
 

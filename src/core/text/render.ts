@@ -16,7 +16,10 @@ export function renderKvReport(report: KvReport, explain: boolean): string {
   if (caveat) out.push(`  ⚠ The KV figures ${caveat} (see the warnings below)`, '');
   out.push(`  KV per token                  ${int(json.kv.bytesPerToken)} B  (${bytes(json.kv.bytesPerToken)})${json.kv.tp > 1 ? `   per GPU ${int(json.kv.bytesPerTokenPerGpu)} B` : ''}`);
   out.push(`  KV at ${int(json.kv.contextTokens)} tokens × ${json.kv.batch}`.padEnd(32) + `${int(json.kv.totalBytes)} B  (${bytes(json.kv.totalBytes)})${json.kv.tp > 1 ? `   per GPU ${bytes(json.kv.totalBytesPerGpu)}` : ''}`);
-  if (json.kv.stateBytes > 0) out.push(`  linear-attention state        ${int(json.kv.stateBytes)} B  (${bytes(json.kv.stateBytes)}, fixed per sequence)`);
+  if (json.kv.stateBytes > 0) {
+    const mixers = json.attention.recurrentState?.mixers.map((m) => `${m.layers} ${m.mixer}`).join(', ') ?? '';
+    out.push(`  recurrent state               ${int(json.kv.stateBytes)} B  (${bytes(json.kv.stateBytes)}, fixed per sequence${json.kv.batch > 1 ? ` × ${json.kv.batch}` : ''}: ${mixers})`);
+  }
   out.push('');
 
   // Per-layer table: identical layers grouped, their indices as compact ranges.
