@@ -580,7 +580,7 @@ function main() {
     for (const note of c.notes) warnings.push(`${c.file} ${c.className}: ${note}`);
     if (!r.ownModelType) {
       if (/Config$/.test(c.className) && r.modelType === undefined && c.bases.some((b) => BASE_CLASSES.has(b))) {
-        warnings.push(`${c.file} ${c.className}: no model_type, skipped`);
+        warnings.push(`${c.file} ${c.className}: no model_type, so no entry of its own (inlined as subConfigDefaults where a class of the file lists it)`);
       }
       continue;
     }
@@ -650,6 +650,8 @@ function main() {
   lines.push('  readonly baseConfigKey?: string;');
   lines.push('  /** `sub_configs`: attribute -> class (source text). */');
   lines.push('  readonly subConfigs?: Readonly<Record<string, string>>;');
+  lines.push('  /** Defaults of sub-config classes of the same file that have no model_type (so no entry) of their own. */');
+  lines.push('  readonly subConfigDefaults?: Readonly<Record<string, Readonly<Record<string, TransformersDefault>>>>;');
   lines.push('}');
   lines.push('');
   lines.push('export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInfo>> = {');
@@ -667,6 +669,14 @@ function main() {
       ...(r.baseConfigKey ? { baseConfigKey: r.baseConfigKey } : {}),
       ...(r.subConfigs ? { subConfigs: r.subConfigs } : {}),
     };
+    // A sub-config class with no model_type of its own (MPT's attn_config) has no entry to point to: inline its
+    // defaults here. Sub-configs with a model_type have their own entry.
+    const inline = {};
+    for (const [attr, clsName] of Object.entries(r.subConfigs ?? {})) {
+      const sub = byName.get(clsName);
+      if (sub && sub.file === cls.file && resolve(sub).modelType === undefined) inline[attr] = resolve(sub).defaults;
+    }
+    if (Object.keys(inline).length > 0) e.subConfigDefaults = inline;
     const body = JSON.stringify(e, null, 2).split('\n').map((l, k) => (k === 0 ? l : `  ${l}`)).join('\n');
     lines.push(`  ${JSON.stringify(mt)}: ${body},`);
   }

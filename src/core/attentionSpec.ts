@@ -128,10 +128,10 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
 
   // --- KV heads: each family spells them differently. ---
   const { kvHeads: configKvHeads, kvSource } = attentionFree ? { kvHeads: Math.max(1, qHeads), kvSource: `${info.configClass}: no attention` } : resolveKvHeads(config, qHeads, issues);
-  if (configKvHeads > qHeads) {
+  if (!attentionFree && configKvHeads > qHeads) {
     fail('numKvHeads', 'kv-heads-exceed', `${configKvHeads} KV heads exceed ${qHeads} query heads`, 'KV heads must be ≤ num_attention_heads (equal for MHA, 1 for MQA).');
   }
-  if (qHeads % configKvHeads !== 0) {
+  if (!attentionFree && qHeads % configKvHeads !== 0) {
     fail('numKvHeads', 'heads-not-divisible', `num_attention_heads ${qHeads} is not divisible by ${configKvHeads} KV heads`, `Each KV head serves a whole group of query heads: use a divisor of ${qHeads} (e.g. ${divisors(qHeads).filter((d) => d < qHeads).slice(-3).join(', ')}).`);
   }
 
@@ -246,6 +246,9 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
 
   const attentionVariants = new Set(layers.filter((l) => l.variant !== null).map((l) => l.variant));
   const specVariant = attentionVariants.size === 0 ? 'none' : attentionVariants.size > 1 ? 'mixed' : [...attentionVariants][0]!;
+  // Per-layer KV heads (NAS blocks): the model's figure is theirs when they agree.
+  const layerKvHeads = new Set(layers.filter((l) => l.variant !== null).map((l) => l.kvHeads));
+  const modelKvHeads = layerKvHeads.size === 1 ? [...layerKvHeads][0]! : kvHeads;
   return {
     modelType: config.modelType,
     family: info.family,
@@ -255,8 +258,8 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     dtype,
     variant: specVariant,
     qHeads,
-    kvHeads,
-    configKvHeads,
+    kvHeads: modelKvHeads,
+    configKvHeads: layerKvHeads.size === 1 && !mla ? modelKvHeads : configKvHeads,
     headDim: kHeadDim,
     vHeadDim,
     ...(mla ? { mla } : {}),

@@ -10,7 +10,9 @@ export type KeyType = 'posInt' | 'nonNegInt' | 'bool' | 'string' | 'number' | 'i
   /** A positive integer, or "auto" (derived by the class: Bamba's mamba_d_head). */
   | 'posIntOrAuto'
   /** A list of objects (Nemotron-NAS block_configs). */
-  | 'objectList';
+  | 'objectList'
+  /** A positive integer, or a string pattern of L (local) and G (global) layers (EXAONE's "LLLG"). */
+  | 'posIntOrPattern';
 
 export interface KeyInfo {
   /** Spellings, highest priority first; dotted for nesting inside the (text) config, e.g. `attn_config.kv_n_heads`. */
@@ -72,7 +74,7 @@ export const CONFIG_KEYS = {
     tradeoff: 'kvHeads',
   },
   headDim: {
-    spellings: ['head_dim', 'kv_channels', 'head_size'],
+    spellings: ['head_dim', 'kv_channels', 'head_size', 'attention_head_dim'],
     type: 'posInt',
     max: MAX_DIM,
     meaning: 'Size of each attention head. Gemma, Qwen3, GPT-OSS, GLM and others set it apart from hidden_size / heads.',
@@ -155,7 +157,7 @@ export const CONFIG_KEYS = {
   },
   slidingWindowPattern: {
     spellings: ['sliding_window_pattern', '_sliding_window_pattern'],
-    type: 'posInt',
+    type: 'posIntOrPattern',
     max: MAX_LAYERS,
     meaning: 'Every N-th layer is global (full attention); the others are sliding.',
     kvEffect: 'Only 1 layer in N caches the whole context.',
@@ -294,6 +296,12 @@ export const CONFIG_KEYS = {
     max: MAX_DIM,
     meaning: 'Falcon-H1: the Mamba inner width (instead of expand × hidden_size).',
     kvEffect: 'Sizes the Mamba conv and SSM states.',
+  },
+  ssmStateDtype: {
+    spellings: ['mamba_ssm_cache_dtype', 'mamba_ssm_dtype'],
+    type: 'string',
+    meaning: 'The dtype the SSM (recurrent) state is kept in by runtimes that honour it (vLLM); transformers keeps the model dtype.',
+    kvEffect: 'float32 doubles the recurrent part of the state (vLLM); no per-token effect.',
   },
   kvLoraRank: {
     spellings: ['kv_lora_rank'],

@@ -6,8 +6,14 @@
  * figures "may be wrong": the engine never gives a clean number for a structure it did not model.
  */
 import { CONFIG_KEYS } from './configKeys';
-// TEMP until the generated table lands
-const PRETRAINED_CONFIG_KEYS: readonly string[] = ['return_dict','output_hidden_states','output_attentions','torchscript','torch_dtype','dtype','use_bfloat16','tf_legacy_loss','pruned_heads','tie_word_embeddings','chunk_size_feed_forward','is_encoder_decoder','is_decoder','cross_attention_hidden_size','add_cross_attention','tie_encoder_decoder','architectures','finetuning_task','id2label','label2id','num_labels','tokenizer_class','prefix','bos_token_id','pad_token_id','eos_token_id','sep_token_id','decoder_start_token_id','task_specific_params','problem_type','transformers_version','max_length','min_length','do_sample','early_stopping','num_beams','num_beam_groups','diversity_penalty','temperature','top_k','top_p','typical_p','repetition_penalty','length_penalty','no_repeat_ngram_size','encoder_no_repeat_ngram_size','bad_words_ids','num_return_sequences','output_scores','return_dict_in_generate','forced_bos_token_id','forced_eos_token_id','remove_invalid_values','exponential_decay_length_penalty','suppress_tokens','begin_suppress_tokens'];
+import { PRETRAINED_CONFIG_KEYS } from './generated/transformersDefaults';
+
+/**
+ * PretrainedConfig's generic keys of transformers 4.x, which config.json files written by it still carry
+ * and transformers 5 no longer declares (transformers 4.57.6 configuration_utils.py, PretrainedConfig.__init__
+ * and its generation defaults).
+ */
+const PRETRAINED_CONFIG_KEYS_V4: readonly string[] = ['return_dict','output_hidden_states','output_attentions','torchscript','torch_dtype','dtype','use_bfloat16','tf_legacy_loss','pruned_heads','tie_word_embeddings','chunk_size_feed_forward','is_encoder_decoder','is_decoder','cross_attention_hidden_size','add_cross_attention','tie_encoder_decoder','architectures','finetuning_task','id2label','label2id','num_labels','tokenizer_class','prefix','bos_token_id','pad_token_id','eos_token_id','sep_token_id','decoder_start_token_id','task_specific_params','problem_type','transformers_version','max_length','min_length','do_sample','early_stopping','num_beams','num_beam_groups','diversity_penalty','temperature','top_k','top_p','typical_p','repetition_penalty','length_penalty','no_repeat_ngram_size','encoder_no_repeat_ngram_size','bad_words_ids','num_return_sequences','output_scores','return_dict_in_generate','forced_bos_token_id','forced_eos_token_id','remove_invalid_values','exponential_decay_length_penalty','suppress_tokens','begin_suppress_tokens'];
 
 /** Keys that hold the text model's config inside a multimodal wrapper (modelConfig.ts reads them). */
 export const NESTING_KEYS: ReadonlySet<string> = new Set(['text_config', 'thinker_config', 'llm_config', 'language_config']);
@@ -31,8 +37,13 @@ export interface IrrelevantRule {
 export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
   {
     keys: PRETRAINED_CONFIG_KEYS,
-    why: 'an attribute every transformers config has (bookkeeping, outputs, generation, token ids, task heads)',
-    source: 'transformers src/transformers/configuration_utils.py, PretrainedConfig (generated: src/core/generated/transformersDefaults.ts)',
+    why: 'an attribute every transformers config has (bookkeeping, outputs, attention implementation)',
+    source: 'transformers src/transformers/configuration_utils.py, PreTrainedConfig (generated: src/core/generated/transformersDefaults.ts)',
+  },
+  {
+    keys: PRETRAINED_CONFIG_KEYS_V4,
+    why: 'a generic attribute of transformers 4 configs (outputs, generation defaults, token ids, task heads)',
+    source: 'transformers 4.57.6 src/transformers/configuration_utils.py, PretrainedConfig.__init__',
   },
   {
     keys: /^(rope_.*|.*_rope_.*|rotary_.*|partial_rotary_factor|rope|use_rope|position_embedding_type|pos_emb.*|max_window_layers_rope|original_max_position_embeddings|yarn_.*|scaling_factor|alibi.*|use_alibi)$/,
@@ -78,6 +89,26 @@ export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
     keys: /^(moe_layers|mlp_only_layers|decoder_sparse_step|moe_every_.*|num_dense_layers|dense_layers|expert_layer_period|expert_layer_offset|moe_layer_.*)$/,
     why: 'which layers use an MoE MLP and which a dense one: the MLP keeps no per-token state',
     source: 'the decoder layers of transformers (Qwen2MoeDecoderLayer mlp_only_layers, Llama4 moe_layers, Jamba expert_layer_period): only the MLP differs',
+  },
+  {
+    keys: /^(mamba_chunk_size|chunk_size|mamba_conv_bias|conv_bias|use_conv_bias|mamba_proj_bias|use_mamba_kernels|use_mambapy|use_falcon_mambapy|mamba_dt_rank|time_step_rank|time_step_.*|mamba_dt_.*|dt_.*|mamba_hidden_act|residual_in_fp32|rescale_prenorm_residual|mamba_rms_norm|ssm_cfg_unused)$/,
+    why: 'Mamba kernel switches, chunked-scan block size, biases and time-step (dt) initialization: none changes the conv or SSM state shapes',
+    source: 'transformers models/{mamba,mamba2,jamba,bamba,nemotron_h}/modeling_*.py: the cache shapes read only the state size, conv kernel, inner width, heads and groups',
+  },
+  {
+    keys: /^(shared_intermediate_size|shared_moe_mode|num_expert_group|use_grouped_topk|moe_shared_expert_intermediate_size|n_routed_experts|moe_n_group)$/,
+    why: 'MoE expert sizes and routing groups: MLPs, no per-token state',
+    source: 'the MoE blocks of transformers (GraniteMoeHybrid shared_mlp, DeepseekV3 grouped top-k)',
+  },
+  {
+    keys: /^(scale_attn_weights|scale_attn_by_inverse_layer_idx|reorder_and_upcast_attn|attn_rotary_emb|mla_use_nope|attn_output_gate|attention_out_gate|use_output_gate)$/,
+    why: 'attention score scaling, output gates and rotary dims: change values, not the cache',
+    source: 'GPTBigCodeAttention (scale_attn_weights), Bamba (attn_rotary_emb = rotary dims), Kimi-Linear MLA (mla_use_nope: no RoPE on the latent), Qwen3.5 (gated attention output)',
+  },
+  {
+    keys: /^(pre_allocate_kv_cache|order_of_interleaved_layers|use_parallel_block|block_dim|block_ff_dim|block_multiple_of|block_ffn_dim_multiplier|block_auto_adjust_ff_dim|block_use_swiglu|block_mlp_init_scale|block_out_init_scale|block_use_xavier_init|block_norm_eps|conv_dim|conv_dim_out|conv_use_xavier_init|_num_mtp_layers|mtp_num_hidden_layers)$/,
+    why: 'keys their transformers class does not read (legacy exports): pre-allocation flags, Cohere2 block order, LFM2 block and conv widths (the conv state is hidden_size wide), MTP layer counts',
+    source: 'transformers 5.18 configuration_/modeling_ gpt_bigcode, cohere2 and lfm2 (grep finds no reader); MTP: speculative-decoding modules outside the decoder stack',
   },
   {
     keys: /^(mlp_bias|bias|use_bias|add_bias_linear|qkv_bias|add_qkv_bias|attention_out_bias|o_proj_bias|use_qkv_bias|lm_head_bias|dense_bias)$/,

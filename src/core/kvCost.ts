@@ -4,7 +4,7 @@
  * rank and in total. Every layer cost carries the formula that produced it.
  */
 import { cachesTokens, type AttentionSpec, type LayerKind, type LayerSpec } from './attentionSpec';
-import { stateElementBytes, stateElements, type MixerKind } from './recurrentState';
+import { stateBytes, type MixerKind } from './recurrentState';
 import { int as fmt } from './format';
 import { UsageError } from './errors';
 import { checkBlocks, KV_DTYPES, type KvDtype, type Runtime } from './kvDtypes';
@@ -328,7 +328,7 @@ export function stateGroups(spec: AttentionSpec, runtime: Runtime): { mixer: Mix
   const groups = new Map<string, { mixer: MixerKind; layers: number; bytesPerLayer: number; dims: string }>();
   for (const l of spec.layers) {
     if (!l.state) continue;
-    const bytesPerLayer = stateElements(l.state, runtime) * stateElementBytes(runtime, dtypeBytes);
+    const bytesPerLayer = stateBytes(l.state, runtime, dtypeBytes);
     const key = `${l.state.mixer}|${l.state.dims}`;
     const g = groups.get(key);
     if (g) g.layers++;

@@ -294,6 +294,11 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
       return { plans: Array.from({ length: n }, (_, i): LayerPlan => (i % 2 === 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${configClass}: even layers sliding (${w}), odd layers full` };
     case 'every-nth-global': {
       if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
+      const letters = str(config, 'slidingWindowPattern');
+      if (letters !== undefined) {
+        // EXAONE's spelling: the pattern of local (L) and global (G) layers, repeated over the stack.
+        return { plans: Array.from({ length: n }, (_, i): LayerPlan => (letters[i % letters.length] === 'L' ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)} "${letters}" repeated: L sliding (${w}), G full` };
+      }
       const k = num(config, 'slidingWindowPattern') ?? 1;
       return { plans: Array.from({ length: n }, (_, i): LayerPlan => ((i + 1) % k !== 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)}: every ${ordinal(k)} layer full, the rest sliding (${w})` };
     }

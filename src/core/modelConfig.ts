@@ -194,6 +194,12 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       if (value < min) return fail(`must be ${min === 1 ? 'positive' : '≥ 0'}, got ${shown}`, `Set ${key} to a whole number ≥ ${min}.`);
       return value;
     }
+    case 'posIntOrPattern':
+      if (node.type === 'string') {
+        if (!/^[LG]+$/.test(node.value as string)) return fail(`expected a whole number or a pattern of L and G, got ${shown}`, `Set ${key} to N (every N-th layer global) or a pattern like "LLLG".`);
+        return node.value as string;
+      }
+      return checkType(json, node, key, field, { ...info, type: 'posInt' }, issues);
     case 'posIntOrAuto':
       if (node.type === 'string' && node.value === 'auto') return null; // derived by the class
       return checkType(json, node, key, field, { ...info, type: 'posInt' }, issues);

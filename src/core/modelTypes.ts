@@ -170,6 +170,76 @@ export const MODEL_TYPES: Record<string, ModelTypeInfo> = {
     configClass: 'MiniMaxConfig', family: 'MiniMax', layerPattern: 'minimax', kvHeads: 'standard', gatedMlp: true,
     defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, numExperts: 8, numExpertsPerToken: 2, tieWordEmbeddings: false },
   },
+  // --- Hybrids and recurrent families (defaults: transformers 5.18 configuration_*.py) ---
+  jamba: {
+    configClass: 'JambaConfig', family: 'Jamba', layerPattern: 'jamba-period', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba1',
+    defaults: { vocabSize: 65536, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 262144, attnLayerPeriod: 8, attnLayerOffset: 4, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, numExperts: 16, numExpertsPerToken: 2, tieWordEmbeddings: false },
+  },
+  bamba: {
+    configClass: 'BambaConfig', family: 'Bamba', layerPattern: 'bamba-indices', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
+    defaults: { vocabSize: 128000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 262144, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+  },
+  granitemoehybrid: {
+    configClass: 'GraniteMoeHybridConfig', family: 'Granite 4.0 (hybrid)', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
+    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 2048, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+  },
+  nemotron_h: {
+    configClass: 'NemotronHConfig', family: 'Nemotron-H', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2',
+    defaults: { vocabSize: 131072, hiddenSize: 4096, intermediateSize: 21504, numHeads: 32, numKvHeads: 8, headDim: 128, maxContext: 4096, ssmStateSize: 128, ssmNumHeads: 128, ssmHeadDim: 64, ssmGroups: 8, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+  },
+  falcon_h1: {
+    configClass: 'FalconH1Config', family: 'Falcon-H1', layerPattern: 'all-hybrid', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
+    defaults: { vocabSize: 128000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 8192, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, ssmInnerSize: 1024, tieWordEmbeddings: false },
+  },
+  lfm2: {
+    configClass: 'Lfm2Config', family: 'LFM2', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv',
+    defaults: { vocabSize: 65536, hiddenSize: 2560, intermediateSize: 12288, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 128000, ssmConvKernel: 3, tieWordEmbeddings: true },
+  },
+  lfm2_moe: {
+    configClass: 'Lfm2MoeConfig', family: 'LFM2-MoE', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv',
+    defaults: { vocabSize: 65536, hiddenSize: 2048, intermediateSize: 7168, moeIntermediateSize: 1792, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 128000, ssmConvKernel: 3, tieWordEmbeddings: true },
+  },
+  mamba: {
+    configClass: 'MambaConfig', family: 'Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true,
+    defaults: { vocabSize: 50280, hiddenSize: 768, numLayers: 32, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: true },
+  },
+  falcon_mamba: {
+    configClass: 'FalconMambaConfig', family: 'Falcon Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true,
+    defaults: { vocabSize: 50280, hiddenSize: 768, numLayers: 32, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: true },
+  },
+  mamba2: {
+    configClass: 'Mamba2Config', family: 'Mamba-2', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2', attentionFree: true,
+    defaults: { vocabSize: 32768, hiddenSize: 4096, numLayers: 64, numHeads: 128, headDim: 64, ssmStateSize: 128, ssmGroups: 8, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+  },
+  kimi_linear: {
+    configClass: 'KimiLinearConfig', family: 'Kimi Linear', ...LLAMA_LIKE, recurrent: 'kda',
+    defaults: { vocabSize: 163840, hiddenSize: 2304, intermediateSize: 9216, moeIntermediateSize: 1024, numLayers: 27, numHeads: 32, numKvHeads: 32, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128, maxContext: 1048576, tieWordEmbeddings: false },
+  },
+  gpt_bigcode: {
+    configClass: 'GPTBigCodeConfig', family: 'GPT-BigCode (StarCoder)', layerPattern: 'uniform', kvHeads: 'bigcode', gatedMlp: false, learnedPositions: true,
+    defaults: { vocabSize: 50257, maxContext: 1024, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: null, multiQuery: true, tieWordEmbeddings: true, attentionBias: true },
+  },
+  cohere2: {
+    configClass: 'Cohere2Config', family: 'Cohere 2 (Command R7B / A)', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 256000, hiddenSize: 8192, intermediateSize: 22528, numLayers: 40, numHeads: 64, numKvHeads: null, maxContext: 8192, slidingWindow: 4096, slidingWindowPattern: 4, tieWordEmbeddings: true },
+  },
+  exaone4: {
+    configClass: 'Exaone4Config', family: 'EXAONE 4', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
+    defaults: { vocabSize: 102400, hiddenSize: 4096, intermediateSize: 16384, numLayers: 32, numHeads: 32, numKvHeads: 32, maxContext: 2048, slidingWindow: 4096, slidingWindowPattern: 4, tieWordEmbeddings: false },
+  },
+  minimax_m2: {
+    configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE,
+    defaults: { vocabSize: 200064, hiddenSize: 3072, intermediateSize: 1536, numLayers: 62, numHeads: 48, numKvHeads: 8, headDim: 128, maxContext: 196608, numExperts: 256, numExpertsPerToken: 8, tieWordEmbeddings: false },
+  },
+  'nemotron-nas': {
+    // DeciLM remote code (configuration_decilm.py): Llama blocks, each configured by block_configs.
+    configClass: 'DeciLMConfig (remote code)', family: 'Nemotron-NAS (DeciLM)', ...LLAMA_LIKE,
+    defaults: { numKvHeads: null, tieWordEmbeddings: false },
+  },
+  qwen3_5_text: {
+    configClass: 'Qwen3_5TextConfig', family: 'Qwen3.5', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true, recurrent: 'gated-deltanet',
+    defaults: { vocabSize: 248320, hiddenSize: 4096, intermediateSize: 12288, numLayers: 32, numHeads: 16, numKvHeads: 4, headDim: 256, maxContext: 32768, fullAttentionInterval: 4, linearConvKernelDim: 4, linearKeyHeadDim: 128, linearValueHeadDim: 128, linearNumKeyHeads: 16, linearNumValueHeads: 32, tieWordEmbeddings: false },
+  },
 };
 
 /** Wrapper model types whose text model lives in `text_config` under another model_type. */
@@ -191,6 +261,10 @@ const ALIASES: Record<string, string> = {
   minimax_text_01: 'minimax',
   deepseek_v32: 'deepseek_v3',
   qwen3_vl_text: 'qwen3',
+  qwen3_vl_moe_text: 'qwen3_moe',
+  qwen3_5_moe_text: 'qwen3_5_text',
+  exaone4_5_text: 'exaone4',
+  deci: 'nemotron-nas',
 };
 
 export function modelTypeInfo(modelType: string | undefined): ModelTypeInfo | undefined {

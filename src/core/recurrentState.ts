@@ -6,7 +6,7 @@
  * (vllm/model_executor/layers/mamba/mamba_utils.py); llama.cpp keeps the states in f32.
  */
 import type { ModelConfig } from './modelConfig';
-import { num } from './modelConfig';
+import { num, str } from './modelConfig';
 
 export type MixerKind = 'gated-deltanet' | 'lightning' | 'kda' | 'mamba1' | 'mamba2' | 'short-conv';
 
@@ -26,6 +26,8 @@ export interface RecurrentState {
   /** Kernel width; 0 when the mixer has no convolution. */
   convKernel: number;
   recurrentElements: number;
+  /** vLLM keeps the recurrent part in f32 (KDA always; Mamba when mamba_ssm_cache_dtype is float32). */
+  recurrentFloat32?: boolean;
   /** Inner (channel) width and SSM heads, for the weights estimate. */
   innerSize: number;
   heads: number;
@@ -35,19 +37,32 @@ export interface RecurrentState {
 
 export type StateRuntime = 'hf' | 'vllm' | 'llamacpp';
 
-/** Elements of the state for one sequence, as `runtime` allocates it. */
-export function stateElements(s: RecurrentState, runtime: StateRuntime): number {
+/** Conv-window elements of the state for one sequence, as `runtime` allocates it. */
+export function convElements(s: RecurrentState, runtime: StateRuntime): number {
   const columns = s.convKernel === 0 ? 0 : runtime === 'hf' ? s.convKernel : s.convKernel - 1;
-  return s.convChannels * columns + s.recurrentElements;
+  return s.convChannels * columns;
 }
 
-/** Bytes per state element: llama.cpp keeps recurrent states in f32; the others in the model's dtype. */
-export function stateElementBytes(runtime: StateRuntime, modelDtypeBytes: number): number {
-  return runtime === 'llamacpp' ? 4 : modelDtypeBytes;
+/**
+ * Bytes of the state for one sequence: llama.cpp keeps every state in f32; vLLM keeps the conv window
+ * in the model's dtype and the recurrent part in f32 for KDA (kda_state_dtype) and when the config asks
+ * for an f32 SSM cache (mamba_ssm_cache_dtype); transformers allocates both in the model's dtype.
+ */
+export function stateBytes(s: RecurrentState, runtime: StateRuntime, modelDtypeBytes: number): number {
+  if (runtime === 'llamacpp') return 4 * (convElements(s, runtime) + s.recurrentElements);
+  const recurrentBytes = runtime === 'vllm' && s.recurrentFloat32 ? 4 : modelDtypeBytes;
+  return convElements(s, runtime) * modelDtypeBytes + s.recurrentElements * recurrentBytes;
 }
 
 /** The dims of `mixer` from the config; undefined when a key it needs is missing (the caller says so). */
 export function resolveRecurrentState(config: ModelConfig, mixer: MixerKind, hidden: number, attentionHeads: number, headDim: number): RecurrentState | { missing: string } {
+  const r = resolveDims(config, mixer, hidden, attentionHeads, headDim);
+  if ('missing' in r) return r;
+  const ssmFloat32 = /float32|fp32/.test(str(config, 'ssmStateDtype') ?? '');
+  return mixer === 'kda' || (ssmFloat32 && (mixer === 'mamba1' || mixer === 'mamba2' || mixer === 'gated-deltanet')) ? { ...r, recurrentFloat32: true } : r;
+}
+
+function resolveDims(config: ModelConfig, mixer: MixerKind, hidden: number, attentionHeads: number, headDim: number): RecurrentState | { missing: string } {
   const conv = (n: number | undefined, fallback: number): number => n ?? fallback;
   switch (mixer) {
     case 'gated-deltanet': {
@@ -76,9 +91,11 @@ export function resolveRecurrentState(config: ModelConfig, mixer: MixerKind, hid
       const state = num(config, 'ssmStateSize');
       const expand = num(config, 'ssmExpand');
       if (state === undefined || expand === undefined) return { missing: state === undefined ? 'mamba_d_state / state_size' : 'mamba_expand / expand' };
-      const inner = Math.round(expand * hidden);
+      // Pure Mamba checkpoints: the mixer is intermediate_size wide when the file says so (Falcon-Mamba-7B
+      // says expand 16 but its weights and vLLM use intermediate_size 8192); hybrids size it expand × hidden.
+      const inner = (config.typeInfo.attentionFree ? num(config, 'intermediateSize') : undefined) ?? Math.round(expand * hidden);
       const k = conv(num(config, 'ssmConvKernel'), 4);
-      return { mixer, convChannels: inner, convKernel: k, recurrentElements: inner * state, innerSize: inner, heads: 1, dims: `conv ${inner} channels (${expand} × ${hidden}) × kernel ${k} + SSM ${inner} × ${state}` };
+      return { mixer, convChannels: inner, convKernel: k, recurrentElements: inner * state, innerSize: inner, heads: 1, dims: `conv ${inner} channels × kernel ${k} + SSM ${inner} × ${state}` };
     }
     case 'mamba2': {
       const state = num(config, 'ssmStateSize');

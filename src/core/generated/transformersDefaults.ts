@@ -14,6 +14,7 @@
 //   src/transformers/models/cohere2/configuration_cohere2.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/deepseek_v2/configuration_deepseek_v2.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/deepseek_v3/configuration_deepseek_v3.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/models/doge/configuration_doge.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/dots1/configuration_dots1.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/ernie4_5/configuration_ernie4_5.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/ernie4_5_moe/configuration_ernie4_5_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
@@ -32,18 +33,23 @@
 //   src/transformers/models/granite/configuration_granite.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/helium/configuration_helium.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/jamba/configuration_jamba.py @ 008f5c8c29be84d4721dc6d1e0fcd72300580be4
+//   src/transformers/models/lfm2/configuration_lfm2.py @ 05cd1ec14dbe16127778060fb68c34105873015c
 //   src/transformers/models/llama/configuration_llama.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/llama4/configuration_llama4.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/models/longcat_flash/configuration_longcat_flash.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/minimax/configuration_minimax.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/mistral/configuration_mistral.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/mistral3/configuration_mistral3.py @ 0db25542f2190e3dd1e402c477fa713ed516d655
 //   src/transformers/models/mixtral/configuration_mixtral.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/models/mpt/configuration_mpt.py @ 05699a763e76ee438fa65e6eeae4a294ea0026f5
 //   src/transformers/models/olmo/configuration_olmo.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/olmo2/configuration_olmo2.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/olmo3/configuration_olmo3.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/models/olmoe/configuration_olmoe.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/opt/configuration_opt.py @ 014674d38b61e5c7109e89d496bd699121a8aa4e
 //   src/transformers/models/phi/configuration_phi.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/phi3/configuration_phi3.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/models/phimoe/configuration_phimoe.py @ 040e1a7e4bb4f48ff62dfbbb1f6f8eff23e894ac
 //   src/transformers/models/qwen2/configuration_qwen2.py @ 008e574391258935f3ecc3035c882e73bbcac419
 //   src/transformers/models/qwen2_5_vl/configuration_qwen2_5_vl.py @ 018c8e0394c47749c55861e11f5f7e2a577973d7
 //   src/transformers/models/qwen2_moe/configuration_qwen2_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
@@ -77,6 +83,8 @@ export interface TransformersConfigInfo {
   readonly baseConfigKey?: string;
   /** `sub_configs`: attribute -> class (source text). */
   readonly subConfigs?: Readonly<Record<string, string>>;
+  /** Defaults of sub-config classes of the same file that have no model_type (so no entry) of their own. */
+  readonly subConfigDefaults?: Readonly<Record<string, Readonly<Record<string, TransformersDefault>>>>;
 }
 
 export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInfo>> = {
@@ -294,6 +302,44 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "attention_bias": false,
       "attention_dropout": 0,
       "num_mtp_layers": 1
+    },
+    "kwargDefaults": {}
+  },
+  "doge": {
+    "configClass": "DogeConfig",
+    "file": "src/transformers/models/doge/configuration_doge.py",
+    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32768,
+      "hidden_size": 1024,
+      "intermediate_size": 2048,
+      "num_hidden_layers": 32,
+      "hidden_dropout": 0,
+      "hidden_act": "silu",
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "max_position_embeddings": 2048,
+      "rope_parameters": null,
+      "num_attention_heads": 8,
+      "num_key_value_heads": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "sliding_window": null,
+      "keep_window_size": 2048,
+      "is_moe": false,
+      "num_experts": 16384,
+      "num_experts_per_tok": 64,
+      "norm_topk_prob": false,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null
     },
     "kwargDefaults": {}
   },
@@ -953,6 +999,49 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "lfm2": {
+    "configClass": "Lfm2Config",
+    "file": "src/transformers/models/lfm2/configuration_lfm2.py",
+    "commit": "05cd1ec14dbe16127778060fb68c34105873015c",
+    "style": "init",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 65536,
+      "hidden_size": 2560,
+      "intermediate_size": 12288,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "max_position_embeddings": 128000,
+      "initializer_range": 0.02,
+      "norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "conv_bias": false,
+      "conv_L_cache": 3,
+      "block_multiple_of": 256,
+      "block_ffn_dim_multiplier": 1,
+      "block_auto_adjust_ff_dim": true,
+      "full_attn_idxs": null,
+      "layer_types": null
+    },
+    "kwargDefaults": {
+      "block_ff_dim": {
+        "expr": "intermediate_size"
+      },
+      "theta": {
+        "expr": "kwargs.get(\"rope_theta\", 1000000.0)"
+      },
+      "rope_theta": 1000000,
+      "tie_embedding": {
+        "expr": "tie_word_embeddings"
+      }
+    }
+  },
   "llama": {
     "configClass": "LlamaConfig",
     "file": "src/transformers/models/llama/configuration_llama.py",
@@ -1086,6 +1175,51 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {},
     "baseConfigKey": "vision_config"
+  },
+  "longcat_flash": {
+    "configClass": "LongcatFlashConfig",
+    "file": "src/transformers/models/longcat_flash/configuration_longcat_flash.py",
+    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts",
+      "num_experts_per_tok": "moe_topk",
+      "intermediate_size": "ffn_hidden_size"
+    },
+    "defaults": {
+      "vocab_size": 131072,
+      "hidden_size": 6144,
+      "num_hidden_layers": 56,
+      "num_layers": 28,
+      "num_attention_heads": 64,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "ffn_hidden_size": 12288,
+      "q_lora_rank": 1536,
+      "kv_lora_rank": 512,
+      "qk_nope_head_dim": 128,
+      "qk_rope_head_dim": 64,
+      "head_dim": 64,
+      "v_head_dim": 128,
+      "qk_head_dim": null,
+      "moe_topk": 12,
+      "n_routed_experts": 512,
+      "zero_expert_num": 256,
+      "expert_ffn_hidden_size": 2048,
+      "routed_scaling_factor": 6
+    },
+    "kwargDefaults": {}
   },
   "minimax": {
     "configClass": "MiniMaxConfig",
@@ -1226,6 +1360,57 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "mpt": {
+    "configClass": "MptConfig",
+    "file": "src/transformers/models/mpt/configuration_mpt.py",
+    "commit": "05699a763e76ee438fa65e6eeae4a294ea0026f5",
+    "style": "init",
+    "attributeMap": {
+      "num_attention_heads": "n_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "n_layers"
+    },
+    "defaults": {
+      "d_model": 2048,
+      "n_heads": 16,
+      "n_layers": 24,
+      "expansion_ratio": 4,
+      "max_seq_len": 2048,
+      "vocab_size": 50368,
+      "resid_pdrop": 0,
+      "layer_norm_epsilon": 0.00001,
+      "emb_pdrop": 0,
+      "learned_pos_emb": true,
+      "attn_config": null,
+      "init_device": "cpu",
+      "logit_scale": null,
+      "no_bias": true,
+      "verbose": 0,
+      "embedding_fraction": 1,
+      "norm_type": "low_precision_layernorm",
+      "use_cache": false,
+      "initializer_range": 0.02,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "attn_config": "MptAttentionConfig"
+    },
+    "subConfigDefaults": {
+      "attn_config": {
+        "attn_type": "multihead_attention",
+        "attn_pdrop": 0,
+        "attn_impl": "torch",
+        "clip_qkv": null,
+        "softmax_scale": null,
+        "prefix_lm": false,
+        "qk_ln": false,
+        "attn_uses_sequence_id": false,
+        "alibi": true,
+        "alibi_bias_max": 8
+      }
+    }
+  },
   "olmo": {
     "configClass": "OlmoConfig",
     "file": "src/transformers/models/olmo/configuration_olmo.py",
@@ -1309,6 +1494,42 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "rms_norm_eps": 0.00001,
       "sliding_window": 4096,
       "layer_types": null
+    },
+    "kwargDefaults": {}
+  },
+  "olmoe": {
+    "configClass": "OlmoeConfig",
+    "file": "src/transformers/models/olmoe/configuration_olmoe.py",
+    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "num_experts"
+    },
+    "defaults": {
+      "vocab_size": 50304,
+      "hidden_size": 2048,
+      "intermediate_size": 2048,
+      "num_hidden_layers": 16,
+      "num_attention_heads": 16,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 4096,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": null,
+      "eos_token_id": 50279,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "clip_qkv": null,
+      "num_experts_per_tok": 8,
+      "num_experts": 64,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.01,
+      "norm_topk_prob": false
     },
     "kwargDefaults": {}
   },
@@ -1403,6 +1624,45 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "eos_token_id": 32000,
       "pad_token_id": 32000,
       "sliding_window": null
+    },
+    "kwargDefaults": {}
+  },
+  "phimoe": {
+    "configClass": "PhimoeConfig",
+    "file": "src/transformers/models/phimoe/configuration_phimoe.py",
+    "commit": "040e1a7e4bb4f48ff62dfbbb1f6f8eff23e894ac",
+    "style": "init",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32064,
+      "hidden_size": 4096,
+      "intermediate_size": 6400,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": {
+        "expr": "4096 * 32"
+      },
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_theta": 1000000,
+      "rope_scaling": null,
+      "sliding_window": null,
+      "attention_dropout": 0,
+      "num_experts_per_tok": 2,
+      "num_local_experts": 16,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "router_jitter_noise": 0.01,
+      "input_jitter_noise": 0,
+      "attention_bias": false,
+      "lm_head_bias": false
     },
     "kwargDefaults": {}
   },
