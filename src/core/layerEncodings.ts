@@ -259,7 +259,8 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
   const windowField = config.get('slidingWindow');
   switch (rule) {
     case 'attention-free':
-      return { plans: same(n, { kind: recurrentKind(c.mixer), mixer: c.mixer }), source: `${configClass}: no attention layer, every layer ${c.mixer === 'mamba2' ? 'Mamba-2' : 'Mamba'}` };
+      // Mamba blocks are a mixer alone: no attention and no MLP (modeling_mamba.py MambaBlock).
+      return { plans: same(n, { kind: recurrentKind(c.mixer), mixer: c.mixer, mlp: 'none' }), source: `${configClass}: no attention layer, every layer ${c.mixer === 'mamba2' ? 'Mamba-2' : 'Mamba'}` };
     case 'all-hybrid':
       return { plans: same(n, { kind: 'full', mixer: c.mixer }), source: `${configClass}: every layer attention and Mamba-2 side by side` };
     case 'all-recurrent':

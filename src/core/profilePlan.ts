@@ -99,9 +99,9 @@ export function buildProfilePlan(spec: AttentionSpec, options: ProfileOptions = 
   }
 
   const softmax = spec.layers.filter((l) => l.variant !== null);
-  if (softmax.length === 0) throw new UsageError('this model has no softmax-attention layer to profile (only linear layers)');
-  const linear = spec.layers.length - softmax.length;
-  if (linear > 0) notes.push(`${linear} linear-attention layers keep a fixed state and are not profiled`);
+  if (softmax.length === 0) throw new UsageError('this model has no softmax-attention layer to profile (its layers keep a recurrent state or have no attention)');
+  const recurrent = spec.layers.filter((l) => l.variant === null && l.state).length;
+  if (recurrent > 0) notes.push(`${recurrent} recurrent layers (linear attention, Mamba, conv) keep a fixed state and are not profiled`);
 
   const shapes = selectShapes(spec, options.variants ?? 'all', options.mlaRank ?? DEFAULT_MLA_RANK, options.mlaRope ?? DEFAULT_MLA_ROPE);
   const cases: KernelCase[] = [];

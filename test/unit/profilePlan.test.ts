@@ -84,7 +84,7 @@ test('Llama 4 Scout: chunked layers (8192, F20.1) attend within their chunk', ()
 test('Qwen3-Next: linear layers are left out with a note; its gated attention layers are profiled', () => {
   const p = plan('qwen3-next-80b-a3b', { variants: 'own', contexts: [1024], mode: 'decode' });
   assert.equal(p.cases.length, 1);
-  assert.ok(p.notes.some((n) => /linear-attention layers/.test(n)));
+  assert.ok(p.notes.some((n) => /recurrent layers \(linear attention, Mamba, conv\) keep a fixed state and are not profiled/.test(n)));
 });
 
 test('variant lists: names, group counts that must divide the heads, and bad names', () => {

@@ -1,0 +1,130 @@
+/**
+ * The architectures of 2025–26, each checked against a fact outside this engine: a runtime's log line,
+ * a model card, a weight table, or the cache shapes the modeling code allocates. Every number below is
+ * the one test/fixtures/ARCH_FACTS.md derives (with the quoted code and its commit) — never our output.
+ * Configs saying float32 are priced at bf16 (--kv-dtype bf16), as the facts are.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kv, MiB } from './helpers';
+import type { ReportOptions } from '../../src/core/report';
+
+const bf16: ReportOptions = { kvDtype: 'bf16' };
+const kinds = (name: string) => kv(name).json.attention.layerKinds;
+
+test('Jamba 1.5 Mini: attention on layers 4, 12, 20, 28 (i % 8 == 4), Mamba-1 elsewhere', () => {
+  // configuration_jamba.py layers_block_type; modeling_jamba.py HybridMambaAttentionDynamicCache.
+  const r = kv('jamba-1.5-mini');
+  assert.equal(r.json.exact, true);
+  assert.deepEqual(r.json.kv.perLayer.filter((l) => l.bytesPerToken > 0).map((l) => l.layer), [4, 12, 20, 28]);
+  assert.equal(r.json.kv.bytesPerToken, 16_384); // 4 × 8 × (128 + 128) × 2 B
+  assert.equal(kinds('jamba-1.5-mini').mamba, 28);
+  // d_inner 8192, d_state 16, d_conv 4: vLLM keeps 3 conv columns, transformers 4.
+  assert.equal(kv('jamba-1.5-mini', { runtime: 'vllm' }).json.kv.stateBytes, 8_716_288);
+  assert.equal(r.json.kv.stateBytes, 9_175_040);
+  assert.equal(kv('jamba-1.5-mini', { runtime: 'llamacpp' }).json.kv.stateBytes, 17_432_576); // all f32
+});
+
+test('Granite-4.0-H-Small: layer_types "mamba"/"attention" (4 attention of 40), Mamba-2 state', () => {
+  const r = kv('granite-4.0-h-small', { runtime: 'vllm' });
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.kv.bytesPerToken, 16_384);
+  assert.equal(r.json.kv.stateBytes, 77_322_240);
+});
+
+test('Bamba-9B-v2: attn_layer_indices (0-based) attention, Mamba-2 elsewhere', () => {
+  const r = kv('bamba-9b-v2', { ...bf16, runtime: 'vllm' });
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.kv.bytesPerToken, 12_288);
+  // The file says float32: the state is kept at 4 B per element, twice the bf16 fact of 62,287,360 B.
+  assert.equal(r.json.kv.stateBytes, 2 * 62_287_360);
+});
+
+test('Nemotron-H 8B and 47B: hybrid_override_pattern — * attention, M Mamba-2, - MLP (no cache)', () => {
+  const small = kv('nemotron-h-8b-base-8k', { runtime: 'vllm' });
+  assert.equal(small.json.exact, true);
+  assert.deepEqual({ full: small.json.attention.layerKinds.full, mamba: small.json.attention.layerKinds.mamba, none: small.json.attention.layerKinds.none }, { full: 4, mamba: 24, none: 24 });
+  assert.deepEqual(small.json.kv.perLayer.filter((l) => l.bytesPerToken > 0).map((l) => l.layer), [7, 18, 29, 40]);
+  assert.equal(small.json.kv.bytesPerToken, 16_384);
+  assert.equal(small.json.kv.stateBytes, 51_806_208);
+  const big = kv('nemotron-h-47b-reasoning-128k', { runtime: 'vllm' });
+  assert.equal(big.json.kv.bytesPerToken, 20_480);
+  assert.equal(big.json.kv.stateBytes, 383_016_960);
+});
+
+test('Llama-3.3-Nemotron-Super-49B: block_configs — no_op blocks hold nothing, kv heads = 64 / n_heads_in_group', () => {
+  const r = kv('llama-3.3-nemotron-super-49b');
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.kv.bytesPerToken, 200_704);
+  assert.ok(r.json.attention.layerKinds.none > 0);
+});
+
+test('Kimi-Linear: linear_attn_config lists are 1-indexed; MLA latent on the full layers, KDA state in f32 (vLLM)', () => {
+  const r = kv('kimi-linear-48b-a3b-instruct', { runtime: 'vllm' });
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.kv.bytesPerToken, 8_064); // 7 MLA layers × 576 × 2 B
+  assert.equal(r.json.kv.stateBytes, 43_417_600);
+});
+
+test('Qwen3.5-27B: 16 full-attention layers (Q4_0 KV 1152 MiB at 64K) and 48 Gated DeltaNet states (llama.cpp f32)', () => {
+  // Luce-Org/lucebox PR #21: "KV @ 64K | … | 1152 MiB"; llama.cpp PR #23792: R (f32) 11.25 MiB + S (f32) 288 MiB for 2 seqs.
+  const q4 = kv('qwen3.5-27b', { runtime: 'llamacpp', kvDtype: 'q4_0', contextTokens: 65_536 });
+  assert.equal(q4.json.kv.totalBytes, 1152 * MiB);
+  const cpp = kv('qwen3.5-27b', { runtime: 'llamacpp', contextTokens: 4096 });
+  assert.equal(cpp.json.kv.stateBytes * 2, (11.25 + 288) * MiB);
+  assert.equal(kv('qwen3.5-27b').json.kv.bytesPerToken, 65_536);
+});
+
+test('Mamba 2.8B: no attention at all — 0 B per token, "each KV slot takes 23.75 MiB" in llama.cpp', () => {
+  // ggml-org/llama.cpp PR #5328 (compilade): "For Mamba 3B, each KV slot takes 23.75 MiB".
+  const r = kv('mamba-2.8b-hf', { runtime: 'llamacpp' });
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.attention.variant, 'none');
+  assert.equal(r.json.kv.bytesPerToken, 0);
+  assert.equal(r.json.kv.totalBytes, 0);
+  assert.equal(r.json.kv.stateBytes, 23.75 * MiB);
+});
+
+test('Falcon-Mamba-7B: the mixer is intermediate_size (8192) wide, not expand × hidden', () => {
+  const r = kv('falcon-mamba-7b', { runtime: 'vllm' });
+  assert.equal(r.json.kv.stateBytes, 19_922_944);
+});
+
+test('GPT-BigCode (SantaCoder, StarCoder): multi_query → one KV head', () => {
+  const santa = kv('gpt-bigcode-santacoder', bf16);
+  assert.equal(santa.json.attention.variant, 'mqa');
+  assert.equal(santa.json.kv.bytesPerToken, 12_288);
+  assert.equal(kv('starcoder', bf16).json.kv.bytesPerToken, 20_480);
+});
+
+test('Command A: sliding_window_pattern 4 — 48 sliding (4096) + 16 full; 2.75 GiB at 32k', () => {
+  const r = kv('command-a-03-2025', { contextTokens: 32_768 });
+  assert.equal(r.json.exact, true);
+  assert.equal(r.json.kv.bytesPerToken, 262_144);
+  assert.equal(r.json.kv.totalBytes, 2_952_790_016);
+});
+
+test('EXAONE 4.5, GLM-4-0414, Qwen3-VL-MoE, Llama-4 Maverick, LFM2, MiniMax: per-token bytes', () => {
+  assert.equal(kv('exaone-4.5-33b').json.kv.bytesPerToken, 262_144);
+  assert.equal(kv('glm-4-32b-0414').json.kv.bytesPerToken, 62_464);
+  assert.equal(kv('qwen3-vl-30b-a3b-instruct').json.kv.bytesPerToken, 98_304);
+  assert.equal(kv('llama-4-maverick').json.kv.bytesPerToken, 196_608);
+  for (const [name, state] of [['lfm2-8b-a1b', 147_456], ['lfm2-vl-1.6b', 81_920]] as const) {
+    const r = kv(name, { runtime: 'vllm' });
+    assert.equal(r.json.exact, true, name);
+    assert.equal(r.json.kv.bytesPerToken, 12_288, name);
+    assert.equal(r.json.kv.stateBytes, state, name);
+  }
+  const m1 = kv('minimax-m1-40k', { ...bf16, runtime: 'vllm' });
+  assert.equal(m1.json.kv.bytesPerToken, 40_960);
+  assert.equal(m1.json.kv.stateBytes, 2 * 146_800_640); // float32 file: twice the bf16 fact
+  assert.equal(kv('minimax-m2', bf16).json.kv.bytesPerToken, 253_952);
+});
+
+test('structures not modelled yet are flagged, never clean: Gemma 4 (global_head_dim), MiMo-V2.5 (swa_* heads)', () => {
+  for (const [name, key] of [['gemma-4-e2b', 'text_config.global_head_dim'], ['mimo-v2.5', 'swa_num_key_value_heads']] as const) {
+    const r = kv(name);
+    assert.equal(r.json.exact, false, name);
+    assert.ok(r.json.warnings.some((w) => w.kvMayBeWrong && w.key === key), `${name}: ${r.json.warnings.map((w) => w.key).join(', ')}`);
+  }
+});
