@@ -6,7 +6,8 @@
  *
  *   node scripts/gen-transformers-defaults.mjs [ROOT] [--out FILE] [--check]
  *
- * ROOT (default /work/.cache/transformers) holds the files unchanged, one folder per commit:
+ * ROOT (default /work/.cache/transformers) holds the files unchanged, one folder per commit or release tag
+ * (`v5.18.0`: the files of that released package, e.g. unpacked from its wheel):
  *   ROOT/<commit>/src/transformers/models/<name>/configuration_<name>.py   (modular_<name>.py only where
  *   the folder has no configuration_*.py)
  *   ROOT/<commit>/src/transformers/configuration_utils.py
@@ -485,7 +486,8 @@ function walk(dir) {
 function collect(root) {
   const byPath = new Map(); // repo-relative path -> [{commit, abs}]
   for (const commit of fs.readdirSync(root).sort()) {
-    if (!/^[0-9a-f]{40}$/.test(commit)) continue;
+    // A commit of huggingface/transformers, or a release tag (v5.18.0: the released package's sources).
+    if (!/^([0-9a-f]{40}|v\d+\.\d+\.\d+)$/.test(commit)) continue;
     const base = path.join(root, commit);
     for (const abs of walk(base)) {
       const rel = path.relative(base, abs).split(path.sep).join('/');
@@ -525,6 +527,20 @@ function ownDefaults(cls) {
   for (const f of cls.fields) if (f.hasDefault) out[f.name] = f.value;
   if (cls.initParams) for (const p of cls.initParams) if (p.hasDefault) out[p.name] = p.value;
   return out;
+}
+
+/** The model types of an auto mapping of ROOT/<tag>/src/transformers/models/auto/modeling_auto.py, or null when absent. */
+function readAutoMapping(root, name) {
+  for (const tag of fs.readdirSync(root).sort()) {
+    const file = path.join(root, tag, 'src/transformers/models/auto/modeling_auto.py');
+    if (!fs.existsSync(file)) continue;
+    const src = fs.readFileSync(file, 'utf8');
+    const start = src.indexOf(`${name} = `);
+    if (start < 0) return null;
+    const block = src.slice(start, src.indexOf('\n)\n', start));
+    return new Set([...block.matchAll(/\(\s*"([^"]+)",\s*(?:"[^"]+"|\([^)]*\))\s*\)/g)].map((m) => m[1]));
+  }
+  return null;
 }
 
 function main() {
@@ -595,6 +611,27 @@ function main() {
       if (!keepNew) continue;
     }
     entries.set(r.modelType, { cls: c, r });
+  }
+
+  // Only the decoder language models: the model types of MODEL_FOR_CAUSAL_LM_MAPPING_NAMES in the same
+  // release's models/auto/modeling_auto.py, and the text configs those name as their `text_config`.
+  const causal = readAutoMapping(root, 'MODEL_FOR_CAUSAL_LM_MAPPING_NAMES');
+  if (causal) {
+    const keep = new Set([...entries.keys()].filter((t) => causal.has(t)));
+    // Vision-language wrappers (Qwen3-VL, Mistral 3, …) are not causal LMs themselves; their text configs are.
+    const wrappers = [...entries.keys()].filter((t) => readAutoMapping(root, 'MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES')?.has(t));
+    for (const t of [...keep, ...wrappers]) {
+      for (const [attr, clsText] of Object.entries(entries.get(t).r.subConfigs ?? {})) {
+        const cls = byName.get(String(clsText).trim());
+        if (attr === 'text_config' && cls) {
+          const mt = resolve(cls).modelType;
+          if (mt && entries.has(mt)) keep.add(mt);
+        }
+      }
+    }
+    for (const t of [...entries.keys()]) if (!keep.has(t)) entries.delete(t);
+    const keptFiles = new Set([...entries.values()].map((e) => e.cls.file));
+    files.splice(0, files.length, ...files.filter((f) => keptFiles.has(f.rel)));
   }
 
   // PreTrainedConfig keys

@@ -107,7 +107,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     notes.push(`model_type "${config.modelType}" is not one Attention Lens knows: read the generic keys only (no class defaults), a sliding_window applies to every layer. Check the numbers against the model card.`);
   }
   const defaulted = usedDefaults(config);
-  if (defaulted.length > 0) notes.push(`Not in the file, taken from the ${info.configClass} defaults: ${defaulted.join(', ')}.`);
+  if (defaulted.length > 0) notes.push(`Not in the file, taken from the class defaults (${info.defaultsSource}): ${defaulted.join(", ")}.`);
 
   const require = (field: ConfigField, what: string): number => {
     const value = num(config, field);

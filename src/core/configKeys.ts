@@ -300,8 +300,8 @@ export const CONFIG_KEYS = {
   ssmStateDtype: {
     spellings: ['mamba_ssm_cache_dtype', 'mamba_ssm_dtype'],
     type: 'string',
-    meaning: 'The dtype the SSM (recurrent) state is kept in by runtimes that honour it (vLLM); transformers keeps the model dtype.',
-    kvEffect: 'float32 doubles the recurrent part of the state (vLLM); no per-token effect.',
+    meaning: 'The dtype of the SSM (recurrent) state, for runtimes that read it: vLLM for Nemotron-H (float32 when absent); transformers keeps the model dtype.',
+    kvEffect: 'float32 doubles the recurrent part of the state where it is read; no per-token effect.',
   },
   kvLoraRank: {
     spellings: ['kv_lora_rank'],

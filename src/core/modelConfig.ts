@@ -8,6 +8,7 @@ import { CONFIG_KEYS, type ConfigField, type KeyInfo } from './configKeys';
 import { ConfigError, type ConfigIssue, type SourceRange } from './errors';
 import { keyRange, nodeAt, parseJsonSource, type JsonSource } from './jsonSource';
 import { classifyKey } from './keyCatalog';
+import { classSpellings } from './classDefaults';
 import { GENERIC_MODEL_TYPE, modelTypeInfo, TEXT_MODEL_TYPE_OF_WRAPPER, type DefaultValue, type ModelTypeInfo } from './modelTypes';
 
 export type FieldSource =
@@ -74,7 +75,9 @@ export function readModelConfig(file: string, text: string): ModelConfig {
   config.typeInfo = info ?? GENERIC_MODEL_TYPE;
 
   for (const [field, keyInfo] of Object.entries(CONFIG_KEYS) as [ConfigField, KeyInfo][]) {
-    const found = readField(json, config.textPath, field, keyInfo, issues);
+    // The class's attribute_map adds spellings (model_max_length for Kimi-Linear's context).
+    const extra = classSpellings(config.modelType, keyInfo.spellings);
+    const found = readField(json, config.textPath, field, extra.length ? { ...keyInfo, spellings: [...keyInfo.spellings, ...extra] } : keyInfo, issues);
     if (found) fields.set(field, found);
     else if (field in config.typeInfo.defaults) {
       const value = config.typeInfo.defaults[field] as DefaultValue;

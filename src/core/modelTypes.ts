@@ -1,13 +1,13 @@
 /**
- * What the engine knows about each supported `model_type`: the `transformers` config-class defaults
- * for the keys it reads (a config omits a key whose class default applies, so the file alone is not
- * the model) and the few structural traits that differ between families.
- *
- * Values are the constructor defaults of the named class (transformers 4.5x; remote-code classes from
- * the model repo). `null` is a default of None: the feature is off unless the file turns it on.
+ * What the engine knows about each supported `model_type`: the few structural rules that differ between
+ * families (how layers get their kinds, how KV heads are spelled, the recurrent mixer), typed here, and
+ * the config-class defaults for the keys it reads (a config omits a key whose class default applies, so
+ * the file alone is not the model), generated from transformers' own configuration files
+ * (classDefaults.ts). `null` is a default of None: the feature is off unless the file turns it on.
  */
 import type { ConfigField } from './configKeys';
 import type { MixerKind } from './recurrentState';
+import { transformersClassDefaults } from './classDefaults';
 
 export type DefaultValue = number | boolean | string | null | readonly number[];
 
@@ -30,11 +30,19 @@ export type LayerPatternRule =
 /** How the number of KV heads is spelled. */
 export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt' | 'bigcode';
 
-export interface ModelTypeInfo {
-  /** The config class whose defaults these are, for "assumed" notes. */
+/** A family's structural rules (typed here: they are how the modeling code reads the config). */
+export interface FamilyRules {
+  /** The config class, for "assumed" notes (the generated table's name wins when it has the class). */
   configClass: string;
   family: string;
-  defaults: Partial<Record<ConfigField, DefaultValue>>;
+  /**
+   * Defaults from outside transformers' class, each entry saying which: a remote-code class (ChatGLM,
+   * DeciLM), or what every checkpoint of the family holds when its config has no key for it (GPT-OSS's
+   * bf16, GPT-2's biases).
+   */
+  remoteDefaults?: Partial<Record<ConfigField, DefaultValue>>;
+  /** The transformers class whose defaults apply when the model type has none of its own (Kimi K2 → DeepseekV3Config). */
+  classDefaultsFrom?: string;
   layerPattern: LayerPatternRule;
   kvHeads: KvHeadsRule;
   /** MLP with a gate (SwiGLU/GeGLU: 3 matrices) or plain (2 matrices). */
@@ -49,196 +57,151 @@ export interface ModelTypeInfo {
   recurrent?: MixerKind;
   /** No attention layer at all (Mamba, Mamba-2): heads are not required, and mean SSM heads. */
   attentionFree?: boolean;
+  /**
+   * vLLM takes the SSM state dtype from the config's mamba_ssm_cache_dtype, float32 when absent
+   * (vllm/model_executor/models/config.py NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype).
+   */
+  vllmSsmDtypeFromConfig?: boolean;
+}
+
+/** The rules and the defaults that apply: the class's, generated from transformers (classDefaults.ts), then remoteDefaults. */
+export interface ModelTypeInfo extends FamilyRules {
+  defaults: Partial<Record<ConfigField, DefaultValue>>;
+  /** Where the defaults come from: a transformers file and version, or the remote code named by configClass. */
+  defaultsSource: string;
 }
 
 const LLAMA_LIKE = { layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true } as const;
 
-const DEEPSEEK_V3_DEFAULTS = {
-  vocabSize: 129280, hiddenSize: 7168, intermediateSize: 18432, moeIntermediateSize: 2048, numLayers: 61,
-  numHeads: 128, numKvHeads: 128, numSharedExperts: 1, numExperts: 256, numExpertsPerToken: 8,
-  kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128,
-  firstKDenseReplace: 3, moeLayerFreq: 1, maxContext: 4096, tieWordEmbeddings: false, attentionBias: false,
-} as const;
-
-const QWEN_WINDOW = { useSlidingWindow: false, slidingWindow: 4096, maxWindowLayers: 28 } as const;
-
-export const MODEL_TYPES: Record<string, ModelTypeInfo> = {
+export const MODEL_TYPES: Record<string, FamilyRules> = {
   llama: {
-    configClass: 'LlamaConfig', family: 'Llama', ...LLAMA_LIKE,
-    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 2048, tieWordEmbeddings: false, attentionBias: false, headDim: null },
+    configClass: 'LlamaConfig', family: 'Llama', ...LLAMA_LIKE
   },
   mistral: {
-    configClass: 'MistralConfig', family: 'Mistral', ...LLAMA_LIKE,
-    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, slidingWindow: 4096, tieWordEmbeddings: false, headDim: null },
+    configClass: 'MistralConfig', family: 'Mistral', ...LLAMA_LIKE
   },
   mixtral: {
-    configClass: 'MixtralConfig', family: 'Mixtral', ...LLAMA_LIKE,
-    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, slidingWindow: null, numExperts: 8, numExpertsPerToken: 2, tieWordEmbeddings: false, headDim: null },
+    configClass: 'MixtralConfig', family: 'Mixtral', ...LLAMA_LIKE
   },
   qwen2: {
-    configClass: 'Qwen2Config', family: 'Qwen2', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true,
-    defaults: { vocabSize: 151936, hiddenSize: 4096, intermediateSize: 22016, numLayers: 32, numHeads: 32, numKvHeads: 32, maxContext: 32768, tieWordEmbeddings: false, ...QWEN_WINDOW },
+    configClass: 'Qwen2Config', family: 'Qwen2', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true
   },
   qwen2_moe: {
-    configClass: 'Qwen2MoeConfig', family: 'Qwen2-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true,
-    defaults: { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 5632, numLayers: 24, numHeads: 16, numKvHeads: 16, maxContext: 32768, tieWordEmbeddings: false, decoderSparseStep: 1, moeIntermediateSize: 1408, sharedExpertIntermediateSize: 5632, numExpertsPerToken: 4, numExperts: 60, mlpOnlyLayers: [], ...QWEN_WINDOW },
+    configClass: 'Qwen2MoeConfig', family: 'Qwen2-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true, qkvBias: true
   },
   qwen3: {
-    configClass: 'Qwen3Config', family: 'Qwen3', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 151936, hiddenSize: 4096, intermediateSize: 22016, numLayers: 32, numHeads: 32, numKvHeads: 32, headDim: 128, maxContext: 32768, tieWordEmbeddings: false, attentionBias: false, ...QWEN_WINDOW },
+    configClass: 'Qwen3Config', family: 'Qwen3', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true
   },
   qwen3_moe: {
-    configClass: 'Qwen3MoeConfig', family: 'Qwen3-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 6144, numLayers: 24, numHeads: 32, numKvHeads: 4, maxContext: 32768, tieWordEmbeddings: false, attentionBias: false, decoderSparseStep: 1, moeIntermediateSize: 768, numExpertsPerToken: 8, numExperts: 128, mlpOnlyLayers: [], ...QWEN_WINDOW },
+    configClass: 'Qwen3MoeConfig', family: 'Qwen3-MoE', layerPattern: 'qwen-window-layers', kvHeads: 'standard', gatedMlp: true
   },
   qwen3_next: {
-    configClass: 'Qwen3NextConfig', family: 'Qwen3-Next', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true,
-    defaults: {
-      vocabSize: 151936, hiddenSize: 2048, intermediateSize: 5632, numLayers: 48, numHeads: 16, numKvHeads: 2, headDim: 256, maxContext: 32768,
-      tieWordEmbeddings: false, attentionBias: false, fullAttentionInterval: 4, linearConvKernelDim: 4, linearKeyHeadDim: 128, linearValueHeadDim: 128,
-      linearNumKeyHeads: 16, linearNumValueHeads: 32, decoderSparseStep: 1, moeIntermediateSize: 512, sharedExpertIntermediateSize: 512,
-      numExpertsPerToken: 10, numExperts: 512, mlpOnlyLayers: [],
-    },
+    configClass: 'Qwen3NextConfig', family: 'Qwen3-Next', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true
   },
   deepseek_v2: {
-    configClass: 'DeepseekV2Config', family: 'DeepSeek-V2', ...LLAMA_LIKE,
-    defaults: {
-      vocabSize: 102400, hiddenSize: 4096, intermediateSize: 11008, moeIntermediateSize: 1407, numLayers: 30, numHeads: 32, numKvHeads: 32,
-      numSharedExperts: null, numExperts: null, kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128,
-      firstKDenseReplace: 0, moeLayerFreq: 1, maxContext: 2048, tieWordEmbeddings: false, attentionBias: false,
-    },
+    configClass: 'DeepseekV2Config', family: 'DeepSeek-V2', ...LLAMA_LIKE
   },
-  deepseek_v3: { configClass: 'DeepseekV3Config', family: 'DeepSeek-V3', ...LLAMA_LIKE, defaults: DEEPSEEK_V3_DEFAULTS },
-  kimi_k2: { configClass: 'DeepseekV3Config (Kimi K2 remote code)', family: 'Kimi K2', ...LLAMA_LIKE, defaults: DEEPSEEK_V3_DEFAULTS },
+  deepseek_v3: { configClass: 'DeepseekV3Config', family: 'DeepSeek-V3', ...LLAMA_LIKE },
+  kimi_k2: { configClass: 'DeepseekV3Config (Kimi K2 remote code)', family: 'Kimi K2', ...LLAMA_LIKE, classDefaultsFrom: 'deepseek_v3' },
   gemma: {
-    configClass: 'GemmaConfig', family: 'Gemma', ...LLAMA_LIKE,
-    defaults: { vocabSize: 256000, hiddenSize: 3072, intermediateSize: 24576, numLayers: 28, numHeads: 16, numKvHeads: 16, headDim: 256, maxContext: 8192, tieWordEmbeddings: true },
+    configClass: 'GemmaConfig', family: 'Gemma', ...LLAMA_LIKE
   },
   gemma2: {
-    configClass: 'Gemma2Config', family: 'Gemma 2', layerPattern: 'alternate', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 256000, hiddenSize: 2304, intermediateSize: 9216, numLayers: 26, numHeads: 8, numKvHeads: 4, headDim: 256, maxContext: 8192, slidingWindow: 4096, tieWordEmbeddings: true },
+    configClass: 'Gemma2Config', family: 'Gemma 2', layerPattern: 'alternate', kvHeads: 'standard', gatedMlp: true
   },
   gemma3_text: {
-    configClass: 'Gemma3TextConfig', family: 'Gemma 3', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 262208, hiddenSize: 2304, intermediateSize: 9216, numLayers: 26, numHeads: 8, numKvHeads: 4, headDim: 256, maxContext: 131072, slidingWindow: 4096, slidingWindowPattern: 6, tieWordEmbeddings: true },
+    configClass: 'Gemma3TextConfig', family: 'Gemma 3', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true
   },
   phi3: {
-    configClass: 'Phi3Config', family: 'Phi-3', ...LLAMA_LIKE,
-    defaults: { vocabSize: 32064, hiddenSize: 3072, intermediateSize: 8192, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 4096, slidingWindow: null, tieWordEmbeddings: false },
+    configClass: 'Phi3Config', family: 'Phi-3', ...LLAMA_LIKE
   },
   falcon: {
-    configClass: 'FalconConfig', family: 'Falcon', layerPattern: 'uniform', kvHeads: 'falcon', gatedMlp: false,
-    defaults: { vocabSize: 65024, hiddenSize: 4544, numLayers: 32, numHeads: 71, numKvHeads: null, multiQuery: true, newDecoderArchitecture: false, maxContext: 2048, attentionBias: false, tieWordEmbeddings: true },
+    configClass: 'FalconConfig', family: 'Falcon', layerPattern: 'uniform', kvHeads: 'falcon', gatedMlp: false
   },
   gpt2: {
     configClass: 'GPT2Config', family: 'GPT-2', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: false, learnedPositions: true,
-    defaults: { vocabSize: 50257, maxContext: 1024, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: null, tieWordEmbeddings: true, attentionBias: true, dtype: 'float32' },
+    // Every GPT-2 checkpoint's Conv1D layers carry biases; no config key says so.
+    remoteDefaults: { attentionBias: true },
   },
   mpt: {
-    configClass: 'MptConfig', family: 'MPT', layerPattern: 'uniform', kvHeads: 'mpt', gatedMlp: false,
-    defaults: { hiddenSize: 2048, numHeads: 16, numLayers: 24, expansionRatio: 4, maxContext: 2048, vocabSize: 50368, attnType: 'multihead_attention', tieWordEmbeddings: true, attentionBias: false },
+    configClass: 'MptConfig', family: 'MPT', layerPattern: 'uniform', kvHeads: 'mpt', gatedMlp: false
   },
   gpt_oss: {
     configClass: 'GptOssConfig', family: 'GPT-OSS', layerPattern: 'alternate', kvHeads: 'standard', gatedMlp: true,
     // The released configs name no torch_dtype; the checkpoints are bf16 with mxfp4 experts.
-    defaults: { vocabSize: 201088, hiddenSize: 2880, intermediateSize: 2880, numLayers: 36, numHeads: 64, numKvHeads: 8, headDim: 64, slidingWindow: 128, maxContext: 131072, numExperts: 128, numExpertsPerToken: 4, tieWordEmbeddings: false, attentionBias: true, dtype: 'bfloat16' },
+    remoteDefaults: { dtype: 'bfloat16' },
   },
   chatglm: {
     configClass: 'ChatGLMConfig (remote code)', family: 'ChatGLM / GLM-4', layerPattern: 'uniform', kvHeads: 'chatglm', gatedMlp: true,
-    defaults: { numLayers: 28, vocabSize: 65024, hiddenSize: 4096, intermediateSize: 13696, headDim: 128, numHeads: 32, maxContext: 2048, multiQueryAttention: false, numKvHeads: 1, attentionBias: false, tieWordEmbeddings: false },
+    remoteDefaults: { numLayers: 28, vocabSize: 65024, hiddenSize: 4096, intermediateSize: 13696, headDim: 128, numHeads: 32, maxContext: 2048, multiQueryAttention: false, numKvHeads: 1, attentionBias: false, tieWordEmbeddings: false },
   },
   glm4: {
-    configClass: 'Glm4Config', family: 'GLM-4', ...LLAMA_LIKE,
-    defaults: { vocabSize: 151552, hiddenSize: 4096, intermediateSize: 13696, numLayers: 40, numHeads: 32, numKvHeads: 2, headDim: 128, maxContext: 131072, attentionBias: true, tieWordEmbeddings: false },
+    configClass: 'Glm4Config', family: 'GLM-4', ...LLAMA_LIKE
   },
   glm4_moe: {
-    configClass: 'Glm4MoeConfig', family: 'GLM-4.5', ...LLAMA_LIKE,
-    defaults: {
-      vocabSize: 151552, hiddenSize: 4096, intermediateSize: 10944, numLayers: 46, numHeads: 96, numKvHeads: 8, headDim: 128, maxContext: 131072,
-      moeIntermediateSize: 1408, numSharedExperts: 1, numExperts: 128, numExpertsPerToken: 8, firstKDenseReplace: 1, attentionBias: false, tieWordEmbeddings: false,
-    },
+    configClass: 'Glm4MoeConfig', family: 'GLM-4.5', ...LLAMA_LIKE
   },
   llama4_text: {
-    configClass: 'Llama4TextConfig', family: 'Llama 4', layerPattern: 'llama4-chunked', kvHeads: 'standard', gatedMlp: true, sharedExpertFromIntermediate: true,
-    defaults: {
-      vocabSize: 202048, hiddenSize: 5120, intermediateSize: 8192, intermediateSizeMlp: 16384, numLayers: 48, numHeads: 40, numKvHeads: 8, headDim: 128,
-      maxContext: 131072, numExperts: 16, numExpertsPerToken: 1, interleaveMoeLayerStep: 1, attentionChunkSize: 8192, noRopeLayerInterval: 4,
-      tieWordEmbeddings: false, attentionBias: false,
-    },
+    configClass: 'Llama4TextConfig', family: 'Llama 4', layerPattern: 'llama4-chunked', kvHeads: 'standard', gatedMlp: true, sharedExpertFromIntermediate: true
   },
   minimax: {
-    configClass: 'MiniMaxConfig', family: 'MiniMax', layerPattern: 'minimax', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 131072, numExperts: 8, numExpertsPerToken: 2, tieWordEmbeddings: false },
+    configClass: 'MiniMaxConfig', family: 'MiniMax', layerPattern: 'minimax', kvHeads: 'standard', gatedMlp: true
   },
-  // --- Hybrids and recurrent families (defaults: transformers 5.18 configuration_*.py) ---
+  // --- Hybrids and recurrent families (
   jamba: {
-    configClass: 'JambaConfig', family: 'Jamba', layerPattern: 'jamba-period', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba1',
-    defaults: { vocabSize: 65536, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 262144, attnLayerPeriod: 8, attnLayerOffset: 4, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, numExperts: 16, numExpertsPerToken: 2, tieWordEmbeddings: false },
+    configClass: 'JambaConfig', family: 'Jamba', layerPattern: 'jamba-period', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba1'
   },
   bamba: {
-    configClass: 'BambaConfig', family: 'Bamba', layerPattern: 'bamba-indices', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
-    defaults: { vocabSize: 128000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 262144, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+    configClass: 'BambaConfig', family: 'Bamba', layerPattern: 'bamba-indices', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2'
   },
   granitemoehybrid: {
-    configClass: 'GraniteMoeHybridConfig', family: 'Granite 4.0 (hybrid)', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
-    defaults: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: null, maxContext: 2048, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+    configClass: 'GraniteMoeHybridConfig', family: 'Granite 4.0 (hybrid)', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2'
   },
   nemotron_h: {
-    configClass: 'NemotronHConfig', family: 'Nemotron-H', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2',
-    defaults: { vocabSize: 131072, hiddenSize: 4096, intermediateSize: 21504, numHeads: 32, numKvHeads: 8, headDim: 128, maxContext: 4096, ssmStateSize: 128, ssmNumHeads: 128, ssmHeadDim: 64, ssmGroups: 8, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+    configClass: 'NemotronHConfig', family: 'Nemotron-H', layerPattern: 'all-recurrent', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2', vllmSsmDtypeFromConfig: true,
   },
   falcon_h1: {
-    configClass: 'FalconH1Config', family: 'Falcon-H1', layerPattern: 'all-hybrid', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2',
-    defaults: { vocabSize: 128000, hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 8192, ssmNumHeads: 128, ssmGroups: 1, ssmStateSize: 256, ssmConvKernel: 4, ssmExpand: 2, ssmInnerSize: 1024, tieWordEmbeddings: false },
+    configClass: 'FalconH1Config', family: 'Falcon-H1', layerPattern: 'all-hybrid', kvHeads: 'standard', gatedMlp: true, recurrent: 'mamba2'
   },
   lfm2: {
-    configClass: 'Lfm2Config', family: 'LFM2', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv',
-    defaults: { vocabSize: 65536, hiddenSize: 2560, intermediateSize: 12288, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 128000, ssmConvKernel: 3, tieWordEmbeddings: true },
+    configClass: 'Lfm2Config', family: 'LFM2', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv'
   },
   lfm2_moe: {
-    configClass: 'Lfm2MoeConfig', family: 'LFM2-MoE', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv',
-    defaults: { vocabSize: 65536, hiddenSize: 2048, intermediateSize: 7168, moeIntermediateSize: 1792, numLayers: 32, numHeads: 32, numKvHeads: 8, maxContext: 128000, ssmConvKernel: 3, tieWordEmbeddings: true },
+    configClass: 'Lfm2MoeConfig', family: 'LFM2-MoE', layerPattern: 'uniform', kvHeads: 'standard', gatedMlp: true, recurrent: 'short-conv'
   },
   mamba: {
-    configClass: 'MambaConfig', family: 'Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true,
-    defaults: { vocabSize: 50280, hiddenSize: 768, numLayers: 32, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: true },
+    configClass: 'MambaConfig', family: 'Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true
   },
   falcon_mamba: {
-    configClass: 'FalconMambaConfig', family: 'Falcon Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true,
-    defaults: { vocabSize: 50280, hiddenSize: 768, numLayers: 32, ssmStateSize: 16, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: true },
+    configClass: 'FalconMambaConfig', family: 'Falcon Mamba', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba1', attentionFree: true
   },
   mamba2: {
-    configClass: 'Mamba2Config', family: 'Mamba-2', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2', attentionFree: true,
-    defaults: { vocabSize: 32768, hiddenSize: 4096, numLayers: 64, numHeads: 128, headDim: 64, ssmStateSize: 128, ssmGroups: 8, ssmConvKernel: 4, ssmExpand: 2, tieWordEmbeddings: false },
+    configClass: 'Mamba2Config', family: 'Mamba-2', layerPattern: 'attention-free', kvHeads: 'standard', gatedMlp: false, recurrent: 'mamba2', attentionFree: true
   },
   kimi_linear: {
-    configClass: 'KimiLinearConfig', family: 'Kimi Linear', ...LLAMA_LIKE, recurrent: 'kda',
-    defaults: { vocabSize: 163840, hiddenSize: 2304, intermediateSize: 9216, moeIntermediateSize: 1024, numLayers: 27, numHeads: 32, numKvHeads: 32, qkRopeHeadDim: 64, vHeadDim: 128, qkNopeHeadDim: 128, maxContext: 1048576, tieWordEmbeddings: false },
+    configClass: 'KimiLinearConfig', family: 'Kimi Linear', ...LLAMA_LIKE, recurrent: 'kda'
   },
   gpt_bigcode: {
     configClass: 'GPTBigCodeConfig', family: 'GPT-BigCode (StarCoder)', layerPattern: 'uniform', kvHeads: 'bigcode', gatedMlp: false, learnedPositions: true,
-    defaults: { vocabSize: 50257, maxContext: 1024, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: null, multiQuery: true, tieWordEmbeddings: true, attentionBias: true },
+    // Its linear layers all carry biases (GPTBigCodeAttention c_attn / c_proj); no config key says so.
+    remoteDefaults: { attentionBias: true },
   },
   cohere2: {
-    configClass: 'Cohere2Config', family: 'Cohere 2 (Command R7B / A)', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 256000, hiddenSize: 8192, intermediateSize: 22528, numLayers: 40, numHeads: 64, numKvHeads: null, maxContext: 8192, slidingWindow: 4096, slidingWindowPattern: 4, tieWordEmbeddings: true },
+    configClass: 'Cohere2Config', family: 'Cohere 2 (Command R7B / A)', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true
   },
   exaone4: {
-    configClass: 'Exaone4Config', family: 'EXAONE 4', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
-    defaults: { vocabSize: 102400, hiddenSize: 4096, intermediateSize: 16384, numLayers: 32, numHeads: 32, numKvHeads: 32, maxContext: 2048, slidingWindow: 4096, slidingWindowPattern: 4, tieWordEmbeddings: false },
+    configClass: 'Exaone4Config', family: 'EXAONE 4', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true
   },
   minimax_m2: {
-    configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE,
-    defaults: { vocabSize: 200064, hiddenSize: 3072, intermediateSize: 1536, numLayers: 62, numHeads: 48, numKvHeads: 8, headDim: 128, maxContext: 196608, numExperts: 256, numExpertsPerToken: 8, tieWordEmbeddings: false },
+    configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE
   },
   'nemotron-nas': {
     // DeciLM remote code (configuration_decilm.py): Llama blocks, each configured by block_configs.
     configClass: 'DeciLMConfig (remote code)', family: 'Nemotron-NAS (DeciLM)', ...LLAMA_LIKE,
-    defaults: { numKvHeads: null, tieWordEmbeddings: false },
+    remoteDefaults: { numKvHeads: null, tieWordEmbeddings: false },
   },
   qwen3_5_text: {
-    configClass: 'Qwen3_5TextConfig', family: 'Qwen3.5', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true, recurrent: 'gated-deltanet',
-    defaults: { vocabSize: 248320, hiddenSize: 4096, intermediateSize: 12288, numLayers: 32, numHeads: 16, numKvHeads: 4, headDim: 256, maxContext: 32768, fullAttentionInterval: 4, linearConvKernelDim: 4, linearKeyHeadDim: 128, linearValueHeadDim: 128, linearNumKeyHeads: 16, linearNumValueHeads: 32, tieWordEmbeddings: false },
+    configClass: 'Qwen3_5TextConfig', family: 'Qwen3.5', layerPattern: 'qwen3-next', kvHeads: 'standard', gatedMlp: true, recurrent: 'gated-deltanet'
   },
 };
 
@@ -267,9 +230,26 @@ const ALIASES: Record<string, string> = {
   deci: 'nemotron-nas',
 };
 
+const infos = new Map<string, ModelTypeInfo | undefined>();
+
 export function modelTypeInfo(modelType: string | undefined): ModelTypeInfo | undefined {
   if (modelType === undefined) return undefined;
-  return MODEL_TYPES[modelType] ?? MODEL_TYPES[ALIASES[modelType] ?? ''];
+  if (infos.has(modelType)) return infos.get(modelType);
+  const key = MODEL_TYPES[modelType] ? modelType : ALIASES[modelType];
+  const rules = key ? MODEL_TYPES[key] : undefined;
+  let info: ModelTypeInfo | undefined;
+  if (rules) {
+    // The model type's own transformers class first (qwen3_vl_text has one), else its family's.
+    const generated = transformersClassDefaults(modelType) ?? transformersClassDefaults(rules.classDefaultsFrom ?? key!);
+    info = {
+      ...rules,
+      configClass: generated && !rules.classDefaultsFrom ? generated.configClass : rules.configClass,
+      defaults: { ...(generated?.defaults ?? {}), ...(rules.remoteDefaults ?? {}) },
+      defaultsSource: generated ? `${generated.configClass}, transformers ${generated.source}${rules.remoteDefaults ? ` (+ ${rules.configClass})` : ''}` : rules.configClass,
+    };
+  }
+  infos.set(modelType, info);
+  return info;
 }
 
 /** Rules for a model type we do not know: generic keys only, no defaults, sliding window on every layer. */
@@ -277,6 +257,7 @@ export const GENERIC_MODEL_TYPE: ModelTypeInfo = {
   configClass: 'generic (no transformers class known)',
   family: 'unknown',
   defaults: {},
+  defaultsSource: 'none',
   layerPattern: 'uniform',
   kvHeads: 'standard',
   gatedMlp: true,

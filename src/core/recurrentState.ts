@@ -45,8 +45,8 @@ export function convElements(s: RecurrentState, runtime: StateRuntime): number {
 
 /**
  * Bytes of the state for one sequence: llama.cpp keeps every state in f32; vLLM keeps the conv window
- * in the model's dtype and the recurrent part in f32 for KDA (kda_state_dtype) and when the config asks
- * for an f32 SSM cache (mamba_ssm_cache_dtype); transformers allocates both in the model's dtype.
+ * in the model's dtype and the recurrent part in f32 for KDA (kda_state_dtype) and for Nemotron-H (its
+ * config hook: mamba_ssm_cache_dtype, float32 when absent); transformers allocates both in the model's dtype.
  */
 export function stateBytes(s: RecurrentState, runtime: StateRuntime, modelDtypeBytes: number): number {
   if (runtime === 'llamacpp') return 4 * (convElements(s, runtime) + s.recurrentElements);
@@ -58,8 +58,9 @@ export function stateBytes(s: RecurrentState, runtime: StateRuntime, modelDtypeB
 export function resolveRecurrentState(config: ModelConfig, mixer: MixerKind, hidden: number, attentionHeads: number, headDim: number): RecurrentState | { missing: string } {
   const r = resolveDims(config, mixer, hidden, attentionHeads, headDim);
   if ('missing' in r) return r;
-  const ssmFloat32 = /float32|fp32/.test(str(config, 'ssmStateDtype') ?? '');
-  return mixer === 'kda' || (ssmFloat32 && (mixer === 'mamba1' || mixer === 'mamba2' || mixer === 'gated-deltanet')) ? { ...r, recurrentFloat32: true } : r;
+  // Only where vLLM is known to read it (Nemotron-H's config hook, float32 when the key is absent).
+  const ssmFloat32 = config.typeInfo.vllmSsmDtypeFromConfig === true && /float32|fp32/.test(str(config, 'ssmStateDtype') ?? 'float32');
+  return mixer === 'kda' || (ssmFloat32 && mixer === 'mamba2') ? { ...r, recurrentFloat32: true } : r;
 }
 
 function resolveDims(config: ModelConfig, mixer: MixerKind, hidden: number, attentionHeads: number, headDim: number): RecurrentState | { missing: string } {

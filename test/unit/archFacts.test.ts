@@ -41,15 +41,18 @@ test('Bamba-9B-v2: attn_layer_indices (0-based) attention, Mamba-2 elsewhere', (
 });
 
 test('Nemotron-H 8B and 47B: hybrid_override_pattern — * attention, M Mamba-2, - MLP (no cache)', () => {
+  // vLLM's NemotronHForCausalLMConfig hook keeps the SSM state in mamba_ssm_cache_dtype, float32 when the
+  // config omits it (NemotronHConfig's default too): conv bf16 + SSM f32 (ARCH_FACTS §4–5).
   const small = kv('nemotron-h-8b-base-8k', { runtime: 'vllm' });
   assert.equal(small.json.exact, true);
   assert.deepEqual({ full: small.json.attention.layerKinds.full, mamba: small.json.attention.layerKinds.mamba, none: small.json.attention.layerKinds.none }, { full: 4, mamba: 24, none: 24 });
   assert.deepEqual(small.json.kv.perLayer.filter((l) => l.bytesPerToken > 0).map((l) => l.layer), [7, 18, 29, 40]);
   assert.equal(small.json.kv.bytesPerToken, 16_384);
-  assert.equal(small.json.kv.stateBytes, 51_806_208);
+  assert.equal(small.json.kv.stateBytes, 102_137_856);
+  assert.equal(kv('nemotron-h-8b-base-8k', { runtime: 'llamacpp' }).json.kv.stateBytes, 103_612_416); // all f32
   const big = kv('nemotron-h-47b-reasoning-128k', { runtime: 'vllm' });
   assert.equal(big.json.kv.bytesPerToken, 20_480);
-  assert.equal(big.json.kv.stateBytes, 383_016_960);
+  assert.equal(big.json.kv.stateBytes, 760_504_320);
 });
 
 test('Llama-3.3-Nemotron-Super-49B: block_configs — no_op blocks hold nothing, kv heads = 64 / n_heads_in_group', () => {
@@ -72,6 +75,7 @@ test('Qwen3.5-27B: 16 full-attention layers (Q4_0 KV 1152 MiB at 64K) and 48 Gat
   assert.equal(q4.json.kv.totalBytes, 1152 * MiB);
   const cpp = kv('qwen3.5-27b', { runtime: 'llamacpp', contextTokens: 4096 });
   assert.equal(cpp.json.kv.stateBytes * 2, (11.25 + 288) * MiB);
+  assert.equal(kv('qwen3.5-27b', { runtime: 'vllm' }).json.kv.stateBytes, 78_446_592); // all bf16
   assert.equal(kv('qwen3.5-27b').json.kv.bytesPerToken, 65_536);
 });
 

@@ -25,7 +25,7 @@ test('text_config nesting (Gemma 3, Llama 4): keys read inside, dtype from the t
   assert.equal(layers?.kind === 'key' ? layers.key : undefined, 'text_config.num_hidden_layers');
   // sliding_window_pattern and max_position_embeddings are omitted in the file: Gemma3TextConfig defaults (6, 131072).
   assert.equal(g.json.kv.contextTokens, 131072);
-  assert.ok(g.json.notes.some((n) => n.includes('Gemma3TextConfig defaults') && n.includes('max_position_embeddings = 131072')));
+  assert.ok(g.json.notes.some((n) => n.includes('class defaults (Gemma3TextConfig, transformers src/transformers/models/gemma3/configuration_gemma3.py @ v5.18.0)') && n.includes('max_position_embeddings = 131072')), g.json.notes.join('\n'));
   const wrapped = kvText(JSON.stringify({ model_type: 'llava', torch_dtype: 'float16', text_config: { hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8 } }));
   assert.equal(wrapped.json.model.dtype, 'float16');
   assert.equal(wrapped.json.model.modelType, 'llama');

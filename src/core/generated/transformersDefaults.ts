@@ -7,59 +7,199 @@
 // is kept as `{ expr }`, unevaluated. Keys are spelled as in Python.
 //
 // Provenance (file -> commit of huggingface/transformers it was read at):
-//   src/transformers/configuration_utils.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/apertus/configuration_apertus.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/arcee/configuration_arcee.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/cohere/configuration_cohere.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/cohere2/configuration_cohere2.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/deepseek_v2/configuration_deepseek_v2.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/deepseek_v3/configuration_deepseek_v3.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/doge/configuration_doge.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/dots1/configuration_dots1.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/ernie4_5/configuration_ernie4_5.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/ernie4_5_moe/configuration_ernie4_5_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/exaone4/configuration_exaone4.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/falcon/configuration_falcon.py @ 5fd8edad2a672d6a10d6352b62b823d56c3032bf
-//   src/transformers/models/gemma/configuration_gemma.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/gemma2/configuration_gemma2.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/gemma3/configuration_gemma3.py @ 008f5c8c29be84d4721dc6d1e0fcd72300580be4
-//   src/transformers/models/glm/configuration_glm.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/glm4/configuration_glm4.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/glm4_moe/configuration_glm4_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/gpt2/configuration_gpt2.py @ 01ae98ae2414210efd0d9ac1ffe78ff21588f1f7
-//   src/transformers/models/gpt_bigcode/configuration_gpt_bigcode.py @ 05ff2e98e4461ece6e706435e2a57834bb4f985f
-//   src/transformers/models/gpt_neox/configuration_gpt_neox.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/gpt_oss/configuration_gpt_oss.py @ 02b8f42b4240dddea1b27c45d2dc95fb2682f841
-//   src/transformers/models/granite/configuration_granite.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/helium/configuration_helium.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/jamba/configuration_jamba.py @ 008f5c8c29be84d4721dc6d1e0fcd72300580be4
-//   src/transformers/models/lfm2/configuration_lfm2.py @ 05cd1ec14dbe16127778060fb68c34105873015c
-//   src/transformers/models/llama/configuration_llama.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/llama4/configuration_llama4.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/longcat_flash/configuration_longcat_flash.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/minimax/configuration_minimax.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/mistral/configuration_mistral.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/mistral3/configuration_mistral3.py @ 0db25542f2190e3dd1e402c477fa713ed516d655
-//   src/transformers/models/mixtral/configuration_mixtral.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/mpt/configuration_mpt.py @ 05699a763e76ee438fa65e6eeae4a294ea0026f5
-//   src/transformers/models/olmo/configuration_olmo.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/olmo2/configuration_olmo2.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/olmo3/configuration_olmo3.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/olmoe/configuration_olmoe.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/opt/configuration_opt.py @ 014674d38b61e5c7109e89d496bd699121a8aa4e
-//   src/transformers/models/phi/configuration_phi.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/phi3/configuration_phi3.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/phimoe/configuration_phimoe.py @ 040e1a7e4bb4f48ff62dfbbb1f6f8eff23e894ac
-//   src/transformers/models/qwen2/configuration_qwen2.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/qwen2_5_vl/configuration_qwen2_5_vl.py @ 018c8e0394c47749c55861e11f5f7e2a577973d7
-//   src/transformers/models/qwen2_moe/configuration_qwen2_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/qwen3/configuration_qwen3.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/qwen3_moe/configuration_qwen3_moe.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/qwen3_next/configuration_qwen3_next.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/qwen3_vl/configuration_qwen3_vl.py @ 000c33fdfde12e1ffafbfcdb3c926df5727a00b6
-//   src/transformers/models/seed_oss/configuration_seed_oss.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/smollm3/configuration_smollm3.py @ 008e574391258935f3ecc3035c882e73bbcac419
-//   src/transformers/models/starcoder2/configuration_starcoder2.py @ 008e574391258935f3ecc3035c882e73bbcac419
+//   src/transformers/configuration_utils.py @ v5.18.0
+//   src/transformers/models/afmoe/configuration_afmoe.py @ v5.18.0
+//   src/transformers/models/apertus/configuration_apertus.py @ v5.18.0
+//   src/transformers/models/arcee/configuration_arcee.py @ v5.18.0
+//   src/transformers/models/aria/configuration_aria.py @ v5.18.0
+//   src/transformers/models/axk1/configuration_axk1.py @ v5.18.0
+//   src/transformers/models/axk2/configuration_axk2.py @ v5.18.0
+//   src/transformers/models/bamba/configuration_bamba.py @ v5.18.0
+//   src/transformers/models/bart/configuration_bart.py @ v5.18.0
+//   src/transformers/models/bert/configuration_bert.py @ v5.18.0
+//   src/transformers/models/bert_generation/configuration_bert_generation.py @ v5.18.0
+//   src/transformers/models/big_bird/configuration_big_bird.py @ v5.18.0
+//   src/transformers/models/bigbird_pegasus/configuration_bigbird_pegasus.py @ v5.18.0
+//   src/transformers/models/biogpt/configuration_biogpt.py @ v5.18.0
+//   src/transformers/models/bitnet/configuration_bitnet.py @ v5.18.0
+//   src/transformers/models/blenderbot/configuration_blenderbot.py @ v5.18.0
+//   src/transformers/models/blenderbot_small/configuration_blenderbot_small.py @ v5.18.0
+//   src/transformers/models/blip/configuration_blip.py @ v5.18.0
+//   src/transformers/models/bloom/configuration_bloom.py @ v5.18.0
+//   src/transformers/models/blt/configuration_blt.py @ v5.18.0
+//   src/transformers/models/camembert/configuration_camembert.py @ v5.18.0
+//   src/transformers/models/codegen/configuration_codegen.py @ v5.18.0
+//   src/transformers/models/cohere/configuration_cohere.py @ v5.18.0
+//   src/transformers/models/cohere2/configuration_cohere2.py @ v5.18.0
+//   src/transformers/models/cohere2_moe/configuration_cohere2_moe.py @ v5.18.0
+//   src/transformers/models/cohere_compass/configuration_cohere_compass.py @ v5.18.0
+//   src/transformers/models/cosmos3_edge/configuration_cosmos3_edge.py @ v5.18.0
+//   src/transformers/models/cpmant/configuration_cpmant.py @ v5.18.0
+//   src/transformers/models/ctrl/configuration_ctrl.py @ v5.18.0
+//   src/transformers/models/cwm/configuration_cwm.py @ v5.18.0
+//   src/transformers/models/data2vec/configuration_data2vec_text.py @ v5.18.0
+//   src/transformers/models/dbrx/configuration_dbrx.py @ v5.18.0
+//   src/transformers/models/deepseek_ocr2/configuration_deepseek_ocr2.py @ v5.18.0
+//   src/transformers/models/deepseek_v2/configuration_deepseek_v2.py @ v5.18.0
+//   src/transformers/models/deepseek_v3/configuration_deepseek_v3.py @ v5.18.0
+//   src/transformers/models/deepseek_v32/configuration_deepseek_v32.py @ v5.18.0
+//   src/transformers/models/deepseek_v4/configuration_deepseek_v4.py @ v5.18.0
+//   src/transformers/models/diffllama/configuration_diffllama.py @ v5.18.0
+//   src/transformers/models/diffusion_gemma/configuration_diffusion_gemma.py @ v5.18.0
+//   src/transformers/models/doge/configuration_doge.py @ v5.18.0
+//   src/transformers/models/dots1/configuration_dots1.py @ v5.18.0
+//   src/transformers/models/electra/configuration_electra.py @ v5.18.0
+//   src/transformers/models/emu3/configuration_emu3.py @ v5.18.0
+//   src/transformers/models/ernie/configuration_ernie.py @ v5.18.0
+//   src/transformers/models/ernie4_5/configuration_ernie4_5.py @ v5.18.0
+//   src/transformers/models/ernie4_5_moe/configuration_ernie4_5_moe.py @ v5.18.0
+//   src/transformers/models/ernie4_5_vl_moe/configuration_ernie4_5_vl_moe.py @ v5.18.0
+//   src/transformers/models/exaone4/configuration_exaone4.py @ v5.18.0
+//   src/transformers/models/exaone_moe/configuration_exaone_moe.py @ v5.18.0
+//   src/transformers/models/falcon/configuration_falcon.py @ v5.18.0
+//   src/transformers/models/falcon_h1/configuration_falcon_h1.py @ v5.18.0
+//   src/transformers/models/falcon_mamba/configuration_falcon_mamba.py @ v5.18.0
+//   src/transformers/models/flex_olmo/configuration_flex_olmo.py @ v5.18.0
+//   src/transformers/models/fuyu/configuration_fuyu.py @ v5.18.0
+//   src/transformers/models/gemma/configuration_gemma.py @ v5.18.0
+//   src/transformers/models/gemma2/configuration_gemma2.py @ v5.18.0
+//   src/transformers/models/gemma3/configuration_gemma3.py @ v5.18.0
+//   src/transformers/models/gemma3n/configuration_gemma3n.py @ v5.18.0
+//   src/transformers/models/gemma4/configuration_gemma4.py @ v5.18.0
+//   src/transformers/models/gemma4_assistant/configuration_gemma4_assistant.py @ v5.18.0
+//   src/transformers/models/gemma4_unified/configuration_gemma4_unified.py @ v5.18.0
+//   src/transformers/models/gemma4_unified_assistant/configuration_gemma4_unified_assistant.py @ v5.18.0
+//   src/transformers/models/git/configuration_git.py @ v5.18.0
+//   src/transformers/models/glm/configuration_glm.py @ v5.18.0
+//   src/transformers/models/glm4/configuration_glm4.py @ v5.18.0
+//   src/transformers/models/glm4_moe/configuration_glm4_moe.py @ v5.18.0
+//   src/transformers/models/glm4_moe_lite/configuration_glm4_moe_lite.py @ v5.18.0
+//   src/transformers/models/glm4v/configuration_glm4v.py @ v5.18.0
+//   src/transformers/models/glm4v_moe/configuration_glm4v_moe.py @ v5.18.0
+//   src/transformers/models/glm5_next/configuration_glm5_next.py @ v5.18.0
+//   src/transformers/models/glm_moe_dsa/configuration_glm_moe_dsa.py @ v5.18.0
+//   src/transformers/models/glm_ocr/configuration_glm_ocr.py @ v5.18.0
+//   src/transformers/models/got_ocr2/configuration_got_ocr2.py @ v5.18.0
+//   src/transformers/models/gpt2/configuration_gpt2.py @ v5.18.0
+//   src/transformers/models/gpt_bigcode/configuration_gpt_bigcode.py @ v5.18.0
+//   src/transformers/models/gpt_neo/configuration_gpt_neo.py @ v5.18.0
+//   src/transformers/models/gpt_neox/configuration_gpt_neox.py @ v5.18.0
+//   src/transformers/models/gpt_neox_japanese/configuration_gpt_neox_japanese.py @ v5.18.0
+//   src/transformers/models/gpt_oss/configuration_gpt_oss.py @ v5.18.0
+//   src/transformers/models/gptj/configuration_gptj.py @ v5.18.0
+//   src/transformers/models/granite/configuration_granite.py @ v5.18.0
+//   src/transformers/models/granite_swa/configuration_granite_swa.py @ v5.18.0
+//   src/transformers/models/granitemoe/configuration_granitemoe.py @ v5.18.0
+//   src/transformers/models/granitemoe_swa/configuration_granitemoe_swa.py @ v5.18.0
+//   src/transformers/models/granitemoehybrid/configuration_granitemoehybrid.py @ v5.18.0
+//   src/transformers/models/granitemoeshared/configuration_granitemoeshared.py @ v5.18.0
+//   src/transformers/models/helium/configuration_helium.py @ v5.18.0
+//   src/transformers/models/hrm_text/configuration_hrm_text.py @ v5.18.0
+//   src/transformers/models/hunyuan_v1_dense/configuration_hunyuan_v1_dense.py @ v5.18.0
+//   src/transformers/models/hunyuan_v1_moe/configuration_hunyuan_v1_moe.py @ v5.18.0
+//   src/transformers/models/hunyuan_vl/configuration_hunyuan_vl.py @ v5.18.0
+//   src/transformers/models/hy_v3/configuration_hy_v3.py @ v5.18.0
+//   src/transformers/models/hy_v4/configuration_hy_v4.py @ v5.18.0
+//   src/transformers/models/hyperclovax/configuration_hyperclovax.py @ v5.18.0
+//   src/transformers/models/inkling/configuration_inkling.py @ v5.18.0
+//   src/transformers/models/jais2/configuration_jais2.py @ v5.18.0
+//   src/transformers/models/jamba/configuration_jamba.py @ v5.18.0
+//   src/transformers/models/jetmoe/configuration_jetmoe.py @ v5.18.0
+//   src/transformers/models/kimi_linear/configuration_kimi_linear.py @ v5.18.0
+//   src/transformers/models/kosmos2/configuration_kosmos2.py @ v5.18.0
+//   src/transformers/models/kosmos2_5/configuration_kosmos2_5.py @ v5.18.0
+//   src/transformers/models/laguna/configuration_laguna.py @ v5.18.0
+//   src/transformers/models/lfm2/configuration_lfm2.py @ v5.18.0
+//   src/transformers/models/lfm2_moe/configuration_lfm2_moe.py @ v5.18.0
+//   src/transformers/models/llama/configuration_llama.py @ v5.18.0
+//   src/transformers/models/llama4/configuration_llama4.py @ v5.18.0
+//   src/transformers/models/longcat_flash/configuration_longcat_flash.py @ v5.18.0
+//   src/transformers/models/mamba/configuration_mamba.py @ v5.18.0
+//   src/transformers/models/mamba2/configuration_mamba2.py @ v5.18.0
+//   src/transformers/models/marian/configuration_marian.py @ v5.18.0
+//   src/transformers/models/mbart/configuration_mbart.py @ v5.18.0
+//   src/transformers/models/megatron_bert/configuration_megatron_bert.py @ v5.18.0
+//   src/transformers/models/mellum/configuration_mellum.py @ v5.18.0
+//   src/transformers/models/mimo_v2_flash/configuration_mimo_v2_flash.py @ v5.18.0
+//   src/transformers/models/minicpm3/configuration_minicpm3.py @ v5.18.0
+//   src/transformers/models/minimax/configuration_minimax.py @ v5.18.0
+//   src/transformers/models/minimax_m2/configuration_minimax_m2.py @ v5.18.0
+//   src/transformers/models/minimax_m3_vl/configuration_minimax_m3_vl.py @ v5.18.0
+//   src/transformers/models/ministral/configuration_ministral.py @ v5.18.0
+//   src/transformers/models/ministral3/configuration_ministral3.py @ v5.18.0
+//   src/transformers/models/mistral/configuration_mistral.py @ v5.18.0
+//   src/transformers/models/mixtral/configuration_mixtral.py @ v5.18.0
+//   src/transformers/models/mllama/configuration_mllama.py @ v5.18.0
+//   src/transformers/models/modernbert_decoder/configuration_modernbert_decoder.py @ v5.18.0
+//   src/transformers/models/moshi/configuration_moshi.py @ v5.18.0
+//   src/transformers/models/mpt/configuration_mpt.py @ v5.18.0
+//   src/transformers/models/muse_glimmer/configuration_muse_glimmer.py @ v5.18.0
+//   src/transformers/models/musicgen/configuration_musicgen.py @ v5.18.0
+//   src/transformers/models/musicgen_melody/configuration_musicgen_melody.py @ v5.18.0
+//   src/transformers/models/mvp/configuration_mvp.py @ v5.18.0
+//   src/transformers/models/nanochat/configuration_nanochat.py @ v5.18.0
+//   src/transformers/models/nemotron/configuration_nemotron.py @ v5.18.0
+//   src/transformers/models/nemotron_h/configuration_nemotron_h.py @ v5.18.0
+//   src/transformers/models/olmo/configuration_olmo.py @ v5.18.0
+//   src/transformers/models/olmo2/configuration_olmo2.py @ v5.18.0
+//   src/transformers/models/olmo3/configuration_olmo3.py @ v5.18.0
+//   src/transformers/models/olmo_hybrid/configuration_olmo_hybrid.py @ v5.18.0
+//   src/transformers/models/olmoe/configuration_olmoe.py @ v5.18.0
+//   src/transformers/models/openai/configuration_openai.py @ v5.18.0
+//   src/transformers/models/opt/configuration_opt.py @ v5.18.0
+//   src/transformers/models/paddleocr_vl/configuration_paddleocr_vl.py @ v5.18.0
+//   src/transformers/models/pegasus/configuration_pegasus.py @ v5.18.0
+//   src/transformers/models/persimmon/configuration_persimmon.py @ v5.18.0
+//   src/transformers/models/phi/configuration_phi.py @ v5.18.0
+//   src/transformers/models/phi3/configuration_phi3.py @ v5.18.0
+//   src/transformers/models/phi4_multimodal/configuration_phi4_multimodal.py @ v5.18.0
+//   src/transformers/models/phimoe/configuration_phimoe.py @ v5.18.0
+//   src/transformers/models/pix2struct/configuration_pix2struct.py @ v5.18.0
+//   src/transformers/models/plbart/configuration_plbart.py @ v5.18.0
+//   src/transformers/models/pp_formulanet/configuration_pp_formulanet.py @ v5.18.0
+//   src/transformers/models/prophetnet/configuration_prophetnet.py @ v5.18.0
+//   src/transformers/models/qwen2/configuration_qwen2.py @ v5.18.0
+//   src/transformers/models/qwen2_5_omni/configuration_qwen2_5_omni.py @ v5.18.0
+//   src/transformers/models/qwen2_5_vl/configuration_qwen2_5_vl.py @ v5.18.0
+//   src/transformers/models/qwen2_moe/configuration_qwen2_moe.py @ v5.18.0
+//   src/transformers/models/qwen2_vl/configuration_qwen2_vl.py @ v5.18.0
+//   src/transformers/models/qwen3/configuration_qwen3.py @ v5.18.0
+//   src/transformers/models/qwen3_5/configuration_qwen3_5.py @ v5.18.0
+//   src/transformers/models/qwen3_5_moe/configuration_qwen3_5_moe.py @ v5.18.0
+//   src/transformers/models/qwen3_moe/configuration_qwen3_moe.py @ v5.18.0
+//   src/transformers/models/qwen3_next/configuration_qwen3_next.py @ v5.18.0
+//   src/transformers/models/qwen3_omni_moe/configuration_qwen3_omni_moe.py @ v5.18.0
+//   src/transformers/models/qwen3_vl/configuration_qwen3_vl.py @ v5.18.0
+//   src/transformers/models/qwen3_vl_moe/configuration_qwen3_vl_moe.py @ v5.18.0
+//   src/transformers/models/qwen4_exp/configuration_qwen4_exp.py @ v5.18.0
+//   src/transformers/models/recurrent_gemma/configuration_recurrent_gemma.py @ v5.18.0
+//   src/transformers/models/reformer/configuration_reformer.py @ v5.18.0
+//   src/transformers/models/rembert/configuration_rembert.py @ v5.18.0
+//   src/transformers/models/roberta/configuration_roberta.py @ v5.18.0
+//   src/transformers/models/roberta_prelayernorm/configuration_roberta_prelayernorm.py @ v5.18.0
+//   src/transformers/models/roc_bert/configuration_roc_bert.py @ v5.18.0
+//   src/transformers/models/roformer/configuration_roformer.py @ v5.18.0
+//   src/transformers/models/rwkv/configuration_rwkv.py @ v5.18.0
+//   src/transformers/models/seed_oss/configuration_seed_oss.py @ v5.18.0
+//   src/transformers/models/smollm3/configuration_smollm3.py @ v5.18.0
+//   src/transformers/models/solar_open/configuration_solar_open.py @ v5.18.0
+//   src/transformers/models/stablelm/configuration_stablelm.py @ v5.18.0
+//   src/transformers/models/starcoder2/configuration_starcoder2.py @ v5.18.0
+//   src/transformers/models/step3p7/configuration_step3p7.py @ v5.18.0
+//   src/transformers/models/trocr/configuration_trocr.py @ v5.18.0
+//   src/transformers/models/vaultgemma/configuration_vaultgemma.py @ v5.18.0
+//   src/transformers/models/whisper/configuration_whisper.py @ v5.18.0
+//   src/transformers/models/xglm/configuration_xglm.py @ v5.18.0
+//   src/transformers/models/xlm/configuration_xlm.py @ v5.18.0
+//   src/transformers/models/xlm_roberta/configuration_xlm_roberta.py @ v5.18.0
+//   src/transformers/models/xlm_roberta_xl/configuration_xlm_roberta_xl.py @ v5.18.0
+//   src/transformers/models/xlnet/configuration_xlnet.py @ v5.18.0
+//   src/transformers/models/xlstm/configuration_xlstm.py @ v5.18.0
+//   src/transformers/models/xmod/configuration_xmod.py @ v5.18.0
+//   src/transformers/models/youtu/configuration_youtu.py @ v5.18.0
+//   src/transformers/models/zamba/configuration_zamba.py @ v5.18.0
+//   src/transformers/models/zamba2/configuration_zamba2.py @ v5.18.0
+//   src/transformers/models/zaya/configuration_zaya.py @ v5.18.0
 
 export type TransformersScalar = number | boolean | string | null;
 export type TransformersDefault = TransformersScalar | readonly TransformersScalar[] | { readonly expr: string };
@@ -88,10 +228,50 @@ export interface TransformersConfigInfo {
 }
 
 export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInfo>> = {
+  "afmoe": {
+    "configClass": "AfmoeConfig",
+    "file": "src/transformers/models/afmoe/configuration_afmoe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 200192,
+      "hidden_size": 2048,
+      "intermediate_size": 6144,
+      "moe_intermediate_size": 1408,
+      "num_hidden_layers": 32,
+      "num_dense_layers": 1,
+      "num_attention_heads": 16,
+      "num_key_value_heads": null,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 16384,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "num_experts": 64,
+      "num_experts_per_tok": 6,
+      "num_shared_experts": 2,
+      "route_scale": 1,
+      "output_router_logits": false,
+      "global_attn_every_n_layers": 4,
+      "sliding_window": 1024,
+      "layer_types": null,
+      "attention_dropout": 0,
+      "mup_enabled": false,
+      "eos_token_id": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "attention_bias": false
+    },
+    "kwargDefaults": {}
+  },
   "apertus": {
     "configClass": "ApertusConfig",
     "file": "src/transformers/models/apertus/configuration_apertus.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -119,7 +299,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "arcee": {
     "configClass": "ArceeConfig",
     "file": "src/transformers/models/arcee/configuration_arcee.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -146,10 +326,677 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "aria_text": {
+    "configClass": "AriaTextConfig",
+    "file": "src/transformers/models/aria/configuration_aria.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 4096,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": {
+        "expr": "interval(min=0.0, max=1.0)(default=0.02)"
+      },
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 2,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": null,
+      "moe_num_experts": 8,
+      "moe_topk": 2,
+      "moe_num_shared_experts": 2
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "axk1": {
+    "configClass": "AXK1Config",
+    "file": "src/transformers/models/axk1/configuration_axk1.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 163840,
+      "hidden_size": 7168,
+      "intermediate_size": 18432,
+      "moe_intermediate_size": 2048,
+      "num_hidden_layers": 61,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 64,
+      "n_shared_experts": 1,
+      "n_routed_experts": 192,
+      "routed_scaling_factor": 2.5,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 1536,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 128,
+      "qk_nope_head_dim": 128,
+      "n_group": 8,
+      "topk_group": 4,
+      "num_experts_per_tok": 8,
+      "first_k_dense_replace": 1,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 163691,
+      "eos_token_id": 163691,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "rope_interleave": true,
+      "attention_bias": false,
+      "attention_dropout": 0
+    },
+    "kwargDefaults": {}
+  },
+  "axk2": {
+    "configClass": "AXK2Config",
+    "file": "src/transformers/models/axk2/configuration_axk2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 163840,
+      "hidden_size": 2048,
+      "intermediate_size": 5120,
+      "moe_intermediate_size": 512,
+      "num_hidden_layers": 48,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 32,
+      "n_shared_experts": 1,
+      "n_routed_experts": 128,
+      "routed_scaling_factor": 2.5,
+      "kv_lora_rank": 128,
+      "q_lora_rank": 384,
+      "qk_rope_head_dim": 32,
+      "v_head_dim": 64,
+      "qk_nope_head_dim": 64,
+      "n_group": null,
+      "topk_group": null,
+      "num_experts_per_tok": 8,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 163691,
+      "eos_token_id": 163691,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "mlp_layer_types": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "index_topk": 2048,
+      "index_head_dim": 128,
+      "index_n_heads": 16,
+      "head_dim": 64,
+      "layer_types": null,
+      "gated_norm_rank": 16
+    },
+    "kwargDefaults": {
+      "first_k_dense_replace": 1,
+      "moe_layer_freq": 1
+    }
+  },
+  "bamba": {
+    "configClass": "BambaConfig",
+    "file": "src/transformers/models/bamba/configuration_bamba.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layer_types": "layers_block_type"
+    },
+    "defaults": {
+      "vocab_size": 128000,
+      "tie_word_embeddings": false,
+      "hidden_size": 4096,
+      "intermediate_size": 14336,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "num_logits_to_keep": 1,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "max_position_embeddings": 262144,
+      "attention_dropout": 0,
+      "attn_layer_indices": null,
+      "mamba_n_heads": 128,
+      "mamba_d_head": "auto",
+      "mamba_n_groups": 1,
+      "mamba_d_state": 256,
+      "mamba_d_conv": 4,
+      "mamba_expand": 2,
+      "mamba_chunk_size": 256,
+      "mamba_conv_bias": true,
+      "mamba_proj_bias": false,
+      "time_step_limit": {
+        "expr": "(0.0, float(\"inf\"))"
+      },
+      "z_loss_coefficient": 0,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "mlp_bias": false
+    },
+    "kwargDefaults": {}
+  },
+  "bart": {
+    "configClass": "BartConfig",
+    "file": "src/transformers/models/bart/configuration_bart.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50265,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 12,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 12,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "activation_function": "gelu",
+      "d_model": 1024,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "classifier_dropout": 0,
+      "scale_embedding": false,
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "is_encoder_decoder": true,
+      "decoder_start_token_id": 2,
+      "forced_eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {
+      "num_labels": 3
+    }
+  },
+  "bert": {
+    "configClass": "BertConfig",
+    "file": "src/transformers/models/bert/configuration_bert.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "bert-generation": {
+    "configClass": "BertGenerationConfig",
+    "file": "src/transformers/models/bert_generation/configuration_bert_generation.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50358,
+      "hidden_size": 1024,
+      "num_hidden_layers": 24,
+      "num_attention_heads": 16,
+      "intermediate_size": 4096,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "bos_token_id": 2,
+      "eos_token_id": 1,
+      "use_cache": true,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "big_bird": {
+    "configClass": "BigBirdConfig",
+    "file": "src/transformers/models/big_bird/configuration_big_bird.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50358,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu_new",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 4096,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "sep_token_id": 66,
+      "attention_type": "block_sparse",
+      "use_bias": true,
+      "rescale_embeddings": false,
+      "block_size": 64,
+      "num_random_blocks": 3,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "bigbird_pegasus": {
+    "configClass": "BigBirdPegasusConfig",
+    "file": "src/transformers/models/bigbird_pegasus/configuration_bigbird_pegasus.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "attention_probs_dropout_prob": "attention_dropout",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 96103,
+      "max_position_embeddings": 4096,
+      "encoder_layers": 16,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 16,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu_new",
+      "d_model": 1024,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "decoder_start_token_id": 2,
+      "classifier_dropout": 0,
+      "scale_embedding": true,
+      "pad_token_id": 0,
+      "bos_token_id": 2,
+      "eos_token_id": 1,
+      "attention_type": "block_sparse",
+      "block_size": 64,
+      "num_random_blocks": 3,
+      "use_bias": false,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "biogpt": {
+    "configClass": "BioGptConfig",
+    "file": "src/transformers/models/biogpt/configuration_biogpt.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 42384,
+      "hidden_size": 1024,
+      "num_hidden_layers": 24,
+      "num_attention_heads": 16,
+      "intermediate_size": 4096,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 1024,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "scale_embedding": true,
+      "use_cache": true,
+      "layerdrop": 0,
+      "activation_dropout": 0,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "bitnet": {
+    "configClass": "BitNetConfig",
+    "file": "src/transformers/models/bitnet/configuration_bitnet.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 128256,
+      "hidden_size": 2560,
+      "intermediate_size": 6912,
+      "num_hidden_layers": 30,
+      "num_attention_heads": 20,
+      "num_key_value_heads": 5,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 128000,
+      "eos_token_id": 128001,
+      "tie_word_embeddings": false,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {}
+  },
+  "blenderbot": {
+    "configClass": "BlenderbotConfig",
+    "file": "src/transformers/models/blenderbot/configuration_blenderbot.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 8008,
+      "max_position_embeddings": 128,
+      "encoder_layers": 2,
+      "encoder_ffn_dim": 10240,
+      "encoder_attention_heads": 32,
+      "decoder_layers": 24,
+      "decoder_ffn_dim": 10240,
+      "decoder_attention_heads": 32,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 2560,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "decoder_start_token_id": 1,
+      "scale_embedding": false,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "encoder_no_repeat_ngram_size": 3,
+      "forced_eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "blenderbot-small": {
+    "configClass": "BlenderbotSmallConfig",
+    "file": "src/transformers/models/blenderbot_small/configuration_blenderbot_small.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50265,
+      "max_position_embeddings": 512,
+      "encoder_layers": 8,
+      "encoder_ffn_dim": 2048,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 8,
+      "decoder_ffn_dim": 2048,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 512,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "decoder_start_token_id": 1,
+      "scale_embedding": false,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "forced_eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "blip_text_model": {
+    "configClass": "BlipTextConfig",
+    "file": "src/transformers/models/blip/configuration_blip.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30524,
+      "hidden_size": 768,
+      "encoder_hidden_size": 768,
+      "intermediate_size": 3072,
+      "projection_dim": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 8,
+      "max_position_embeddings": 512,
+      "hidden_act": "gelu",
+      "layer_norm_eps": 1e-12,
+      "hidden_dropout_prob": 0,
+      "attention_probs_dropout_prob": 0,
+      "initializer_range": 0.02,
+      "bos_token_id": 30522,
+      "eos_token_id": 2,
+      "pad_token_id": 0,
+      "sep_token_id": 102,
+      "is_decoder": true,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "label_smoothing": 0
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "bloom": {
+    "configClass": "BloomConfig",
+    "file": "src/transformers/models/bloom/configuration_bloom.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_hidden_layers": "n_layer",
+      "num_attention_heads": "n_head"
+    },
+    "defaults": {
+      "vocab_size": 250880,
+      "hidden_size": 64,
+      "n_layer": 2,
+      "n_head": 8,
+      "layer_norm_epsilon": 0.00001,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "pad_token_id": null,
+      "apply_residual_connection_post_layernorm": false,
+      "hidden_dropout": 0,
+      "attention_dropout": 0,
+      "pretraining_tp": 1,
+      "slow_but_exact": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {
+      "n_embed": null
+    }
+  },
+  "blt": {
+    "configClass": "BltConfig",
+    "file": "src/transformers/models/blt/configuration_blt.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 260,
+      "max_position_embeddings": 4096,
+      "patch_in_forward": true,
+      "patch_size": 4,
+      "patching_mode": "entropy",
+      "patching_threshold": 1.335442066192627,
+      "patching_batch_size": 1,
+      "max_patch_length": null,
+      "cross_attn_k": 2,
+      "encoder_hash_byte_group_size": null,
+      "encoder_hash_byte_group_vocab": 500002,
+      "encoder_hash_byte_group_nb_functions": 1,
+      "patcher_config": null,
+      "encoder_config": null,
+      "decoder_config": null,
+      "global_config": null,
+      "tie_word_embeddings": false,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "initializer_range": 0.02,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "patcher_config": "BltPatcherConfig",
+      "encoder_config": "BltLocalEncoderConfig",
+      "decoder_config": "BltLocalDecoderConfig",
+      "global_config": "BltGlobalTransformerConfig"
+    }
+  },
+  "camembert": {
+    "configClass": "CamembertConfig",
+    "file": "src/transformers/models/camembert/configuration_camembert.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "codegen": {
+    "configClass": "CodeGenConfig",
+    "file": "src/transformers/models/codegen/configuration_codegen.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "n_positions",
+      "hidden_size": "n_embd",
+      "num_attention_heads": "n_head",
+      "num_hidden_layers": "n_layer"
+    },
+    "defaults": {
+      "vocab_size": 50400,
+      "n_positions": 2048,
+      "n_ctx": 2048,
+      "n_embd": 4096,
+      "n_layer": 28,
+      "n_head": 16,
+      "rotary_dim": 64,
+      "n_inner": null,
+      "activation_function": "gelu_new",
+      "resid_pdrop": 0,
+      "embd_pdrop": 0,
+      "attn_pdrop": 0,
+      "layer_norm_epsilon": 0.00001,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "bos_token_id": 50256,
+      "eos_token_id": 50256,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {}
+  },
   "cohere": {
     "configClass": "CohereConfig",
     "file": "src/transformers/models/cohere/configuration_cohere.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -179,7 +1026,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "cohere2": {
     "configClass": "Cohere2Config",
     "file": "src/transformers/models/cohere2/configuration_cohere2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -209,16 +1056,343 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "sliding_window_pattern": 4
     }
   },
-  "deepseek_v2": {
-    "configClass": "DeepseekV2Config",
-    "file": "src/transformers/models/deepseek_v2/configuration_deepseek_v2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+  "cohere2_moe": {
+    "configClass": "Cohere2MoeConfig",
+    "file": "src/transformers/models/cohere2_moe/configuration_cohere2_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 256000,
+      "hidden_size": 8192,
+      "intermediate_size": 22528,
+      "logit_scale": 0.0625,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 64,
+      "num_key_value_heads": null,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 8192,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 5,
+      "eos_token_id": 255001,
+      "tie_word_embeddings": true,
+      "rope_theta": 10000,
+      "rope_scaling": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 4096,
+      "num_experts_per_tok": 2,
+      "num_experts": 8,
+      "num_shared_experts": 0,
+      "shared_expert_combination_strategy": "average",
+      "expert_selection_fn": "softmax",
+      "layer_types": null,
+      "mlp_layer_types": null,
+      "prefix_dense_sliding_window_pattern": 1,
+      "norm_topk_prob": true,
+      "prefix_dense_intermediate_size": null,
+      "rms_norm_eps": null,
+      "sliding_window_pattern": 4
+    },
+    "kwargDefaults": {
+      "first_k_dense_replace": 0
+    }
+  },
+  "cohere_compass_text": {
+    "configClass": "CohereCompassTextConfig",
+    "file": "src/transformers/models/cohere_compass/configuration_cohere_compass.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 256000,
+      "hidden_size": 8192,
+      "intermediate_size": 22528,
+      "logit_scale": null,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 64,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 8192,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 5,
+      "eos_token_id": 255001,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 4096,
+      "layer_types": null,
+      "pooling": null
+    },
+    "kwargDefaults": {
+      "sliding_window_pattern": 4
+    },
+    "baseConfigKey": "text_config"
+  },
+  "cosmos3_edge_text": {
+    "configClass": "Cosmos3EdgeTextConfig",
+    "file": "src/transformers/models/cosmos3_edge/configuration_cosmos3_edge.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 131072,
+      "hidden_size": 2048,
+      "intermediate_size": 9216,
+      "num_hidden_layers": 28,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 8,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 11,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": 128
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "cpmant": {
+    "configClass": "CpmAntConfig",
+    "file": "src/transformers/models/cpmant/configuration_cpmant.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30720,
+      "hidden_size": 4096,
+      "num_attention_heads": 32,
+      "dim_head": 128,
+      "dim_ff": 10240,
+      "num_hidden_layers": 48,
+      "dropout_p": 0,
+      "position_bias_num_buckets": 512,
+      "position_bias_max_distance": 2048,
+      "eps": 0.000001,
+      "init_std": 1,
+      "prompt_types": 32,
+      "prompt_length": 32,
+      "segment_types": 32,
+      "use_cache": true,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "ctrl": {
+    "configClass": "CTRLConfig",
+    "file": "src/transformers/models/ctrl/configuration_ctrl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "n_positions",
+      "hidden_size": "n_embd",
+      "num_attention_heads": "n_head",
+      "num_hidden_layers": "n_layer"
+    },
+    "defaults": {
+      "vocab_size": 246534,
+      "n_positions": 256,
+      "n_embd": 1280,
+      "dff": 8192,
+      "n_layer": 48,
+      "n_head": 16,
+      "resid_pdrop": 0.1,
+      "embd_pdrop": 0.1,
+      "layer_norm_epsilon": 0.000001,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "cwm": {
+    "configClass": "CwmConfig",
+    "file": "src/transformers/models/cwm/configuration_cwm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 128256,
+      "hidden_size": 6144,
+      "intermediate_size": 21504,
+      "num_hidden_layers": 64,
+      "num_attention_heads": 48,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 128000,
+      "eos_token_id": null,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": 128,
+      "sliding_window": 8192,
+      "layer_types": null
+    },
+    "kwargDefaults": {}
+  },
+  "data2vec-text": {
+    "configClass": "Data2VecTextConfig",
+    "file": "src/transformers/models/data2vec/configuration_data2vec_text.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "dbrx": {
+    "configClass": "DbrxConfig",
+    "file": "src/transformers/models/dbrx/configuration_dbrx.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "n_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "n_layers",
+      "max_position_embeddings": "max_seq_len"
+    },
+    "defaults": {
+      "d_model": 2048,
+      "n_heads": 16,
+      "n_layers": 24,
+      "max_seq_len": 2048,
+      "vocab_size": 32000,
+      "resid_pdrop": 0,
+      "emb_pdrop": 0,
+      "attn_config": null,
+      "ffn_config": null,
+      "use_cache": true,
+      "initializer_range": 0.02,
+      "output_router_logits": false,
+      "rope_parameters": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "attn_config": "DbrxAttentionConfig",
+      "ffn_config": "DbrxFFNConfig"
+    },
+    "subConfigDefaults": {
+      "attn_config": {
+        "attn_pdrop": 0,
+        "clip_qkv": null,
+        "kv_n_heads": 1
+      },
+      "ffn_config": {
+        "hidden_size": 6144,
+        "ffn_act_fn": null,
+        "ffn_hidden_size": 3584,
+        "moe_num_experts": 4,
+        "moe_top_k": 1,
+        "moe_jitter_eps": null,
+        "moe_loss_weight": 0.01,
+        "moe_normalize_expert_weights": 1
+      }
+    }
+  },
+  "deepseek_ocr2_text": {
+    "configClass": "DeepseekOcr2TextConfig",
+    "file": "src/transformers/models/deepseek_ocr2/configuration_deepseek_ocr2.py",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "n_routed_experts"
     },
     "defaults": {
-      "vocab_size": 32000,
+      "vocab_size": 102400,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": null,
+      "n_group": null,
+      "n_routed_experts": 64,
+      "n_shared_experts": 2,
+      "routed_scaling_factor": 1,
+      "topk_group": null,
+      "topk_method": "greedy",
+      "num_experts_per_tok": null,
+      "moe_intermediate_size": 1407,
+      "mlp_layer_types": null
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "deepseek_v2": {
+    "configClass": "DeepseekV2Config",
+    "file": "src/transformers/models/deepseek_v2/configuration_deepseek_v2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 102400,
       "hidden_size": 4096,
       "intermediate_size": 11008,
       "num_hidden_layers": 32,
@@ -260,7 +1434,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "deepseek_v3": {
     "configClass": "DeepseekV3Config",
     "file": "src/transformers/models/deepseek_v3/configuration_deepseek_v3.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_local_experts": "n_routed_experts",
@@ -305,10 +1479,194 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "deepseek_v32": {
+    "configClass": "DeepseekV32Config",
+    "file": "src/transformers/models/deepseek_v32/configuration_deepseek_v32.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 129280,
+      "hidden_size": 7168,
+      "intermediate_size": 18432,
+      "moe_intermediate_size": 2048,
+      "num_hidden_layers": 61,
+      "num_attention_heads": 128,
+      "num_key_value_heads": 128,
+      "n_shared_experts": 1,
+      "n_routed_experts": 256,
+      "routed_scaling_factor": 2.5,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 1536,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 128,
+      "qk_nope_head_dim": 128,
+      "n_group": 8,
+      "topk_group": 4,
+      "num_experts_per_tok": 8,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 163840,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "mlp_layer_types": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "index_topk": 2048,
+      "index_head_dim": 128,
+      "index_n_heads": 64,
+      "mlp_bias": false,
+      "head_dim": 64,
+      "first_k_dense_replace": 3,
+      "layer_types": null
+    },
+    "kwargDefaults": {}
+  },
+  "deepseek_v4": {
+    "configClass": "DeepseekV4Config",
+    "file": "src/transformers/models/deepseek_v4/configuration_deepseek_v4.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts",
+      "intermediate_size": "moe_intermediate_size"
+    },
+    "defaults": {
+      "vocab_size": 129280,
+      "hidden_size": 4096,
+      "moe_intermediate_size": 2048,
+      "num_hidden_layers": 43,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 1,
+      "head_dim": 512,
+      "q_lora_rank": 1024,
+      "num_experts_per_tok": 6,
+      "n_routed_experts": 256,
+      "n_shared_experts": 1,
+      "scoring_func": "sqrtsoftplus",
+      "norm_topk_prob": true,
+      "routed_scaling_factor": 1.5,
+      "max_position_embeddings": 1048576,
+      "rope_theta": 10000,
+      "layer_types": null,
+      "compress_rates": null,
+      "compress_rope_theta": 160000,
+      "hc_mult": 4,
+      "hc_sinkhorn_iters": 20,
+      "hc_eps": 0.000001,
+      "mlp_layer_types": null,
+      "swiglu_limit": 10,
+      "sliding_window": 128,
+      "o_groups": 8,
+      "o_lora_rank": 1024,
+      "index_n_heads": 64,
+      "index_head_dim": 128,
+      "index_topk": 512,
+      "num_nextn_predict_layers": 1,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "router_jitter_noise": 0,
+      "hidden_act": "silu",
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "partial_rotary_factor": null,
+      "attention_bias": false,
+      "mlp_bias": false,
+      "attention_dropout": 0
+    },
+    "kwargDefaults": {
+      "compress_ratios": null,
+      "compress_rate_csa": null,
+      "compress_rate_hca": null,
+      "num_hash_layers": null,
+      "qk_rope_head_dim": null
+    }
+  },
+  "diffllama": {
+    "configClass": "DiffLlamaConfig",
+    "file": "src/transformers/models/diffllama/configuration_diffllama.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 2048,
+      "intermediate_size": 8192,
+      "num_hidden_layers": 16,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "lambda_std_dev": 0.1,
+      "head_dim": null
+    },
+    "kwargDefaults": {}
+  },
+  "diffusion_gemma_text": {
+    "configClass": "DiffusionGemmaTextConfig",
+    "file": "src/transformers/models/diffusion_gemma/configuration_diffusion_gemma.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262144,
+      "hidden_size": 2304,
+      "intermediate_size": 9216,
+      "num_hidden_layers": 30,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 4,
+      "head_dim": 256,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 512,
+      "layer_types": null,
+      "use_bidirectional_attention": null,
+      "num_experts": null,
+      "top_k_experts": null,
+      "moe_intermediate_size": null
+    },
+    "kwargDefaults": {
+      "global_head_dim": 512,
+      "num_global_key_value_heads": null
+    }
+  },
   "doge": {
     "configClass": "DogeConfig",
     "file": "src/transformers/models/doge/configuration_doge.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -346,7 +1704,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "dots1": {
     "configClass": "Dots1Config",
     "file": "src/transformers/models/dots1/configuration_dots1.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_local_experts": "n_routed_experts"
@@ -385,10 +1743,123 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "electra": {
+    "configClass": "ElectraConfig",
+    "file": "src/transformers/models/electra/configuration_electra.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "embedding_size": 128,
+      "hidden_size": 256,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 4,
+      "intermediate_size": 1024,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "summary_type": "first",
+      "summary_use_proj": true,
+      "summary_activation": "gelu",
+      "summary_last_dropout": 0.1,
+      "pad_token_id": 0,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "emu3": {
+    "configClass": "Emu3Config",
+    "file": "src/transformers/models/emu3/configuration_emu3.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vq_config": null,
+      "text_config": null,
+      "vocabulary_map": null,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "Emu3TextConfig",
+      "vq_config": "Emu3VQVAEConfig"
+    }
+  },
+  "emu3_text_model": {
+    "configClass": "Emu3TextConfig",
+    "file": "src/transformers/models/emu3/configuration_emu3.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 184622,
+      "hidden_size": 4096,
+      "intermediate_size": 14336,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 9216,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 151643,
+      "bos_token_id": 151849,
+      "eos_token_id": 151850,
+      "rope_parameters": null,
+      "attention_dropout": 0.1,
+      "initializer_range": 0.02,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "ernie": {
+    "configClass": "ErnieConfig",
+    "file": "src/transformers/models/ernie/configuration_ernie.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "task_type_vocab_size": 3,
+      "use_task_id": false,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
   "ernie4_5": {
     "configClass": "Ernie4_5Config",
     "file": "src/transformers/models/ernie4_5/configuration_ernie4_5.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -416,7 +1887,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "ernie4_5_moe": {
     "configClass": "Ernie4_5_MoeConfig",
     "file": "src/transformers/models/ernie4_5_moe/configuration_ernie4_5_moe.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "moe_num_experts",
@@ -453,10 +1924,49 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "ernie4_5_vl_moe_text": {
+    "configClass": "Ernie4_5_VLMoeTextConfig",
+    "file": "src/transformers/models/ernie4_5_vl_moe/configuration_ernie4_5_vl_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "moe_num_experts",
+      "num_experts_per_tok": "moe_k"
+    },
+    "defaults": {
+      "vocab_size": 103424,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "hidden_size": 2560,
+      "intermediate_size": 12288,
+      "num_hidden_layers": 28,
+      "num_attention_heads": 20,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "use_bias": false,
+      "moe_intermediate_size": null,
+      "moe_k": 6,
+      "moe_num_experts": 64,
+      "moe_num_shared_experts": 2,
+      "moe_norm_min": 1e-12,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "mlp_layer_types": null
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
   "exaone4": {
     "configClass": "Exaone4Config",
     "file": "src/transformers/models/exaone4/configuration_exaone4.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -483,17 +1993,58 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "exaone_moe": {
+    "configClass": "ExaoneMoeConfig",
+    "file": "src/transformers/models/exaone_moe/configuration_exaone_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 102400,
+      "hidden_size": 4096,
+      "intermediate_size": 16384,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 32,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "bos_token_id": 1,
+      "eos_token_id": 53,
+      "pad_token_id": 0,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_dropout": 0,
+      "sliding_window": 4096,
+      "sliding_window_pattern": 4,
+      "layer_types": null,
+      "mlp_layer_types": null,
+      "first_k_dense_replace": 1,
+      "moe_intermediate_size": 1024,
+      "num_experts": 64,
+      "num_experts_per_tok": 8,
+      "num_shared_experts": 1,
+      "norm_topk_prob": true,
+      "routed_scaling_factor": 2.5,
+      "n_group": 1,
+      "topk_group": 1
+    },
+    "kwargDefaults": {}
+  },
   "falcon": {
     "configClass": "FalconConfig",
     "file": "src/transformers/models/falcon/configuration_falcon.py",
-    "commit": "5fd8edad2a672d6a10d6352b62b823d56c3032bf",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 65024,
       "hidden_size": 4544,
       "num_hidden_layers": 32,
       "num_attention_heads": 71,
+      "num_ln_in_parallel_attn": null,
       "layer_norm_epsilon": 0.00001,
       "initializer_range": 0.02,
       "use_cache": true,
@@ -506,19 +2057,191 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "parallel_attn": true,
       "bias": false,
       "max_position_embeddings": 2048,
-      "rope_theta": 10000,
-      "rope_scaling": null,
+      "rope_parameters": null,
       "bos_token_id": 11,
-      "eos_token_id": 11
+      "eos_token_id": 11,
+      "pad_token_id": null,
+      "ffn_hidden_size": null,
+      "activation": "gelu",
+      "tie_word_embeddings": true
     },
     "kwargDefaults": {
       "n_embed": null
     }
   },
+  "falcon_h1": {
+    "configClass": "FalconH1Config",
+    "file": "src/transformers/models/falcon_h1/configuration_falcon_h1.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layer_types": "layers_block_type"
+    },
+    "defaults": {
+      "vocab_size": 128000,
+      "tie_word_embeddings": false,
+      "hidden_size": 4096,
+      "intermediate_size": 14336,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "num_logits_to_keep": 1,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "max_position_embeddings": 8192,
+      "attention_dropout": 0,
+      "mamba_d_ssm": 1024,
+      "mamba_n_heads": 128,
+      "mamba_d_head": "auto",
+      "mamba_n_groups": 1,
+      "mamba_d_state": 256,
+      "mamba_d_conv": 4,
+      "mamba_expand": 2,
+      "mamba_chunk_size": 256,
+      "mamba_conv_bias": true,
+      "mamba_proj_bias": false,
+      "mamba_norm_before_gate": true,
+      "mamba_rms_norm": false,
+      "time_step_limit": {
+        "expr": "(0.0, float(\"inf\"))"
+      },
+      "projectors_bias": false,
+      "rope_parameters": null,
+      "lm_head_multiplier": 1,
+      "embedding_multiplier": 1,
+      "mlp_multipliers": null,
+      "key_multiplier": 1,
+      "attention_out_multiplier": 1,
+      "attention_in_multiplier": 1,
+      "ssm_multipliers": null,
+      "ssm_in_multiplier": 1,
+      "ssm_out_multiplier": 1,
+      "attention_bias": false,
+      "mlp_bias": false
+    },
+    "kwargDefaults": {}
+  },
+  "falcon_mamba": {
+    "configClass": "FalconMambaConfig",
+    "file": "src/transformers/models/falcon_mamba/configuration_falcon_mamba.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50280,
+      "hidden_size": 768,
+      "state_size": 16,
+      "num_hidden_layers": 32,
+      "layer_norm_epsilon": 0.00001,
+      "pad_token_id": 0,
+      "bos_token_id": 0,
+      "eos_token_id": 0,
+      "expand": 2,
+      "conv_kernel": 4,
+      "use_bias": false,
+      "use_conv_bias": true,
+      "hidden_act": "silu",
+      "initializer_range": 0.1,
+      "residual_in_fp32": true,
+      "time_step_rank": "auto",
+      "time_step_scale": 1,
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_init_scheme": "random",
+      "time_step_floor": 0.0001,
+      "rescale_prenorm_residual": false,
+      "use_cache": true,
+      "use_mambapy": false,
+      "use_associative_scan": true,
+      "tie_word_embeddings": true,
+      "mixer_rms_eps": 0.000001
+    },
+    "kwargDefaults": {
+      "use_falcon_mambapy": false
+    }
+  },
+  "flex_olmo": {
+    "configClass": "FlexOlmoConfig",
+    "file": "src/transformers/models/flex_olmo/configuration_flex_olmo.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "num_experts"
+    },
+    "defaults": {
+      "vocab_size": 100352,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 4096,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 100277,
+      "bos_token_id": null,
+      "eos_token_id": 100257,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "num_experts_per_tok": 5,
+      "num_experts": 7,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.01,
+      "norm_topk_prob": false
+    },
+    "kwargDefaults": {}
+  },
+  "fuyu": {
+    "configClass": "FuyuConfig",
+    "file": "src/transformers/models/fuyu/configuration_fuyu.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262144,
+      "hidden_size": 4096,
+      "intermediate_size": 16384,
+      "num_hidden_layers": 36,
+      "num_attention_heads": 64,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 16384,
+      "image_size": 300,
+      "patch_size": 30,
+      "num_channels": 3,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "qk_layernorm": true,
+      "hidden_dropout": 0,
+      "attention_dropout": 0,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "image_token_id": 71011,
+      "text_config": null
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.5
+    },
+    "subConfigs": {
+      "text_config": "AutoConfig"
+    }
+  },
   "gemma": {
     "configClass": "GemmaConfig",
     "file": "src/transformers/models/gemma/configuration_gemma.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -548,7 +2271,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "gemma2": {
     "configClass": "Gemma2Config",
     "file": "src/transformers/models/gemma2/configuration_gemma2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -583,8 +2306,8 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "gemma3": {
     "configClass": "Gemma3Config",
     "file": "src/transformers/models/gemma3/configuration_gemma3.py",
-    "commit": "008f5c8c29be84d4721dc6d1e0fcd72300580be4",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {
       "image_token_id": "image_token_index",
       "boi_token_id": "boi_token_index",
@@ -597,7 +2320,8 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "boi_token_index": 255999,
       "eoi_token_index": 256000,
       "image_token_index": 262144,
-      "initializer_range": 0.02
+      "initializer_range": 0.02,
+      "tie_word_embeddings": true
     },
     "kwargDefaults": {},
     "subConfigs": {
@@ -608,8 +2332,8 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "gemma3_text": {
     "configClass": "Gemma3TextConfig",
     "file": "src/transformers/models/gemma3/configuration_gemma3.py",
-    "commit": "008f5c8c29be84d4721dc6d1e0fcd72300580be4",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 262208,
@@ -628,24 +2352,301 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "eos_token_id": 1,
       "bos_token_id": 2,
       "tie_word_embeddings": true,
-      "rope_theta": 1000000,
+      "rope_parameters": null,
       "attention_bias": false,
       "attention_dropout": 0,
       "query_pre_attn_scalar": 256,
       "sliding_window": 4096,
+      "layer_types": null,
       "final_logit_softcapping": null,
       "attn_logit_softcapping": null,
-      "cache_implementation": "hybrid",
-      "rope_scaling": null,
-      "rope_local_base_freq": 10000,
+      "use_bidirectional_attention": false
+    },
+    "kwargDefaults": {
       "sliding_window_pattern": 6
+    }
+  },
+  "gemma3n": {
+    "configClass": "Gemma3nConfig",
+    "file": "src/transformers/models/gemma3n/configuration_gemma3n.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "audio_config": null,
+      "audio_soft_tokens_per_image": 188,
+      "vision_soft_tokens_per_image": 256,
+      "boi_token_id": 255999,
+      "eoi_token_id": 262144,
+      "image_token_id": 262145,
+      "boa_token_id": 256000,
+      "eoa_token_id": 262272,
+      "audio_token_id": 262273,
+      "initializer_range": 0.02,
+      "tie_word_embeddings": true,
+      "use_cache": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "Gemma3nTextConfig",
+      "vision_config": "Gemma3nVisionConfig",
+      "audio_config": "Gemma3nAudioConfig"
+    }
+  },
+  "gemma3n_text": {
+    "configClass": "Gemma3nTextConfig",
+    "file": "src/transformers/models/gemma3n/configuration_gemma3n.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262400,
+      "hidden_size": 2048,
+      "intermediate_size": 16384,
+      "num_hidden_layers": 35,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 2,
+      "head_dim": 256,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 512,
+      "layer_types": null,
+      "final_logit_softcapping": 30,
+      "vocab_size_per_layer_input": 262144,
+      "hidden_size_per_layer_input": 256,
+      "altup_active_idx": 0,
+      "altup_coef_clip": 120,
+      "altup_correct_scale": true,
+      "altup_num_inputs": 4,
+      "num_kv_shared_layers": 15,
+      "laurel_rank": 64,
+      "activation_sparsity_pattern": null
     },
     "kwargDefaults": {}
+  },
+  "gemma4": {
+    "configClass": "Gemma4Config",
+    "file": "src/transformers/models/gemma4/configuration_gemma4.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "audio_config": null,
+      "boi_token_id": 255999,
+      "eoi_token_id": 258882,
+      "image_token_id": 258880,
+      "video_token_id": 258884,
+      "boa_token_id": 256000,
+      "eoa_token_index": 258883,
+      "audio_token_id": 258881,
+      "initializer_range": 0.02,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "Gemma4TextConfig",
+      "vision_config": "Gemma4VisionConfig",
+      "audio_config": "Gemma4AudioConfig"
+    }
+  },
+  "gemma4_assistant": {
+    "configClass": "Gemma4AssistantConfig",
+    "file": "src/transformers/models/gemma4_assistant/configuration_gemma4_assistant.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "backbone_hidden_size": 1536,
+      "use_ordered_embeddings": false,
+      "num_centroids": 2048,
+      "centroid_intermediate_top_k": 32,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "AutoConfig"
+    }
+  },
+  "gemma4_text": {
+    "configClass": "Gemma4TextConfig",
+    "file": "src/transformers/models/gemma4/configuration_gemma4.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262144,
+      "hidden_size": 2304,
+      "intermediate_size": 9216,
+      "num_hidden_layers": 30,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 4,
+      "head_dim": 256,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 512,
+      "layer_types": null,
+      "final_logit_softcapping": null,
+      "use_bidirectional_attention": null,
+      "vocab_size_per_layer_input": 262144,
+      "hidden_size_per_layer_input": 256,
+      "attention_k_eq_v": false,
+      "num_kv_shared_layers": 0,
+      "enable_moe_block": false,
+      "use_double_wide_mlp": false,
+      "num_experts": null,
+      "top_k_experts": null,
+      "moe_intermediate_size": null
+    },
+    "kwargDefaults": {
+      "global_head_dim": 512,
+      "num_global_key_value_heads": null
+    }
+  },
+  "gemma4_unified": {
+    "configClass": "Gemma4UnifiedConfig",
+    "file": "src/transformers/models/gemma4_unified/configuration_gemma4_unified.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "audio_config": null,
+      "boi_token_id": 255999,
+      "eoi_token_id": 258882,
+      "image_token_id": 258880,
+      "video_token_id": 258884,
+      "boa_token_id": 256000,
+      "eoa_token_index": 258883,
+      "audio_token_id": 258881,
+      "initializer_range": 0.02,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "Gemma4UnifiedTextConfig",
+      "vision_config": "Gemma4UnifiedVisionConfig",
+      "audio_config": "Gemma4UnifiedAudioConfig"
+    }
+  },
+  "gemma4_unified_assistant": {
+    "configClass": "Gemma4UnifiedAssistantConfig",
+    "file": "src/transformers/models/gemma4_unified_assistant/configuration_gemma4_unified_assistant.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "backbone_hidden_size": 3840,
+      "use_ordered_embeddings": false,
+      "num_centroids": 2048,
+      "centroid_intermediate_top_k": 32,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "AutoConfig"
+    }
+  },
+  "gemma4_unified_text": {
+    "configClass": "Gemma4UnifiedTextConfig",
+    "file": "src/transformers/models/gemma4_unified/configuration_gemma4_unified.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262144,
+      "hidden_size": 2304,
+      "intermediate_size": 9216,
+      "num_hidden_layers": 30,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 4,
+      "head_dim": 256,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "max_position_embeddings": 262144,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 1024,
+      "layer_types": null,
+      "final_logit_softcapping": null,
+      "use_bidirectional_attention": "vision",
+      "attention_k_eq_v": false,
+      "num_kv_shared_layers": 0,
+      "use_double_wide_mlp": false
+    },
+    "kwargDefaults": {
+      "global_head_dim": 512,
+      "num_global_key_value_heads": null
+    }
+  },
+  "git": {
+    "configClass": "GitConfig",
+    "file": "src/transformers/models/git/configuration_git.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vision_config": null,
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 6,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 1024,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "bos_token_id": 101,
+      "eos_token_id": 102,
+      "num_image_with_embedding": null
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "vision_config": "GitVisionConfig"
+    }
   },
   "glm": {
     "configClass": "GlmConfig",
     "file": "src/transformers/models/glm/configuration_glm.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -676,7 +2677,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "glm4": {
     "configClass": "Glm4Config",
     "file": "src/transformers/models/glm4/configuration_glm4.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -707,7 +2708,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "glm4_moe": {
     "configClass": "Glm4MoeConfig",
     "file": "src/transformers/models/glm4_moe/configuration_glm4_moe.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_local_experts": "n_routed_experts",
@@ -748,11 +2749,320 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "partial_rotary_factor": 0.5
     }
   },
+  "glm4_moe_lite": {
+    "configClass": "Glm4MoeLiteConfig",
+    "file": "src/transformers/models/glm4_moe_lite/configuration_glm4_moe_lite.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts",
+      "head_dim": "qk_rope_head_dim"
+    },
+    "defaults": {
+      "vocab_size": 154880,
+      "hidden_size": 2048,
+      "intermediate_size": 10240,
+      "moe_intermediate_size": 1536,
+      "num_hidden_layers": 47,
+      "num_attention_heads": 20,
+      "num_key_value_heads": 20,
+      "n_shared_experts": 1,
+      "n_routed_experts": 64,
+      "routed_scaling_factor": 1.8,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 768,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 256,
+      "qk_nope_head_dim": 192,
+      "n_group": 1,
+      "topk_group": 1,
+      "num_experts_per_tok": 4,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 202752,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "rope_interleave": true,
+      "mlp_layer_types": null,
+      "attention_bias": false,
+      "attention_dropout": 0
+    },
+    "kwargDefaults": {}
+  },
+  "glm4v_moe_text": {
+    "configClass": "Glm4vMoeTextConfig",
+    "file": "src/transformers/models/glm4v_moe/configuration_glm4v_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 151424,
+      "hidden_size": 4096,
+      "intermediate_size": 10944,
+      "num_hidden_layers": 46,
+      "num_attention_heads": 96,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 65536,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": true,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 1408,
+      "num_experts_per_tok": 8,
+      "n_shared_experts": 1,
+      "n_routed_experts": 128,
+      "routed_scaling_factor": 1,
+      "n_group": 1,
+      "topk_group": 1,
+      "first_k_dense_replace": 1,
+      "norm_topk_prob": true,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "pad_token_id": null,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.0001
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.5
+    },
+    "baseConfigKey": "text_config"
+  },
+  "glm4v_text": {
+    "configClass": "Glm4vTextConfig",
+    "file": "src/transformers/models/glm4v/configuration_glm4v.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 151552,
+      "hidden_size": 4096,
+      "intermediate_size": 13696,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 2,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "attention_dropout": 0,
+      "rope_parameters": null,
+      "pad_token_id": null
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "glm5_next_text": {
+    "configClass": "Glm5NextTextConfig",
+    "file": "src/transformers/models/glm5_next/configuration_glm5_next.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 154880,
+      "hidden_size": 4096,
+      "intermediate_size": 12288,
+      "moe_intermediate_size": 2048,
+      "num_hidden_layers": 45,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 64,
+      "n_shared_experts": 1,
+      "n_routed_experts": 288,
+      "routed_scaling_factor": 2.5,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 1536,
+      "qk_rope_head_dim": 0,
+      "v_head_dim": 256,
+      "qk_nope_head_dim": 256,
+      "n_group": 1,
+      "topk_group": 1,
+      "num_experts_per_tok": 8,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 1048576,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 154820,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": false,
+      "mlp_layer_types": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "index_topk": 2048,
+      "index_head_dim": 128,
+      "index_n_heads": 32,
+      "head_dim": 0,
+      "layer_types": null,
+      "indexer_types": null,
+      "swiglu_limit": 10,
+      "linear_head_dim": 128,
+      "linear_num_heads": 64,
+      "linear_conv_kernel_dim": 4,
+      "linear_lower_bound": -5,
+      "hc_mult": 4,
+      "hc_eps": 0.000001,
+      "hc_sinkhorn_iters": 20,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "index_kpool": 16,
+      "index_kpool_always_select_tail": true
+    },
+    "kwargDefaults": {
+      "index_topk_freq": 1,
+      "index_skip_topk_offset": 2,
+      "head_dim": null
+    },
+    "baseConfigKey": "text_config"
+  },
+  "glm_moe_dsa": {
+    "configClass": "GlmMoeDsaConfig",
+    "file": "src/transformers/models/glm_moe_dsa/configuration_glm_moe_dsa.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 154880,
+      "hidden_size": 6144,
+      "intermediate_size": 12288,
+      "moe_intermediate_size": 2048,
+      "num_hidden_layers": 78,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 64,
+      "n_shared_experts": 1,
+      "n_routed_experts": 256,
+      "routed_scaling_factor": 2.5,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 2048,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 256,
+      "qk_nope_head_dim": 192,
+      "n_group": 1,
+      "topk_group": 1,
+      "num_experts_per_tok": 8,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 202752,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "mlp_layer_types": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "index_topk": 2048,
+      "index_head_dim": 128,
+      "index_n_heads": 32,
+      "mlp_bias": false,
+      "head_dim": 64,
+      "first_k_dense_replace": 3,
+      "layer_types": null,
+      "indexer_types": null
+    },
+    "kwargDefaults": {
+      "index_topk_freq": 1,
+      "index_skip_topk_offset": 2
+    }
+  },
+  "glm_ocr_text": {
+    "configClass": "GlmOcrTextConfig",
+    "file": "src/transformers/models/glm_ocr/configuration_glm_ocr.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 59392,
+      "hidden_size": 1024,
+      "intermediate_size": 4096,
+      "num_hidden_layers": 16,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "attention_dropout": 0,
+      "rope_parameters": null,
+      "pad_token_id": null
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "got_ocr2": {
+    "configClass": "GotOcr2Config",
+    "file": "src/transformers/models/got_ocr2/configuration_got_ocr2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "image_token_id": "image_token_index"
+    },
+    "defaults": {
+      "vision_config": null,
+      "text_config": null,
+      "image_token_index": 151859,
+      "image_seq_length": 576,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "AutoConfig",
+      "vision_config": "GotOcr2VisionConfig"
+    },
+    "subConfigDefaults": {
+      "vision_config": {
+        "hidden_size": 768,
+        "output_channels": 256,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "num_channels": 3,
+        "image_size": 1024,
+        "patch_size": 16,
+        "hidden_act": "gelu",
+        "layer_norm_eps": 0.000001,
+        "attention_dropout": 0,
+        "initializer_range": 1e-10,
+        "qkv_bias": true,
+        "use_abs_pos": true,
+        "use_rel_pos": true,
+        "window_size": 14,
+        "global_attn_indexes": [
+          2,
+          5,
+          8,
+          11
+        ],
+        "mlp_dim": 3072
+      }
+    }
+  },
   "gpt2": {
     "configClass": "GPT2Config",
     "file": "src/transformers/models/gpt2/configuration_gpt2.py",
-    "commit": "01ae98ae2414210efd0d9ac1ffe78ff21588f1f7",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {
       "hidden_size": "n_embd",
       "max_position_embeddings": "n_positions",
@@ -781,16 +3091,19 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "use_cache": true,
       "bos_token_id": 50256,
       "eos_token_id": 50256,
+      "pad_token_id": null,
       "scale_attn_by_inverse_layer_idx": false,
-      "reorder_and_upcast_attn": false
+      "reorder_and_upcast_attn": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
     },
     "kwargDefaults": {}
   },
   "gpt_bigcode": {
     "configClass": "GPTBigCodeConfig",
     "file": "src/transformers/models/gpt_bigcode/configuration_gpt_bigcode.py",
-    "commit": "05ff2e98e4461ece6e706435e2a57834bb4f985f",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {
       "hidden_size": "n_embd",
       "max_position_embeddings": "n_positions",
@@ -823,10 +3136,43 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "gpt_neo": {
+    "configClass": "GPTNeoConfig",
+    "file": "src/transformers/models/gpt_neo/configuration_gpt_neo.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "num_heads",
+      "num_hidden_layers": "num_layers"
+    },
+    "defaults": {
+      "vocab_size": 50257,
+      "max_position_embeddings": 2048,
+      "hidden_size": 2048,
+      "num_layers": 24,
+      "attention_types": null,
+      "num_heads": 16,
+      "intermediate_size": null,
+      "window_size": 256,
+      "activation_function": "gelu_new",
+      "resid_dropout": 0,
+      "embed_dropout": 0,
+      "attention_dropout": 0,
+      "classifier_dropout": 0.1,
+      "layer_norm_epsilon": 0.00001,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "bos_token_id": 50256,
+      "eos_token_id": 50256,
+      "pad_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
   "gpt_neox": {
     "configClass": "GPTNeoXConfig",
     "file": "src/transformers/models/gpt_neox/configuration_gpt_neox.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -854,10 +3200,38 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "gpt_neox_japanese": {
+    "configClass": "GPTNeoXJapaneseConfig",
+    "file": "src/transformers/models/gpt_neox_japanese/configuration_gpt_neox_japanese.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 2560,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "intermediate_multiple_size": 4,
+      "hidden_act": "gelu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "bos_token_id": 31996,
+      "eos_token_id": 31999,
+      "rope_parameters": null,
+      "attention_dropout": 0.1,
+      "hidden_dropout": 0,
+      "is_decoder": false,
+      "pad_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
   "gpt_oss": {
     "configClass": "GptOssConfig",
     "file": "src/transformers/models/gpt_oss/configuration_gpt_oss.py",
-    "commit": "02b8f42b4240dddea1b27c45d2dc95fb2682f841",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "num_local_experts"
@@ -880,8 +3254,6 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "rope_parameters": null,
       "attention_dropout": 0,
       "num_experts_per_tok": 4,
-      "swiglu_alpha": 1.702,
-      "swiglu_limit": 7,
       "router_aux_loss_coef": 0.001,
       "output_router_logits": false,
       "use_cache": true,
@@ -893,10 +3265,43 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "gptj": {
+    "configClass": "GPTJConfig",
+    "file": "src/transformers/models/gptj/configuration_gptj.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "n_positions",
+      "hidden_size": "n_embd",
+      "num_attention_heads": "n_head",
+      "num_hidden_layers": "n_layer"
+    },
+    "defaults": {
+      "vocab_size": 50400,
+      "n_positions": 2048,
+      "n_embd": 4096,
+      "n_layer": 28,
+      "n_head": 16,
+      "rotary_dim": 64,
+      "n_inner": null,
+      "activation_function": "gelu_new",
+      "resid_pdrop": 0,
+      "embd_pdrop": 0,
+      "attn_pdrop": 0,
+      "layer_norm_epsilon": 0.00001,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "bos_token_id": 50256,
+      "eos_token_id": 50256,
+      "pad_token_id": null,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {}
+  },
   "granite": {
     "configClass": "GraniteConfig",
     "file": "src/transformers/models/granite/configuration_granite.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -926,10 +3331,212 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "granite_swa": {
+    "configClass": "GraniteSWAConfig",
+    "file": "src/transformers/models/granite_swa/configuration_granite_swa.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 100352,
+      "hidden_size": 2560,
+      "intermediate_size": 8192,
+      "num_hidden_layers": 24,
+      "num_attention_heads": 20,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 8192,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 100257,
+      "eos_token_id": 100257,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": 1,
+      "sliding_window": 128,
+      "layer_types": null,
+      "layer_rope_theta": null
+    },
+    "kwargDefaults": {}
+  },
+  "granitemoe": {
+    "configClass": "GraniteMoeConfig",
+    "file": "src/transformers/models/granitemoe/configuration_granitemoe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": 1,
+      "num_local_experts": 8,
+      "num_experts_per_tok": 2,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001
+    },
+    "kwargDefaults": {}
+  },
+  "granitemoe_swa": {
+    "configClass": "GraniteMoeSWAConfig",
+    "file": "src/transformers/models/granitemoe_swa/configuration_granitemoe_swa.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": 1,
+      "num_local_experts": 8,
+      "num_experts_per_tok": 2,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "shared_intermediate_size": 0,
+      "sliding_window": 128,
+      "layer_types": null,
+      "layer_rope_theta": null
+    },
+    "kwargDefaults": {}
+  },
+  "granitemoehybrid": {
+    "configClass": "GraniteMoeHybridConfig",
+    "file": "src/transformers/models/granitemoehybrid/configuration_granitemoehybrid.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layers_block_type": "layer_types"
+    },
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": 1,
+      "num_local_experts": 8,
+      "num_experts_per_tok": 2,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "shared_intermediate_size": 1024,
+      "position_embedding_type": null,
+      "layer_types": null,
+      "mamba_n_heads": 128,
+      "mamba_n_groups": 1,
+      "mamba_d_state": 256,
+      "mamba_d_head": "auto",
+      "mamba_d_conv": 4,
+      "mamba_expand": 2,
+      "mamba_chunk_size": 256,
+      "mamba_conv_bias": true,
+      "mamba_proj_bias": false,
+      "time_step_limit": {
+        "expr": "(0.0, float(\"inf\"))"
+      }
+    },
+    "kwargDefaults": {}
+  },
+  "granitemoeshared": {
+    "configClass": "GraniteMoeSharedConfig",
+    "file": "src/transformers/models/granitemoeshared/configuration_granitemoeshared.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": 1,
+      "num_local_experts": 8,
+      "num_experts_per_tok": 2,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "shared_intermediate_size": 0
+    },
+    "kwargDefaults": {}
+  },
   "helium": {
     "configClass": "HeliumConfig",
     "file": "src/transformers/models/helium/configuration_helium.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -956,12 +3563,377 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "hrm_text": {
+    "configClass": "HrmTextConfig",
+    "file": "src/transformers/models/hrm_text/configuration_hrm_text.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 151808,
+      "hidden_size": 1536,
+      "intermediate_size": 4096,
+      "num_hidden_layers": 16,
+      "num_attention_heads": 12,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": {
+        "expr": "interval(min=0.0, max=1.0)(default=0.02)"
+      },
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": 128,
+      "H_cycles": 2,
+      "L_cycles": 3,
+      "L_bp_cycles": null,
+      "embedding_scale": null,
+      "prefix_lm": true,
+      "num_layers_per_stack": null
+    },
+    "kwargDefaults": {}
+  },
+  "hunyuan_v1_dense": {
+    "configClass": "HunYuanDenseV1Config",
+    "file": "src/transformers/models/hunyuan_v1_dense/configuration_hunyuan_v1_dense.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 290943,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "eod_token_id": 3,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "head_dim": null
+    },
+    "kwargDefaults": {}
+  },
+  "hunyuan_v1_moe": {
+    "configClass": "HunYuanMoEV1Config",
+    "file": "src/transformers/models/hunyuan_v1_moe/configuration_hunyuan_v1_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts_per_tok": "moe_topk",
+      "num_local_experts": "num_experts"
+    },
+    "defaults": {
+      "vocab_size": 290943,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "eod_token_id": 3,
+      "sep_token_id": 4,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "num_experts": 1,
+      "moe_topk": 1,
+      "head_dim": null
+    },
+    "kwargDefaults": {}
+  },
+  "hunyuan_vl_text": {
+    "configClass": "HunYuanVLTextConfig",
+    "file": "src/transformers/models/hunyuan_vl/configuration_hunyuan_vl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "attention_head_dim": "head_dim",
+      "org_vocab_size": "vocab_size",
+      "pad_id": "pad_token_id"
+    },
+    "defaults": {
+      "vocab_size": 290943,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "eod_token_id": 3,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "head_dim": null,
+      "sep_token_id": 4
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "hy_v3": {
+    "configClass": "HYV3Config",
+    "file": "src/transformers/models/hy_v3/configuration_hy_v3.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "num_experts"
+    },
+    "defaults": {
+      "vocab_size": 120832,
+      "hidden_size": 4096,
+      "intermediate_size": 13312,
+      "num_hidden_layers": 80,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.006,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": false,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "num_experts": 192,
+      "num_experts_per_tok": 8,
+      "num_shared_experts": 1,
+      "moe_intermediate_size": 1536,
+      "router_scaling_factor": 2.826,
+      "enable_moe_fp32_combine": true,
+      "mlp_layer_types": null,
+      "output_router_logits": false,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {}
+  },
+  "hy_v4": {
+    "configClass": "HYV4Config",
+    "file": "src/transformers/models/hy_v4/configuration_hy_v4.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 120832,
+      "hidden_size": 2816,
+      "intermediate_size": 6912,
+      "moe_intermediate_size": 768,
+      "num_hidden_layers": 34,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 32,
+      "head_dim": 256,
+      "hidden_act": "silu",
+      "max_position_embeddings": 262144,
+      "initializer_range": 0.006,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 120002,
+      "bos_token_id": 120000,
+      "eos_token_id": 120025,
+      "tie_word_embeddings": false,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "n_routed_experts": 256,
+      "n_shared_experts": 1,
+      "num_experts_per_tok": 8,
+      "routed_scaling_factor": 2.827,
+      "norm_topk_prob": true,
+      "n_group": 1,
+      "topk_group": 1,
+      "q_lora_rank": 1536,
+      "kv_lora_rank": 512,
+      "qk_nope_head_dim": 192,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 256,
+      "mlp_layer_types": null,
+      "layer_types": null,
+      "index_topk": 2048,
+      "index_head_dim": 128,
+      "index_n_heads": 16,
+      "indexer_types": null,
+      "hc_mult": 4,
+      "hc_magnitude": 2,
+      "hc_eps": 0.000001,
+      "learnable_sink_init": 0,
+      "swiglu_limit": 10,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {}
+  },
+  "hyperclovax": {
+    "configClass": "HyperCLOVAXConfig",
+    "file": "src/transformers/models/hyperclovax/configuration_hyperclovax.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 2048,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "embedding_multiplier": 1,
+      "logits_scaling": 1,
+      "residual_multiplier": 1,
+      "attention_multiplier": null,
+      "head_dim": null,
+      "use_post_norm": true
+    },
+    "kwargDefaults": {}
+  },
+  "inkling_text": {
+    "configClass": "InklingTextConfig",
+    "file": "src/transformers/models/inkling/configuration_inkling.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "embedding_multiplier": "logits_mup_width_multiplier",
+      "sliding_window": "sliding_window_size",
+      "num_local_experts": "n_routed_experts",
+      "sconv_kernel_size": "conv_kernel_size",
+      "model_max_length": "max_position_embeddings"
+    },
+    "defaults": {
+      "vocab_size": 201024,
+      "unpadded_vocab_size": null,
+      "hidden_size": 6144,
+      "num_hidden_layers": 66,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "swa_num_attention_heads": 64,
+      "swa_num_key_value_heads": 16,
+      "swa_head_dim": 128,
+      "sliding_window_size": 512,
+      "d_rel": 16,
+      "rel_extent": 1024,
+      "log_scaling_n_floor": null,
+      "log_scaling_alpha": 0.1,
+      "local_layer_ids": null,
+      "layer_types": null,
+      "max_position_embeddings": 131072,
+      "rms_norm_eps": 0.000001,
+      "conv_kernel_size": 4,
+      "mlp_layer_types": null,
+      "intermediate_size": 24576,
+      "hidden_act": "silu",
+      "moe_intermediate_size": 3072,
+      "n_routed_experts": 256,
+      "num_experts_per_tok": 6,
+      "n_shared_experts": 2,
+      "shared_expert_sink": true,
+      "route_scale": 8,
+      "logits_mup_width_multiplier": 24,
+      "rms_norm_eps_moe_gate": 0.000001,
+      "attention_dropout": 0,
+      "initializer_range": 0.02,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "num_mtp_layers": null,
+      "chain_hidden_post_norm": false,
+      "mtp_hidden_states_first": true,
+      "mtp_local_layer_ids": null
+    },
+    "kwargDefaults": {
+      "dense_mlp_idx": 0
+    },
+    "baseConfigKey": "text_config"
+  },
+  "jais2": {
+    "configClass": "Jais2Config",
+    "file": "src/transformers/models/jais2/configuration_jais2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 150272,
+      "hidden_size": 3328,
+      "intermediate_size": 26624,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 26,
+      "num_key_value_heads": null,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 8192,
+      "initializer_range": {
+        "expr": "interval(min=0.0, max=1.0)(default=0.02)"
+      },
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 0,
+      "eos_token_id": 150024,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": true,
+      "attention_dropout": 0,
+      "mlp_bias": true,
+      "head_dim": null,
+      "layer_norm_eps": 0.00001
+    },
+    "kwargDefaults": {}
+  },
   "jamba": {
     "configClass": "JambaConfig",
     "file": "src/transformers/models/jamba/configuration_jamba.py",
-    "commit": "008f5c8c29be84d4721dc6d1e0fcd72300580be4",
-    "style": "init",
-    "attributeMap": {},
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "num_experts"
+    },
     "defaults": {
       "vocab_size": 65536,
       "tie_word_embeddings": false,
@@ -974,13 +3946,11 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "initializer_range": 0.02,
       "rms_norm_eps": 0.000001,
       "use_cache": true,
-      "num_logits_to_keep": 1,
       "output_router_logits": false,
       "router_aux_loss_coef": 0.001,
       "pad_token_id": 0,
       "bos_token_id": 1,
       "eos_token_id": 2,
-      "sliding_window": null,
       "max_position_embeddings": 262144,
       "attention_dropout": 0,
       "num_experts_per_tok": 2,
@@ -995,15 +3965,220 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "mamba_expand": 2,
       "mamba_dt_rank": "auto",
       "mamba_conv_bias": true,
-      "mamba_proj_bias": false
+      "mamba_proj_bias": false,
+      "use_mambapy": false,
+      "use_associative_scan": true
+    },
+    "kwargDefaults": {}
+  },
+  "jetmoe": {
+    "configClass": "JetMoeConfig",
+    "file": "src/transformers/models/jetmoe/configuration_jetmoe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "head_dim": "kv_channels"
+    },
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 2048,
+      "num_hidden_layers": 12,
+      "num_key_value_heads": 16,
+      "kv_channels": 128,
+      "intermediate_size": 5632,
+      "max_position_embeddings": 4096,
+      "activation_function": "silu",
+      "num_local_experts": 8,
+      "num_experts_per_tok": 2,
+      "output_router_logits": false,
+      "aux_loss_coef": 0.01,
+      "use_cache": true,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "pad_token_id": null,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "rms_norm_eps": 0.000001,
+      "initializer_range": 0.01,
+      "attention_dropout": 0
+    },
+    "kwargDefaults": {}
+  },
+  "kimi_linear": {
+    "configClass": "KimiLinearConfig",
+    "file": "src/transformers/models/kimi_linear/configuration_kimi_linear.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "model_max_length",
+      "norm_topk_prob": "moe_renormalize",
+      "n_group": "num_expert_group",
+      "num_local_experts": "num_experts",
+      "num_experts_per_tok": "num_experts_per_token",
+      "n_shared_experts": "num_shared_experts"
+    },
+    "defaults": {
+      "vocab_size": 163840,
+      "hidden_size": 2304,
+      "intermediate_size": 9216,
+      "moe_intermediate_size": 1024,
+      "num_hidden_layers": 27,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 32,
+      "n_shared_experts": 1,
+      "routed_scaling_factor": 2.446,
+      "kv_lora_rank": 512,
+      "q_lora_rank": null,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 128,
+      "qk_nope_head_dim": 128,
+      "n_group": 1,
+      "topk_group": 1,
+      "num_experts_per_tok": 8,
+      "norm_topk_prob": true,
+      "hidden_act": "silu",
+      "max_position_embeddings": 1048576,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 163839,
+      "bos_token_id": 163584,
+      "eos_token_id": 163586,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": false,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "num_local_experts": 256,
+      "mlp_layer_types": null,
+      "layer_types": null,
+      "linear_head_dim": 128,
+      "linear_num_heads": 32,
+      "linear_conv_kernel_dim": 4
+    },
+    "kwargDefaults": {
+      "linear_attn_config": {
+        "expr": "{}"
+      },
+      "first_k_dense_replace": 1
+    }
+  },
+  "kosmos_2_5_text_model": {
+    "configClass": "Kosmos2_5TextConfig",
+    "file": "src/transformers/models/kosmos2_5/configuration_kosmos2_5.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "attention_heads",
+      "hidden_size": "embed_dim",
+      "num_hidden_layers": "layers"
+    },
+    "defaults": {
+      "vocab_size": 108481,
+      "max_position_embeddings": 4096,
+      "embed_dim": 1536,
+      "layers": 24,
+      "ffn_dim": 6144,
+      "attention_heads": 16,
+      "activation_function": "gelu",
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "layerdrop": 0,
+      "layer_norm_eps": 0.00001,
+      "init_std": 0.02,
+      "scale_embedding": true,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "kosmos_2_text_model": {
+    "configClass": "Kosmos2TextConfig",
+    "file": "src/transformers/models/kosmos2/configuration_kosmos2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "attention_heads",
+      "hidden_size": "embed_dim",
+      "num_hidden_layers": "layers"
+    },
+    "defaults": {
+      "vocab_size": 65037,
+      "max_position_embeddings": 2048,
+      "embed_dim": 2048,
+      "layers": 24,
+      "ffn_dim": 8192,
+      "attention_heads": 32,
+      "activation_function": "gelu",
+      "dropout": 0.1,
+      "attention_dropout": 0.1,
+      "activation_dropout": 0,
+      "layerdrop": 0,
+      "layer_norm_eps": 0.00001,
+      "init_std": 0.02,
+      "scale_embedding": true,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "add_cross_attention": false
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "laguna": {
+    "configClass": "LagunaConfig",
+    "file": "src/transformers/models/laguna/configuration_laguna.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 100352,
+      "hidden_size": 2048,
+      "intermediate_size": 8192,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 48,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "sliding_window": 512,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 512,
+      "shared_expert_intermediate_size": 512,
+      "num_experts_per_tok": 8,
+      "num_experts": 256,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "layer_types": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "head_dim": 128,
+      "attention_bias": false,
+      "gating": true,
+      "num_attention_heads_per_layer": null,
+      "mlp_layer_types": null,
+      "moe_routed_scaling_factor": 1,
+      "moe_apply_router_weight_on_input": false,
+      "moe_router_logit_softcapping": 0
     },
     "kwargDefaults": {}
   },
   "lfm2": {
     "configClass": "Lfm2Config",
     "file": "src/transformers/models/lfm2/configuration_lfm2.py",
-    "commit": "05cd1ec14dbe16127778060fb68c34105873015c",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 65536,
@@ -1030,22 +4205,57 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "layer_types": null
     },
     "kwargDefaults": {
-      "block_ff_dim": {
-        "expr": "intermediate_size"
-      },
-      "theta": {
-        "expr": "kwargs.get(\"rope_theta\", 1000000.0)"
-      },
-      "rope_theta": 1000000,
       "tie_embedding": {
-        "expr": "tie_word_embeddings"
+        "expr": "self.tie_word_embeddings"
+      },
+      "block_ff_dim": {
+        "expr": "self.intermediate_size"
+      }
+    }
+  },
+  "lfm2_moe": {
+    "configClass": "Lfm2MoeConfig",
+    "file": "src/transformers/models/lfm2_moe/configuration_lfm2_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 65536,
+      "hidden_size": 2048,
+      "intermediate_size": 7168,
+      "moe_intermediate_size": 1792,
+      "num_hidden_layers": 32,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "max_position_embeddings": 128000,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "norm_eps": 0.00001,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "conv_bias": false,
+      "conv_L_cache": 3,
+      "num_dense_layers": 2,
+      "num_experts_per_tok": 4,
+      "num_experts": 32,
+      "use_expert_bias": true,
+      "routed_scaling_factor": 1,
+      "norm_topk_prob": true,
+      "layer_types": null
+    },
+    "kwargDefaults": {
+      "tie_embedding": {
+        "expr": "self.tie_word_embeddings"
       }
     }
   },
   "llama": {
     "configClass": "LlamaConfig",
     "file": "src/transformers/models/llama/configuration_llama.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1078,7 +4288,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "llama4": {
     "configClass": "Llama4Config",
     "file": "src/transformers/models/llama4/configuration_llama4.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "image_token_id": "image_token_index",
@@ -1102,7 +4312,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "llama4_text": {
     "configClass": "Llama4TextConfig",
     "file": "src/transformers/models/llama4/configuration_llama4.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1146,50 +4356,20 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
-  "llama4_vision_model": {
-    "configClass": "Llama4VisionConfig",
-    "file": "src/transformers/models/llama4/configuration_llama4.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
-    "style": "dataclass",
-    "attributeMap": {},
-    "defaults": {
-      "hidden_size": 768,
-      "hidden_act": "gelu",
-      "num_hidden_layers": 34,
-      "num_attention_heads": 16,
-      "num_channels": 3,
-      "intermediate_size": 5632,
-      "vision_output_dim": 7680,
-      "image_size": 448,
-      "patch_size": 14,
-      "norm_eps": 0.00001,
-      "vision_feature_select_strategy": "default",
-      "initializer_range": 0.02,
-      "pixel_shuffle_ratio": 0.5,
-      "projector_input_dim": 4096,
-      "projector_output_dim": 4096,
-      "multi_modal_projector_bias": false,
-      "projector_dropout": 0,
-      "attention_dropout": 0,
-      "rope_parameters": null
-    },
-    "kwargDefaults": {},
-    "baseConfigKey": "vision_config"
-  },
   "longcat_flash": {
     "configClass": "LongcatFlashConfig",
     "file": "src/transformers/models/longcat_flash/configuration_longcat_flash.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_local_experts": "n_routed_experts",
       "num_experts_per_tok": "moe_topk",
-      "intermediate_size": "ffn_hidden_size"
+      "intermediate_size": "ffn_hidden_size",
+      "moe_intermediate_size": "expert_ffn_hidden_size"
     },
     "defaults": {
       "vocab_size": 131072,
       "hidden_size": 6144,
-      "num_hidden_layers": 56,
       "num_layers": 28,
       "num_attention_heads": 64,
       "num_key_value_heads": null,
@@ -1221,10 +4401,319 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "mamba": {
+    "configClass": "MambaConfig",
+    "file": "src/transformers/models/mamba/configuration_mamba.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50280,
+      "hidden_size": 768,
+      "state_size": 16,
+      "num_hidden_layers": 32,
+      "layer_norm_epsilon": 0.00001,
+      "pad_token_id": 0,
+      "bos_token_id": 0,
+      "eos_token_id": 0,
+      "expand": 2,
+      "conv_kernel": 4,
+      "use_bias": false,
+      "use_conv_bias": true,
+      "hidden_act": "silu",
+      "initializer_range": 0.1,
+      "residual_in_fp32": true,
+      "time_step_rank": "auto",
+      "time_step_scale": 1,
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_init_scheme": "random",
+      "time_step_floor": 0.0001,
+      "rescale_prenorm_residual": false,
+      "use_cache": true,
+      "use_mambapy": false,
+      "use_associative_scan": true,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "mamba2": {
+    "configClass": "Mamba2Config",
+    "file": "src/transformers/models/mamba2/configuration_mamba2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "num_heads": 128,
+      "head_dim": 64,
+      "vocab_size": 32768,
+      "hidden_size": 4096,
+      "state_size": 128,
+      "num_hidden_layers": 64,
+      "layer_norm_epsilon": 0.00001,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "expand": 2,
+      "conv_kernel": 4,
+      "n_groups": 8,
+      "use_bias": false,
+      "use_conv_bias": true,
+      "hidden_act": "silu",
+      "initializer_range": 0.1,
+      "residual_in_fp32": true,
+      "time_step_rank": "auto",
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_floor": 0.0001,
+      "time_step_limit": {
+        "expr": "(0.0, float(\"inf\"))"
+      },
+      "rescale_prenorm_residual": false,
+      "use_cache": true,
+      "chunk_size": 256,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {}
+  },
+  "marian": {
+    "configClass": "MarianConfig",
+    "file": "src/transformers/models/marian/configuration_marian.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 58101,
+      "decoder_vocab_size": null,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 12,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 12,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 1024,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "decoder_start_token_id": 58100,
+      "scale_embedding": false,
+      "pad_token_id": 58100,
+      "eos_token_id": 0,
+      "bos_token_id": null,
+      "forced_eos_token_id": 0,
+      "share_encoder_decoder_embeddings": true,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "mbart": {
+    "configClass": "MBartConfig",
+    "file": "src/transformers/models/mbart/configuration_mbart.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50265,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 12,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 12,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 1024,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "classifier_dropout": 0,
+      "scale_embedding": false,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "decoder_start_token_id": null,
+      "forced_eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "megatron-bert": {
+    "configClass": "MegatronBertConfig",
+    "file": "src/transformers/models/megatron_bert/configuration_megatron_bert.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 29056,
+      "hidden_size": 1024,
+      "num_hidden_layers": 24,
+      "num_attention_heads": 16,
+      "intermediate_size": 4096,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "use_cache": true,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "mellum": {
+    "configClass": "MellumConfig",
+    "file": "src/transformers/models/mellum/configuration_mellum.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "num_local_experts"
+    },
+    "defaults": {
+      "vocab_size": 98304,
+      "hidden_size": 2304,
+      "intermediate_size": 7168,
+      "num_hidden_layers": 28,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "sliding_window": 1024,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 896,
+      "num_experts_per_tok": 8,
+      "num_experts": 64,
+      "norm_topk_prob": true,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "head_dim": 128,
+      "layer_types": null,
+      "mlp_layer_types": null
+    },
+    "kwargDefaults": {}
+  },
+  "mimo_v2_flash": {
+    "configClass": "MiMoV2FlashConfig",
+    "file": "src/transformers/models/mimo_v2_flash/configuration_mimo_v2_flash.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 152576,
+      "hidden_size": 4096,
+      "intermediate_size": 16384,
+      "num_hidden_layers": 48,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 2048,
+      "num_experts_per_tok": 8,
+      "n_routed_experts": 256,
+      "routed_scaling_factor": 1,
+      "n_group": 1,
+      "topk_group": 1,
+      "norm_topk_prob": true,
+      "bos_token_id": 1,
+      "eos_token_id": null,
+      "pad_token_id": null,
+      "head_dim": 192,
+      "v_head_dim": 128,
+      "sliding_window": 128,
+      "layer_types": null,
+      "mlp_layer_types": null,
+      "attention_value_scale": 0.707
+    },
+    "kwargDefaults": {}
+  },
+  "minicpm3": {
+    "configClass": "MiniCPM3Config",
+    "file": "src/transformers/models/minicpm3/configuration_minicpm3.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 73448,
+      "hidden_size": 2560,
+      "intermediate_size": 6400,
+      "num_hidden_layers": 62,
+      "num_attention_heads": 40,
+      "num_key_value_heads": 40,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.1,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "pretraining_tp": 1,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false,
+      "head_dim": null,
+      "kv_lora_rank": 256,
+      "q_lora_rank": 768,
+      "qk_nope_head_dim": 64,
+      "qk_rope_head_dim": 32,
+      "v_head_dim": null,
+      "scale_emb": 12,
+      "scale_depth": 1.4,
+      "dim_model_base": 256
+    },
+    "kwargDefaults": {}
+  },
   "minimax": {
     "configClass": "MiniMaxConfig",
     "file": "src/transformers/models/minimax/configuration_minimax.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "num_local_experts"
@@ -1267,10 +4756,158 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "minimax_m2": {
+    "configClass": "MiniMaxM2Config",
+    "file": "src/transformers/models/minimax_m2/configuration_minimax_m2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "num_local_experts"
+    },
+    "defaults": {
+      "vocab_size": 200064,
+      "hidden_size": 3072,
+      "intermediate_size": 1536,
+      "num_hidden_layers": 62,
+      "num_attention_heads": 48,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 196608,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 200034,
+      "eos_token_id": 200020,
+      "tie_word_embeddings": false,
+      "attention_dropout": 0,
+      "num_experts_per_tok": 8,
+      "num_local_experts": 256,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "router_jitter_noise": 0,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {}
+  },
+  "minimax_m3_vl_text": {
+    "configClass": "MiniMaxM3VLTextConfig",
+    "file": "src/transformers/models/minimax_m3_vl/configuration_minimax_m3_vl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "num_local_experts"
+    },
+    "defaults": {
+      "vocab_size": 200064,
+      "hidden_size": 6144,
+      "intermediate_size": 3072,
+      "num_hidden_layers": 60,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 4,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 524288,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 200034,
+      "eos_token_id": 200020,
+      "tie_word_embeddings": false,
+      "attention_dropout": 0,
+      "num_experts_per_tok": 4,
+      "num_local_experts": 128,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "router_jitter_noise": 0,
+      "rope_parameters": null,
+      "dense_intermediate_size": 12288,
+      "shared_intermediate_size": 3072,
+      "routed_scaling_factor": 2,
+      "rotary_dim": 64,
+      "swiglu_alpha": 1.702,
+      "swiglu_limit": 7,
+      "mlp_layer_types": null,
+      "index_n_heads": 4,
+      "index_head_dim": 128,
+      "index_block_size": 128,
+      "index_topk_blocks": 16,
+      "index_local_blocks": 1,
+      "layer_types": null
+    },
+    "kwargDefaults": {
+      "sparse_attention_config": null,
+      "moe_layer_freq": null
+    },
+    "baseConfigKey": "text_config"
+  },
+  "ministral": {
+    "configClass": "MinistralConfig",
+    "file": "src/transformers/models/ministral/configuration_ministral.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "intermediate_size": 14336,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "head_dim": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": {
+        "expr": "4096 * 32"
+      },
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "sliding_window": 4096,
+      "attention_dropout": 0,
+      "layer_types": null
+    },
+    "kwargDefaults": {}
+  },
+  "ministral3": {
+    "configClass": "Ministral3Config",
+    "file": "src/transformers/models/ministral3/configuration_ministral3.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 131072,
+      "hidden_size": 4096,
+      "intermediate_size": 14336,
+      "num_hidden_layers": 34,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 262144,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 11,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "sliding_window": null,
+      "attention_dropout": 0
+    },
+    "kwargDefaults": {}
+  },
   "mistral": {
     "configClass": "MistralConfig",
     "file": "src/transformers/models/mistral/configuration_mistral.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1298,34 +4935,10 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
-  "mistral3": {
-    "configClass": "Mistral3Config",
-    "file": "src/transformers/models/mistral3/configuration_mistral3.py",
-    "commit": "0db25542f2190e3dd1e402c477fa713ed516d655",
-    "style": "init",
-    "attributeMap": {
-      "image_token_id": "image_token_index"
-    },
-    "defaults": {
-      "vision_config": null,
-      "text_config": null,
-      "image_token_index": 10,
-      "projector_hidden_act": "gelu",
-      "vision_feature_layer": -1,
-      "multimodal_projector_bias": false,
-      "spatial_merge_size": 2,
-      "tie_word_embeddings": true
-    },
-    "kwargDefaults": {},
-    "subConfigs": {
-      "text_config": "AutoConfig",
-      "vision_config": "AutoConfig"
-    }
-  },
   "mixtral": {
     "configClass": "MixtralConfig",
     "file": "src/transformers/models/mixtral/configuration_mixtral.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "num_local_experts"
@@ -1360,11 +4973,138 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "mllama": {
+    "configClass": "MllamaConfig",
+    "file": "src/transformers/models/mllama/configuration_mllama.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "image_token_id": "image_token_index"
+    },
+    "defaults": {
+      "vision_config": null,
+      "text_config": null,
+      "image_token_index": 128256
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "MllamaTextConfig",
+      "vision_config": "MllamaVisionConfig"
+    }
+  },
+  "mllama_text_model": {
+    "configClass": "MllamaTextConfig",
+    "file": "src/transformers/models/mllama/configuration_mllama.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 128256,
+      "hidden_size": 4096,
+      "hidden_act": "silu",
+      "num_hidden_layers": 40,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "intermediate_size": 14336,
+      "rope_parameters": null,
+      "rms_norm_eps": 0.00001,
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "cross_attention_layers": null,
+      "dropout": 0,
+      "bos_token_id": 128000,
+      "eos_token_id": 128001,
+      "pad_token_id": 128004
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
+  "modernbert-decoder": {
+    "configClass": "ModernBertDecoderConfig",
+    "file": "src/transformers/models/modernbert_decoder/configuration_modernbert_decoder.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50368,
+      "hidden_size": 768,
+      "intermediate_size": 1152,
+      "num_hidden_layers": 22,
+      "num_attention_heads": 12,
+      "hidden_activation": "gelu",
+      "max_position_embeddings": 8192,
+      "initializer_range": 0.02,
+      "initializer_cutoff_factor": 2,
+      "norm_eps": 0.00001,
+      "norm_bias": false,
+      "pad_token_id": 50283,
+      "eos_token_id": 50282,
+      "bos_token_id": 50281,
+      "cls_token_id": 50281,
+      "sep_token_id": 50282,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_dropout": 0,
+      "mlp_bias": false,
+      "mlp_dropout": 0,
+      "decoder_bias": true,
+      "classifier_dropout": 0,
+      "classifier_bias": false,
+      "classifier_activation": "gelu",
+      "use_cache": true,
+      "local_attention": 128,
+      "layer_types": null,
+      "tie_word_embeddings": true,
+      "rope_parameters": null
+    },
+    "kwargDefaults": {
+      "global_attn_every_n_layers": 3
+    }
+  },
+  "moshi": {
+    "configClass": "MoshiConfig",
+    "file": "src/transformers/models/moshi/configuration_moshi.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 32000,
+      "hidden_size": 4096,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "audio_vocab_size": null,
+      "max_position_embeddings": 3000,
+      "rope_parameters": null,
+      "hidden_act": "silu",
+      "head_dim": null,
+      "initializer_range": 0.02,
+      "use_cache": true,
+      "sliding_window": 3000,
+      "attention_dropout": 0,
+      "ffn_dim": 22528,
+      "rms_norm_eps": 1e-8,
+      "num_codebooks": 8,
+      "tie_word_embeddings": false,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "audio_encoder_config": null,
+      "depth_decoder_config": null
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "audio_encoder_config": "AutoConfig",
+      "depth_decoder_config": "MoshiDepthConfig"
+    }
+  },
   "mpt": {
     "configClass": "MptConfig",
     "file": "src/transformers/models/mpt/configuration_mpt.py",
-    "commit": "05699a763e76ee438fa65e6eeae4a294ea0026f5",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {
       "num_attention_heads": "n_heads",
       "hidden_size": "d_model",
@@ -1385,12 +5125,14 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "init_device": "cpu",
       "logit_scale": null,
       "no_bias": true,
-      "verbose": 0,
       "embedding_fraction": 1,
       "norm_type": "low_precision_layernorm",
       "use_cache": false,
       "initializer_range": 0.02,
-      "tie_word_embeddings": true
+      "tie_word_embeddings": true,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null
     },
     "kwargDefaults": {},
     "subConfigs": {
@@ -1411,10 +5153,259 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       }
     }
   },
+  "muse_glimmer_text": {
+    "configClass": "MuseGlimmerTextConfig",
+    "file": "src/transformers/models/muse_glimmer/configuration_muse_glimmer.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 202048,
+      "hidden_size": 6656,
+      "intermediate_size": 19968,
+      "num_hidden_layers": 52,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 2,
+      "head_dim": 128,
+      "hidden_activation": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "eos_token_id": 200001,
+      "bos_token_id": 200000,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": 2048,
+      "layer_types": null,
+      "final_logit_softcapping": 20,
+      "qk_scale_factor": 3.87,
+      "output_multiplier": 0.19611613513818404,
+      "post_norm_eps": 1e-8,
+      "layer_rope_theta": null
+    },
+    "kwargDefaults": {}
+  },
+  "musicgen": {
+    "configClass": "MusicgenConfig",
+    "file": "src/transformers/models/musicgen/configuration_musicgen.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_encoder": null,
+      "audio_encoder": null,
+      "decoder": null,
+      "initializer_factor": 0.02
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_encoder": "AutoConfig",
+      "audio_encoder": "AutoConfig",
+      "decoder": "MusicgenDecoderConfig"
+    }
+  },
+  "musicgen_melody": {
+    "configClass": "MusicgenMelodyConfig",
+    "file": "src/transformers/models/musicgen_melody/configuration_musicgen_melody.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_encoder": null,
+      "audio_encoder": null,
+      "decoder": null,
+      "num_chroma": 12,
+      "chroma_length": 235,
+      "initializer_factor": 0.02
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_encoder": "AutoConfig",
+      "audio_encoder": "AutoConfig",
+      "decoder": "MusicgenMelodyDecoderConfig"
+    }
+  },
+  "mvp": {
+    "configClass": "MvpConfig",
+    "file": "src/transformers/models/mvp/configuration_mvp.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50267,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 12,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 12,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "activation_function": "gelu",
+      "d_model": 1024,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "classifier_dropout": 0,
+      "scale_embedding": false,
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "is_encoder_decoder": true,
+      "decoder_start_token_id": 2,
+      "use_prompt": false,
+      "prompt_length": 100,
+      "prompt_mid_dim": 800,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "nanochat": {
+    "configClass": "NanoChatConfig",
+    "file": "src/transformers/models/nanochat/configuration_nanochat.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50304,
+      "hidden_size": 768,
+      "intermediate_size": 8192,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 6,
+      "num_key_value_heads": null,
+      "max_position_embeddings": 2048,
+      "hidden_act": "relu2",
+      "attention_dropout": 0,
+      "rms_norm_eps": 0.000001,
+      "initializer_range": 0.02,
+      "rope_parameters": null,
+      "use_cache": true,
+      "final_logit_softcapping": 15,
+      "attention_bias": false,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "pad_token_id": 1,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {}
+  },
+  "nemotron": {
+    "configClass": "NemotronConfig",
+    "file": "src/transformers/models/nemotron/configuration_nemotron.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 256000,
+      "hidden_size": 6144,
+      "intermediate_size": 24576,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 48,
+      "head_dim": null,
+      "num_key_value_heads": null,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 4096,
+      "initializer_range": 0.0134,
+      "norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 2,
+      "eos_token_id": 3,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "mlp_bias": false
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.5
+    }
+  },
+  "nemotron_h": {
+    "configClass": "NemotronHConfig",
+    "file": "src/transformers/models/nemotron_h/configuration_nemotron_h.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layer_types": "layers_block_type",
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 131072,
+      "hidden_size": 4096,
+      "layers_block_type": null,
+      "tie_word_embeddings": false,
+      "use_cache": true,
+      "num_logits_to_keep": 1,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "max_position_embeddings": 4096,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "sliding_window": null,
+      "intermediate_size": 21504,
+      "mlp_hidden_act": "relu2",
+      "mlp_bias": false,
+      "use_mamba_kernels": true,
+      "ssm_state_size": 128,
+      "mamba_num_heads": 128,
+      "mamba_head_dim": 64,
+      "mamba_hidden_act": "silu",
+      "n_groups": 8,
+      "conv_kernel": 4,
+      "expand": 2,
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_limit": {
+        "expr": "(0.0, float(\"inf\"))"
+      },
+      "time_step_floor": 0.0001,
+      "use_conv_bias": true,
+      "chunk_size": 128,
+      "mamba_proj_bias": false,
+      "mamba_ssm_cache_dtype": "float32",
+      "n_routed_experts": 8,
+      "n_shared_experts": 1,
+      "moe_intermediate_size": 7688,
+      "moe_shared_expert_intermediate_size": 7688,
+      "moe_latent_size": null,
+      "moe_shared_expert_overlap": true,
+      "num_experts_per_tok": 2,
+      "routed_scaling_factor": 1,
+      "n_group": 1,
+      "topk_group": 1,
+      "norm_topk_prob": true,
+      "num_nextn_predict_layers": 0,
+      "mtp_layers_block_type": null,
+      "use_bias": false,
+      "initializer_range": 0.02,
+      "layer_norm_epsilon": 0.00001,
+      "residual_in_fp32": false,
+      "hidden_dropout": 0,
+      "rescale_prenorm_residual": true
+    },
+    "kwargDefaults": {}
+  },
   "olmo": {
     "configClass": "OlmoConfig",
     "file": "src/transformers/models/olmo/configuration_olmo.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1442,7 +5433,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "olmo2": {
     "configClass": "Olmo2Config",
     "file": "src/transformers/models/olmo2/configuration_olmo2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1470,7 +5461,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "olmo3": {
     "configClass": "Olmo3Config",
     "file": "src/transformers/models/olmo3/configuration_olmo3.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1497,10 +5488,52 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "olmo_hybrid": {
+    "configClass": "OlmoHybridConfig",
+    "file": "src/transformers/models/olmo_hybrid/configuration_olmo_hybrid.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 100352,
+      "hidden_size": 3840,
+      "intermediate_size": 11008,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 30,
+      "num_key_value_heads": null,
+      "hidden_act": "silu",
+      "max_position_embeddings": 65536,
+      "initializer_range": {
+        "expr": "interval(min=0.0, max=1.0)(default=0.02)"
+      },
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 100277,
+      "bos_token_id": null,
+      "eos_token_id": 100257,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "layer_types": null,
+      "linear_num_key_heads": null,
+      "linear_num_value_heads": null,
+      "linear_key_head_dim": null,
+      "linear_value_head_dim": null,
+      "linear_a_log_min": 0,
+      "linear_a_log_max": 16,
+      "linear_dt_min": 0.001,
+      "linear_dt_max": 0.1,
+      "linear_dt_init_floor": 0.0001,
+      "linear_conv_kernel_dim": 4,
+      "linear_allow_neg_eigval": true
+    },
+    "kwargDefaults": {}
+  },
   "olmoe": {
     "configClass": "OlmoeConfig",
     "file": "src/transformers/models/olmoe/configuration_olmoe.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_local_experts": "num_experts"
@@ -1533,41 +5566,173 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "openai-gpt": {
+    "configClass": "OpenAIGPTConfig",
+    "file": "src/transformers/models/openai/configuration_openai.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "n_positions",
+      "hidden_size": "n_embd",
+      "num_attention_heads": "n_head",
+      "num_hidden_layers": "n_layer"
+    },
+    "defaults": {
+      "vocab_size": 40478,
+      "n_positions": 512,
+      "n_embd": 768,
+      "n_layer": 12,
+      "n_head": 12,
+      "afn": "gelu",
+      "resid_pdrop": 0.1,
+      "embd_pdrop": 0.1,
+      "attn_pdrop": 0.1,
+      "layer_norm_epsilon": 0.00001,
+      "initializer_range": 0.02,
+      "summary_type": "cls_index",
+      "summary_use_proj": true,
+      "summary_activation": null,
+      "summary_proj_to_labels": true,
+      "summary_first_dropout": 0.1,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
   "opt": {
     "configClass": "OPTConfig",
     "file": "src/transformers/models/opt/configuration_opt.py",
-    "commit": "014674d38b61e5c7109e89d496bd699121a8aa4e",
-    "style": "init",
-    "attributeMap": {
-      "hidden_size": "d_model",
-      "num_hidden_layers": "num_hidden_layers"
-    },
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
     "defaults": {
       "vocab_size": 50272,
-      "max_position_embeddings": 2048,
+      "hidden_size": 768,
       "num_hidden_layers": 12,
-      "num_attention_heads": 12,
       "ffn_dim": 3072,
-      "layerdrop": 0,
+      "max_position_embeddings": 2048,
+      "do_layer_norm_before": true,
+      "_remove_final_layer_norm": false,
+      "word_embed_proj_dim": null,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "num_attention_heads": 12,
       "activation_function": "relu",
-      "d_model": 768,
+      "layerdrop": 0,
+      "init_std": 0.02,
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": 2,
+      "eos_token_id": 2,
+      "enable_bias": true,
+      "layer_norm_elementwise_affine": true,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "paddleocr_vl_text": {
+    "configClass": "PaddleOCRTextConfig",
+    "file": "src/transformers/models/paddleocr_vl/configuration_paddleocr_vl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 103424,
+      "hidden_size": 1024,
+      "intermediate_size": 3072,
+      "num_hidden_layers": 18,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 2,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "use_bias": false,
+      "head_dim": 128
+    },
+    "kwargDefaults": {}
+  },
+  "pegasus": {
+    "configClass": "PegasusConfig",
+    "file": "src/transformers/models/pegasus/configuration_pegasus.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50265,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 12,
+      "encoder_ffn_dim": 4096,
+      "encoder_attention_heads": 16,
+      "decoder_layers": 12,
+      "decoder_ffn_dim": 4096,
+      "decoder_attention_heads": 16,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 1024,
       "dropout": 0.1,
       "attention_dropout": 0,
       "activation_dropout": 0,
       "init_std": 0.02,
-      "pad_token_id": 1,
-      "bos_token_id": 0,
-      "eos_token_id": 2,
-      "do_layer_norm_before": true,
-      "use_cache": true,
-      "word_embed_proj_dim": null
+      "decoder_start_token_id": 0,
+      "scale_embedding": false,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "forced_eos_token_id": 1,
+      "is_decoder": false,
+      "tie_word_embeddings": true
     },
     "kwargDefaults": {}
+  },
+  "persimmon": {
+    "configClass": "PersimmonConfig",
+    "file": "src/transformers/models/persimmon/configuration_persimmon.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262144,
+      "hidden_size": 4096,
+      "intermediate_size": 16384,
+      "num_hidden_layers": 36,
+      "num_attention_heads": 64,
+      "hidden_act": "relu2",
+      "max_position_embeddings": 16384,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "qk_layernorm": true,
+      "hidden_dropout": 0,
+      "attention_dropout": 0,
+      "pad_token_id": null,
+      "bos_token_id": 1,
+      "eos_token_id": 2
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.5
+    }
   },
   "phi": {
     "configClass": "PhiConfig",
     "file": "src/transformers/models/phi/configuration_phi.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1599,7 +5764,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "phi3": {
     "configClass": "Phi3Config",
     "file": "src/transformers/models/phi3/configuration_phi3.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1627,11 +5792,48 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "phi4_multimodal": {
+    "configClass": "Phi4MultimodalConfig",
+    "file": "src/transformers/models/phi4_multimodal/configuration_phi4_multimodal.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 200064,
+      "hidden_size": 3072,
+      "intermediate_size": 8192,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 8,
+      "resid_pdrop": 0,
+      "embd_pdrop": 0,
+      "attention_dropout": 0,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "original_max_position_embeddings": 4096,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "bos_token_id": 199999,
+      "eos_token_id": null,
+      "pad_token_id": 199999,
+      "sliding_window": null,
+      "vision_config": null,
+      "audio_config": null
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "audio_config": "Phi4MultimodalAudioConfig",
+      "vision_config": "Phi4MultimodalVisionConfig"
+    }
+  },
   "phimoe": {
     "configClass": "PhimoeConfig",
     "file": "src/transformers/models/phimoe/configuration_phimoe.py",
-    "commit": "040e1a7e4bb4f48ff62dfbbb1f6f8eff23e894ac",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 32064,
@@ -1651,8 +5853,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "bos_token_id": 1,
       "eos_token_id": 2,
       "tie_word_embeddings": false,
-      "rope_theta": 1000000,
-      "rope_scaling": null,
+      "rope_parameters": null,
       "sliding_window": null,
       "attention_dropout": 0,
       "num_experts_per_tok": 2,
@@ -1666,10 +5867,176 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "pix2struct_text_model": {
+    "configClass": "Pix2StructTextConfig",
+    "file": "src/transformers/models/pix2struct/configuration_pix2struct.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "hidden_size": "hidden_size",
+      "num_attention_heads": "num_heads",
+      "num_hidden_layers": "num_layers",
+      "decoder_attention_heads": "num_heads",
+      "encoder_attention_heads": "num_heads",
+      "encoder_layers": "num_layers",
+      "decoder_layers": "num_layers"
+    },
+    "defaults": {
+      "vocab_size": 50244,
+      "hidden_size": 768,
+      "d_kv": 64,
+      "d_ff": 2048,
+      "num_layers": 12,
+      "num_heads": 12,
+      "relative_attention_num_buckets": 32,
+      "relative_attention_max_distance": 128,
+      "dropout_rate": 0.1,
+      "layer_norm_epsilon": 0.000001,
+      "initializer_factor": 1,
+      "dense_act_fn": "gelu_new",
+      "decoder_start_token_id": 0,
+      "use_cache": false,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": null,
+      "tie_word_embeddings": false,
+      "is_decoder": true,
+      "add_cross_attention": false
+    },
+    "kwargDefaults": {}
+  },
+  "plbart": {
+    "configClass": "PLBartConfig",
+    "file": "src/transformers/models/plbart/configuration_plbart.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "initializer_range": "init_std",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50005,
+      "max_position_embeddings": 1024,
+      "encoder_layers": 6,
+      "encoder_ffn_dim": 3072,
+      "encoder_attention_heads": 12,
+      "decoder_layers": 6,
+      "decoder_ffn_dim": 3072,
+      "decoder_attention_heads": 12,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 768,
+      "dropout": 0.1,
+      "attention_dropout": 0.1,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "classifier_dropout": 0,
+      "scale_embedding": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "forced_eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "pp_formulanet": {
+    "configClass": "PPFormulaNetConfig",
+    "file": "src/transformers/models/pp_formulanet/configuration_pp_formulanet.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "is_encoder_decoder": true
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "text_config": "PPFormulaNetTextConfig",
+      "vision_config": "PPFormulaNetVisionConfig"
+    },
+    "subConfigDefaults": {
+      "vision_config": {
+        "hidden_size": 768,
+        "output_channels": 256,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "num_channels": 3,
+        "image_size": 512,
+        "patch_size": 16,
+        "hidden_act": "gelu",
+        "layer_norm_eps": 0.000001,
+        "attention_dropout": 0,
+        "initializer_range": 1e-10,
+        "qkv_bias": true,
+        "use_abs_pos": true,
+        "use_rel_pos": true,
+        "window_size": 14,
+        "global_attn_indexes": [
+          2,
+          5,
+          8,
+          11
+        ],
+        "mlp_dim": 3072,
+        "post_conv_in_channels": 256,
+        "post_conv_out_channels": 1024,
+        "post_conv_mid_channels": 512,
+        "decoder_hidden_size": 512
+      }
+    }
+  },
+  "prophetnet": {
+    "configClass": "ProphetNetConfig",
+    "file": "src/transformers/models/prophetnet/configuration_prophetnet.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "num_encoder_attention_heads"
+    },
+    "defaults": {
+      "activation_dropout": 0.1,
+      "activation_function": "gelu",
+      "vocab_size": 30522,
+      "hidden_size": 1024,
+      "encoder_ffn_dim": 4096,
+      "num_encoder_layers": 12,
+      "num_encoder_attention_heads": 16,
+      "decoder_ffn_dim": 4096,
+      "num_decoder_layers": 12,
+      "num_decoder_attention_heads": 16,
+      "attention_dropout": 0.1,
+      "dropout": 0.1,
+      "max_position_embeddings": 512,
+      "init_std": 0.02,
+      "is_encoder_decoder": true,
+      "add_cross_attention": true,
+      "decoder_start_token_id": 0,
+      "ngram": 2,
+      "num_buckets": 32,
+      "relative_max_distance": 128,
+      "disable_ngram_loss": false,
+      "eps": 0,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
   "qwen2": {
     "configClass": "Qwen2Config",
     "file": "src/transformers/models/qwen2/configuration_qwen2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1697,31 +6064,42 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
-  "qwen2_5_vl": {
-    "configClass": "Qwen2_5_VLConfig",
-    "file": "src/transformers/models/qwen2_5_vl/configuration_qwen2_5_vl.py",
-    "commit": "018c8e0394c47749c55861e11f5f7e2a577973d7",
-    "style": "init",
+  "qwen2_5_omni_text": {
+    "configClass": "Qwen2_5OmniTextConfig",
+    "file": "src/transformers/models/qwen2_5_omni/configuration_qwen2_5_omni.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
-      "text_config": null,
-      "vision_config": null,
-      "image_token_id": 151655,
-      "video_token_id": 151656,
-      "vision_start_token_id": 151652,
-      "vision_end_token_id": 151653
+      "vocab_size": 152064,
+      "hidden_size": 3584,
+      "intermediate_size": 18944,
+      "num_hidden_layers": 28,
+      "num_attention_heads": 28,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "rope_parameters": null,
+      "use_sliding_window": false,
+      "sliding_window": 32768,
+      "max_window_layers": 28,
+      "layer_types": null,
+      "attention_dropout": 0,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": true
     },
-    "kwargDefaults": {},
-    "subConfigs": {
-      "vision_config": "Qwen2_5_VLVisionConfig",
-      "text_config": "Qwen2_5_VLTextConfig"
-    }
+    "kwargDefaults": {}
   },
   "qwen2_5_vl_text": {
     "configClass": "Qwen2_5_VLTextConfig",
     "file": "src/transformers/models/qwen2_5_vl/configuration_qwen2_5_vl.py",
-    "commit": "018c8e0394c47749c55861e11f5f7e2a577973d7",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 152064,
@@ -1735,24 +6113,23 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "initializer_range": 0.02,
       "rms_norm_eps": 0.00001,
       "use_cache": true,
-      "tie_word_embeddings": false,
       "use_sliding_window": false,
       "sliding_window": 4096,
       "max_window_layers": 80,
       "layer_types": null,
       "attention_dropout": 0,
-      "rope_parameters": null
+      "rope_parameters": null,
+      "bos_token_id": 151643,
+      "eos_token_id": 151645,
+      "pad_token_id": null
     },
-    "kwargDefaults": {
-      "rope_scaling": null,
-      "rope_theta": 1000000
-    },
+    "kwargDefaults": {},
     "baseConfigKey": "text_config"
   },
   "qwen2_moe": {
     "configClass": "Qwen2MoeConfig",
     "file": "src/transformers/models/qwen2_moe/configuration_qwen2_moe.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1790,10 +6167,41 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "qwen2_vl_text": {
+    "configClass": "Qwen2VLTextConfig",
+    "file": "src/transformers/models/qwen2_vl/configuration_qwen2_vl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 152064,
+      "hidden_size": 8192,
+      "intermediate_size": 29568,
+      "num_hidden_layers": 80,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "use_sliding_window": false,
+      "sliding_window": 4096,
+      "max_window_layers": 80,
+      "layer_types": null,
+      "attention_dropout": 0,
+      "rope_parameters": null,
+      "bos_token_id": 151643,
+      "eos_token_id": 151645,
+      "pad_token_id": null
+    },
+    "kwargDefaults": {},
+    "baseConfigKey": "text_config"
+  },
   "qwen3": {
     "configClass": "Qwen3Config",
     "file": "src/transformers/models/qwen3/configuration_qwen3.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1823,10 +6231,135 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "qwen3_5": {
+    "configClass": "Qwen3_5Config",
+    "file": "src/transformers/models/qwen3_5/configuration_qwen3_5.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "image_token_id": 248056,
+      "video_token_id": 248057,
+      "vision_start_token_id": 248053,
+      "vision_end_token_id": 248054,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "vision_config": "Qwen3_5VisionConfig",
+      "text_config": "Qwen3_5TextConfig"
+    }
+  },
+  "qwen3_5_moe": {
+    "configClass": "Qwen3_5MoeConfig",
+    "file": "src/transformers/models/qwen3_5_moe/configuration_qwen3_5_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "image_token_id": 248056,
+      "video_token_id": 248057,
+      "vision_start_token_id": 248053,
+      "vision_end_token_id": 248054,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "vision_config": "Qwen3_5MoeVisionConfig",
+      "text_config": "Qwen3_5MoeTextConfig"
+    }
+  },
+  "qwen3_5_moe_text": {
+    "configClass": "Qwen3_5MoeTextConfig",
+    "file": "src/transformers/models/qwen3_5_moe/configuration_qwen3_5_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 248320,
+      "hidden_size": 2048,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 2,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "head_dim": 256,
+      "linear_conv_kernel_dim": 4,
+      "linear_key_head_dim": 128,
+      "linear_value_head_dim": 128,
+      "linear_num_key_heads": 16,
+      "linear_num_value_heads": 32,
+      "moe_intermediate_size": 512,
+      "shared_expert_intermediate_size": 512,
+      "num_experts_per_tok": 8,
+      "num_experts": 256,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "layer_types": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.25,
+      "full_attention_interval": 4
+    },
+    "baseConfigKey": "text_config"
+  },
+  "qwen3_5_text": {
+    "configClass": "Qwen3_5TextConfig",
+    "file": "src/transformers/models/qwen3_5/configuration_qwen3_5.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 248320,
+      "hidden_size": 4096,
+      "intermediate_size": 12288,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "head_dim": 256,
+      "linear_conv_kernel_dim": 4,
+      "linear_key_head_dim": 128,
+      "linear_value_head_dim": 128,
+      "linear_num_key_heads": 16,
+      "linear_num_value_heads": 32,
+      "layer_types": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.25,
+      "full_attention_interval": 4
+    },
+    "baseConfigKey": "text_config"
+  },
   "qwen3_moe": {
     "configClass": "Qwen3MoeConfig",
     "file": "src/transformers/models/qwen3_moe/configuration_qwen3_moe.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {
       "num_experts": "num_local_experts"
@@ -1866,7 +6399,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "qwen3_next": {
     "configClass": "Qwen3NextConfig",
     "file": "src/transformers/models/qwen3_next/configuration_qwen3_next.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1910,32 +6443,86 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "full_attention_interval": 4
     }
   },
-  "qwen3_vl": {
-    "configClass": "Qwen3VLConfig",
-    "file": "src/transformers/models/qwen3_vl/configuration_qwen3_vl.py",
-    "commit": "000c33fdfde12e1ffafbfcdb3c926df5727a00b6",
-    "style": "init",
+  "qwen3_omni_moe_text": {
+    "configClass": "Qwen3OmniMoeTextConfig",
+    "file": "src/transformers/models/qwen3_omni_moe/configuration_qwen3_omni_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
-      "text_config": null,
-      "vision_config": null,
-      "image_token_id": 151655,
-      "video_token_id": 151656,
-      "vision_start_token_id": 151652,
-      "vision_end_token_id": 151653,
-      "tie_word_embeddings": false
+      "vocab_size": 3584,
+      "hidden_size": 2048,
+      "intermediate_size": 18944,
+      "num_hidden_layers": 28,
+      "num_attention_heads": 28,
+      "num_key_value_heads": 4,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "sliding_window": null,
+      "attention_dropout": 0,
+      "decoder_sparse_step": 1,
+      "moe_intermediate_size": 768,
+      "num_experts_per_tok": 8,
+      "num_experts": 128,
+      "norm_topk_prob": true,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "mlp_only_layers": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null
+    },
+    "kwargDefaults": {}
+  },
+  "qwen3_vl_moe_text": {
+    "configClass": "Qwen3VLMoeTextConfig",
+    "file": "src/transformers/models/qwen3_vl_moe/configuration_qwen3_vl_moe.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_experts": "num_local_experts"
+    },
+    "defaults": {
+      "vocab_size": 151936,
+      "hidden_size": 2048,
+      "intermediate_size": 5632,
+      "num_hidden_layers": 24,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 16,
+      "hidden_act": "silu",
+      "max_position_embeddings": 128000,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "decoder_sparse_step": 1,
+      "moe_intermediate_size": 1408,
+      "num_experts_per_tok": 4,
+      "num_experts": 60,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "mlp_only_layers": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "head_dim": null
     },
     "kwargDefaults": {},
-    "subConfigs": {
-      "vision_config": "Qwen3VLVisionConfig",
-      "text_config": "Qwen3VLTextConfig"
-    }
+    "baseConfigKey": "text_config"
   },
   "qwen3_vl_text": {
     "configClass": "Qwen3VLTextConfig",
     "file": "src/transformers/models/qwen3_vl/configuration_qwen3_vl.py",
-    "commit": "000c33fdfde12e1ffafbfcdb3c926df5727a00b6",
-    "style": "init",
+    "commit": "v5.18.0",
+    "style": "dataclass",
     "attributeMap": {},
     "defaults": {
       "vocab_size": 151936,
@@ -1950,18 +6537,381 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
       "initializer_range": 0.02,
       "rms_norm_eps": 0.000001,
       "use_cache": true,
-      "tie_word_embeddings": false,
       "rope_parameters": null,
       "attention_bias": false,
-      "attention_dropout": 0
+      "attention_dropout": 0,
+      "pad_token_id": null
     },
     "kwargDefaults": {},
     "baseConfigKey": "text_config"
   },
+  "qwen4_exp": {
+    "configClass": "Qwen4ExpConfig",
+    "file": "src/transformers/models/qwen4_exp/configuration_qwen4_exp.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "text_config": null,
+      "vision_config": null,
+      "image_token_id": 248056,
+      "video_token_id": 248057,
+      "vision_start_token_id": 248053,
+      "vision_end_token_id": 248054,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {},
+    "subConfigs": {
+      "vision_config": "Qwen4ExpVisionConfig",
+      "text_config": "Qwen4ExpTextConfig"
+    }
+  },
+  "qwen4_exp_text": {
+    "configClass": "Qwen4ExpTextConfig",
+    "file": "src/transformers/models/qwen4_exp/configuration_qwen4_exp.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 248320,
+      "hidden_size": 2048,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 2,
+      "hidden_act": "silu",
+      "max_position_embeddings": 32768,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "head_dim": 256,
+      "linear_conv_kernel_dim": 4,
+      "linear_key_head_dim": 128,
+      "linear_value_head_dim": 128,
+      "linear_num_key_heads": 16,
+      "linear_num_value_heads": 32,
+      "moe_intermediate_size": 512,
+      "shared_expert_intermediate_size": 512,
+      "num_experts_per_tok": 10,
+      "num_experts": 512,
+      "output_router_logits": false,
+      "router_aux_loss_coef": 0.001,
+      "layer_types": null,
+      "pad_token_id": null,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "hc_count": 4,
+      "hc_lowrank": 320,
+      "ple_layer_ids": null,
+      "ple_embed_dim": null,
+      "ple_conv_kernel_size": 4,
+      "ngram_size": 3,
+      "heads_per_ngram": 8,
+      "ngram_vocab_size_base": 20000000,
+      "make_ngram_vocab_size_divisible_by": 128,
+      "seed": 1234,
+      "split_ngram_parts": 512,
+      "indexer_n_heads": null,
+      "indexer_kv_heads": null,
+      "indexer_head_dim": null,
+      "indexer_budget": null,
+      "indexer_compress_ratio": null,
+      "norm_topk_prob": true,
+      "output_gate_type": null
+    },
+    "kwargDefaults": {
+      "full_attention_interval": 4
+    },
+    "baseConfigKey": "text_config"
+  },
+  "recurrent_gemma": {
+    "configClass": "RecurrentGemmaConfig",
+    "file": "src/transformers/models/recurrent_gemma/configuration_recurrent_gemma.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "sliding_window": "attention_window_size"
+    },
+    "defaults": {
+      "num_hidden_layers": 26,
+      "vocab_size": 256000,
+      "hidden_size": 2560,
+      "intermediate_size": {
+        "expr": "3 * 2560"
+      },
+      "num_attention_heads": 10,
+      "lru_width": null,
+      "attention_window_size": 2048,
+      "conv1d_width": 4,
+      "logits_soft_cap": 30,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "rope_parameters": null,
+      "block_types": [
+        "recurrent",
+        "recurrent",
+        "attention"
+      ],
+      "attention_dropout": 0,
+      "num_key_value_heads": null,
+      "attention_bias": false,
+      "w_init_variance_scale": 0.01,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.5
+    }
+  },
+  "reformer": {
+    "configClass": "ReformerConfig",
+    "file": "src/transformers/models/reformer/configuration_reformer.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "attention_head_size": 64,
+      "attn_layers": [
+        "local",
+        "lsh",
+        "local",
+        "lsh",
+        "local",
+        "lsh"
+      ],
+      "axial_norm_std": 1,
+      "axial_pos_embds": true,
+      "axial_pos_shape": [
+        64,
+        64
+      ],
+      "axial_pos_embds_dim": [
+        64,
+        192
+      ],
+      "chunk_size_lm_head": 0,
+      "eos_token_id": 2,
+      "feed_forward_size": 512,
+      "hash_seed": null,
+      "hidden_act": "relu",
+      "hidden_dropout_prob": 0.05,
+      "hidden_size": 256,
+      "initializer_range": 0.02,
+      "is_decoder": false,
+      "layer_norm_eps": 1e-12,
+      "local_num_chunks_before": 1,
+      "local_num_chunks_after": 0,
+      "local_attention_probs_dropout_prob": 0.05,
+      "local_attn_chunk_length": 64,
+      "lsh_attn_chunk_length": 64,
+      "lsh_attention_probs_dropout_prob": 0,
+      "lsh_num_chunks_before": 1,
+      "lsh_num_chunks_after": 0,
+      "max_position_embeddings": 4096,
+      "num_attention_heads": 12,
+      "num_buckets": null,
+      "num_hashes": 1,
+      "vocab_size": 320,
+      "tie_word_embeddings": false,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "bos_token_id": null,
+      "pad_token_id": 0
+    },
+    "kwargDefaults": {}
+  },
+  "rembert": {
+    "configClass": "RemBertConfig",
+    "file": "src/transformers/models/rembert/configuration_rembert.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 250300,
+      "hidden_size": 1152,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 18,
+      "input_embedding_size": 256,
+      "output_embedding_size": 1664,
+      "intermediate_size": 4608,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0,
+      "attention_probs_dropout_prob": 0,
+      "classifier_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "bos_token_id": 312,
+      "eos_token_id": 313,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": false
+    },
+    "kwargDefaults": {}
+  },
+  "roberta": {
+    "configClass": "RobertaConfig",
+    "file": "src/transformers/models/roberta/configuration_roberta.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50265,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "roberta-prelayernorm": {
+    "configClass": "RobertaPreLayerNormConfig",
+    "file": "src/transformers/models/roberta_prelayernorm/configuration_roberta_prelayernorm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50265,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "roc_bert": {
+    "configClass": "RoCBertConfig",
+    "file": "src/transformers/models/roc_bert/configuration_roc_bert.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "classifier_dropout": null,
+      "enable_pronunciation": true,
+      "enable_shape": true,
+      "pronunciation_embed_dim": 768,
+      "pronunciation_vocab_size": 910,
+      "shape_embed_dim": 512,
+      "shape_vocab_size": 24858,
+      "concat_input": true,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "roformer": {
+    "configClass": "RoFormerConfig",
+    "file": "src/transformers/models/roformer/configuration_roformer.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50000,
+      "embedding_size": null,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 1536,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 0,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "rotary_value": false,
+      "use_cache": true,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "rwkv": {
+    "configClass": "RwkvConfig",
+    "file": "src/transformers/models/rwkv/configuration_rwkv.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "max_position_embeddings": "context_length"
+    },
+    "defaults": {
+      "vocab_size": 50277,
+      "context_length": 1024,
+      "hidden_size": 4096,
+      "num_hidden_layers": 32,
+      "attention_hidden_size": null,
+      "intermediate_size": null,
+      "layer_norm_epsilon": 0.00001,
+      "bos_token_id": 0,
+      "eos_token_id": 0,
+      "rescale_every": 6,
+      "tie_word_embeddings": false,
+      "use_cache": true
+    },
+    "kwargDefaults": {}
+  },
   "seed_oss": {
     "configClass": "SeedOssConfig",
     "file": "src/transformers/models/seed_oss/configuration_seed_oss.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -1994,7 +6944,7 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
   "smollm3": {
     "configClass": "SmolLM3Config",
     "file": "src/transformers/models/smollm3/configuration_smollm3.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -2025,10 +6975,81 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "solar_open": {
+    "configClass": "SolarOpenConfig",
+    "file": "src/transformers/models/solar_open/configuration_solar_open.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts"
+    },
+    "defaults": {
+      "vocab_size": 196608,
+      "hidden_size": 4096,
+      "num_hidden_layers": 48,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 8,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 1280,
+      "num_experts_per_tok": 8,
+      "n_shared_experts": 1,
+      "n_routed_experts": 128,
+      "routed_scaling_factor": 1,
+      "n_group": 1,
+      "topk_group": 1,
+      "norm_topk_prob": true,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "pad_token_id": null,
+      "head_dim": 128
+    },
+    "kwargDefaults": {}
+  },
+  "stablelm": {
+    "configClass": "StableLmConfig",
+    "file": "src/transformers/models/stablelm/configuration_stablelm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50304,
+      "intermediate_size": 6912,
+      "hidden_size": 2560,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 32,
+      "num_key_value_heads": 32,
+      "hidden_act": "silu",
+      "max_position_embeddings": 4096,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": false,
+      "rope_parameters": null,
+      "use_qkv_bias": false,
+      "qk_layernorm": false,
+      "use_parallel_residual": false,
+      "hidden_dropout": 0,
+      "attention_dropout": 0,
+      "bos_token_id": 0,
+      "eos_token_id": 0,
+      "pad_token_id": null
+    },
+    "kwargDefaults": {
+      "partial_rotary_factor": 0.25
+    }
+  },
   "starcoder2": {
     "configClass": "Starcoder2Config",
     "file": "src/transformers/models/starcoder2/configuration_starcoder2.py",
-    "commit": "008e574391258935f3ecc3035c882e73bbcac419",
+    "commit": "v5.18.0",
     "style": "dataclass",
     "attributeMap": {},
     "defaults": {
@@ -2056,10 +7077,645 @@ export const TRANSFORMERS_CONFIGS: Readonly<Record<string, TransformersConfigInf
     },
     "kwargDefaults": {}
   },
+  "step3p5": {
+    "configClass": "Step3p7TextConfig",
+    "file": "src/transformers/models/step3p7/configuration_step3p7.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_local_experts": "n_routed_experts",
+      "num_attention_groups": "num_key_value_heads",
+      "moe_num_experts": "n_routed_experts",
+      "moe_top_k": "num_experts_per_tok",
+      "share_expert_dims": "share_expert_dim",
+      "num_mtp_layers": "num_nextn_predict_layers"
+    },
+    "defaults": {
+      "vocab_size": 128815,
+      "hidden_size": 4096,
+      "intermediate_size": 11264,
+      "num_hidden_layers": 45,
+      "num_attention_heads": 64,
+      "num_key_value_heads": 8,
+      "head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 128000,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": null,
+      "eos_token_id": null,
+      "tie_word_embeddings": false,
+      "attention_dropout": 0,
+      "num_experts_per_tok": 8,
+      "num_local_experts": 128,
+      "rope_parameters": null,
+      "mlp_layer_types": null,
+      "layer_types": null,
+      "moe_intermediate_size": 1280,
+      "n_routed_experts": 288,
+      "share_expert_dim": 1280,
+      "sliding_window": null,
+      "num_sliding_attention_heads": null,
+      "attention_bias": false,
+      "query_pre_attn_scalar": null,
+      "moe_router_scaling_factor": 1,
+      "mlp_bias": false,
+      "swiglu_limits": null,
+      "swiglu_limits_shared": null,
+      "mtp_layer_types": null,
+      "mtp_mlp_layer_types": null
+    },
+    "kwargDefaults": {
+      "num_nextn_predict_layers": 0,
+      "moe_layers_enum": null,
+      "attention_other_setting": null,
+      "per_layer_config": {
+        "expr": "{layer_idx: {\"num_attention_heads\": self.num_sliding_attention_heads} for layer_idx, layer_type in enumerate(self.layer_types) if layer_type == \"sliding_attention\"}"
+      },
+      "rope_theta": {
+        "expr": "self.default_theta"
+      },
+      "partial_rotary_factors": null,
+      "rope_scaling": null,
+      "sparse_attention_config": null,
+      "moe_layer_freq": null
+    },
+    "baseConfigKey": "text_config"
+  },
+  "trocr": {
+    "configClass": "TrOCRConfig",
+    "file": "src/transformers/models/trocr/configuration_trocr.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "decoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "decoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 50265,
+      "d_model": 1024,
+      "decoder_layers": 12,
+      "decoder_attention_heads": 16,
+      "decoder_ffn_dim": 4096,
+      "activation_function": "gelu",
+      "max_position_embeddings": 512,
+      "dropout": 0.1,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "decoder_start_token_id": 2,
+      "init_std": 0.02,
+      "decoder_layerdrop": 0,
+      "use_cache": true,
+      "scale_embedding": false,
+      "use_learned_position_embeddings": true,
+      "layernorm_embedding": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "cross_attention_hidden_size": null,
+      "is_decoder": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "vaultgemma": {
+    "configClass": "VaultGemmaConfig",
+    "file": "src/transformers/models/vaultgemma/configuration_vaultgemma.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 256000,
+      "hidden_size": 2304,
+      "intermediate_size": 9216,
+      "num_hidden_layers": 26,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 4,
+      "head_dim": 256,
+      "hidden_activation": "gelu_pytorch_tanh",
+      "max_position_embeddings": 8192,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": 0,
+      "eos_token_id": 1,
+      "bos_token_id": 2,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "query_pre_attn_scalar": 256,
+      "sliding_window": 4096,
+      "layer_types": null,
+      "final_logit_softcapping": 30,
+      "attn_logit_softcapping": 50
+    },
+    "kwargDefaults": {}
+  },
+  "whisper": {
+    "configClass": "WhisperConfig",
+    "file": "src/transformers/models/whisper/configuration_whisper.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_key_value_heads": "encoder_attention_heads",
+      "num_attention_heads": "encoder_attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "encoder_layers"
+    },
+    "defaults": {
+      "vocab_size": 51865,
+      "num_mel_bins": 80,
+      "encoder_layers": 4,
+      "encoder_attention_heads": 6,
+      "decoder_layers": 4,
+      "decoder_attention_heads": 6,
+      "decoder_ffn_dim": 1536,
+      "encoder_ffn_dim": 1536,
+      "encoder_layerdrop": 0,
+      "decoder_layerdrop": 0,
+      "decoder_start_token_id": 50257,
+      "use_cache": true,
+      "is_encoder_decoder": true,
+      "activation_function": "gelu",
+      "d_model": 384,
+      "dropout": 0,
+      "attention_dropout": 0,
+      "activation_dropout": 0,
+      "init_std": 0.02,
+      "scale_embedding": false,
+      "max_source_positions": 1500,
+      "max_target_positions": 448,
+      "pad_token_id": 50256,
+      "bos_token_id": 50256,
+      "eos_token_id": 50256,
+      "suppress_tokens": null,
+      "begin_suppress_tokens": [
+        220,
+        50256
+      ],
+      "use_weighted_layer_sum": false,
+      "classifier_proj_size": 256,
+      "apply_spec_augment": false,
+      "mask_time_prob": 0.05,
+      "mask_time_length": 10,
+      "mask_time_min_masks": 2,
+      "mask_feature_prob": 0,
+      "mask_feature_length": 10,
+      "mask_feature_min_masks": 0,
+      "median_filter_width": 7,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xglm": {
+    "configClass": "XGLMConfig",
+    "file": "src/transformers/models/xglm/configuration_xglm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "num_attention_heads": "attention_heads",
+      "hidden_size": "d_model",
+      "num_hidden_layers": "num_layers"
+    },
+    "defaults": {
+      "vocab_size": 256008,
+      "max_position_embeddings": 2048,
+      "d_model": 1024,
+      "ffn_dim": 4096,
+      "num_layers": 24,
+      "attention_heads": 16,
+      "activation_function": "gelu",
+      "dropout": 0.1,
+      "attention_dropout": 0.1,
+      "activation_dropout": 0,
+      "layerdrop": 0,
+      "init_std": 0.02,
+      "scale_embedding": true,
+      "use_cache": true,
+      "decoder_start_token_id": 2,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xlm": {
+    "configClass": "XLMConfig",
+    "file": "src/transformers/models/xlm/configuration_xlm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "hidden_size": "emb_dim",
+      "num_attention_heads": "n_heads",
+      "num_hidden_layers": "n_layers",
+      "n_words": "vocab_size",
+      "bos_index": "bos_token_id",
+      "eos_index": "eos_token_id",
+      "pad_index": "pad_token_id"
+    },
+    "defaults": {
+      "vocab_size": 30145,
+      "emb_dim": 2048,
+      "n_layers": 12,
+      "n_heads": 16,
+      "dropout": 0.1,
+      "attention_dropout": 0.1,
+      "gelu_activation": true,
+      "sinusoidal_embeddings": false,
+      "causal": false,
+      "asm": false,
+      "n_langs": 1,
+      "use_lang_emb": true,
+      "max_position_embeddings": 512,
+      "embed_init_std": {
+        "expr": "2048**-0.5"
+      },
+      "layer_norm_eps": 1e-12,
+      "init_std": 0.02,
+      "unk_index": 3,
+      "mask_index": 5,
+      "is_encoder": true,
+      "summary_type": "first",
+      "summary_use_proj": true,
+      "summary_activation": null,
+      "summary_proj_to_labels": true,
+      "summary_first_dropout": 0.1,
+      "start_n_top": 5,
+      "end_n_top": 5,
+      "mask_token_id": 0,
+      "lang_id": 0,
+      "pad_token_id": 2,
+      "bos_token_id": 0,
+      "eos_token_id": 1,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xlm-roberta": {
+    "configClass": "XLMRobertaConfig",
+    "file": "src/transformers/models/xlm_roberta/configuration_xlm_roberta.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xlm-roberta-xl": {
+    "configClass": "XLMRobertaXLConfig",
+    "file": "src/transformers/models/xlm_roberta_xl/configuration_xlm_roberta_xl.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 250880,
+      "hidden_size": 2560,
+      "num_hidden_layers": 36,
+      "num_attention_heads": 32,
+      "intermediate_size": 10240,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 514,
+      "type_vocab_size": 1,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 0.00001,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xlnet": {
+    "configClass": "XLNetConfig",
+    "file": "src/transformers/models/xlnet/configuration_xlnet.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "n_token": "vocab_size",
+      "hidden_size": "d_model",
+      "num_attention_heads": "n_head",
+      "num_hidden_layers": "n_layer"
+    },
+    "defaults": {
+      "vocab_size": 32000,
+      "d_model": 1024,
+      "n_layer": 24,
+      "n_head": 16,
+      "d_inner": 4096,
+      "d_head": null,
+      "ff_activation": "gelu",
+      "attn_type": "bi",
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "dropout": 0.1,
+      "mem_len": 512,
+      "reuse_len": null,
+      "use_mems_eval": true,
+      "use_mems_train": false,
+      "bi_data": false,
+      "clamp_len": -1,
+      "same_length": false,
+      "summary_type": "last",
+      "summary_use_proj": true,
+      "summary_activation": "tanh",
+      "summary_last_dropout": 0.1,
+      "start_n_top": 5,
+      "end_n_top": 5,
+      "pad_token_id": 5,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "xlstm": {
+    "configClass": "xLSTMConfig",
+    "file": "src/transformers/models/xlstm/configuration_xlstm.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 50304,
+      "hidden_size": 4096,
+      "embedding_dim": null,
+      "num_hidden_layers": 32,
+      "num_blocks": null,
+      "num_heads": 8,
+      "use_bias": false,
+      "norm_reduction_force_float32": true,
+      "tie_word_embeddings": false,
+      "add_out_norm": true,
+      "norm_eps": 0.000001,
+      "qk_dim_factor": 0.5,
+      "v_dim_factor": 1,
+      "chunkwise_kernel": "chunkwise--native_autograd",
+      "sequence_kernel": "native_sequence__native",
+      "step_kernel": "native",
+      "mode": "inference",
+      "chunk_size": 64,
+      "return_last_states": true,
+      "autocast_kernel_dtype": "bfloat16",
+      "eps": 0.000001,
+      "inference_state_dtype": "float32",
+      "ffn_proj_factor": 2.667,
+      "ffn_round_up_to_multiple_of": 64,
+      "gate_soft_cap": 15,
+      "output_logit_soft_cap": 30,
+      "weight_mode": "single",
+      "use_cache": true,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "max_inference_chunksize": 16384
+    },
+    "kwargDefaults": {}
+  },
+  "xmod": {
+    "configClass": "XmodConfig",
+    "file": "src/transformers/models/xmod/configuration_xmod.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 30522,
+      "hidden_size": 768,
+      "num_hidden_layers": 12,
+      "num_attention_heads": 12,
+      "intermediate_size": 3072,
+      "hidden_act": "gelu",
+      "hidden_dropout_prob": 0.1,
+      "attention_probs_dropout_prob": 0.1,
+      "max_position_embeddings": 512,
+      "type_vocab_size": 2,
+      "initializer_range": 0.02,
+      "layer_norm_eps": 1e-12,
+      "pad_token_id": 1,
+      "bos_token_id": 0,
+      "eos_token_id": 2,
+      "use_cache": true,
+      "classifier_dropout": null,
+      "pre_norm": false,
+      "adapter_reduction_factor": 2,
+      "adapter_layer_norm": false,
+      "adapter_reuse_layer_norm": true,
+      "ln_before_adapter": true,
+      "languages": [
+        "en_XX"
+      ],
+      "default_language": null,
+      "is_decoder": false,
+      "add_cross_attention": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "youtu": {
+    "configClass": "YoutuConfig",
+    "file": "src/transformers/models/youtu/configuration_youtu.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 128256,
+      "hidden_size": 2048,
+      "intermediate_size": 6144,
+      "num_hidden_layers": 32,
+      "num_attention_heads": 16,
+      "num_key_value_heads": 16,
+      "kv_lora_rank": 512,
+      "q_lora_rank": 1536,
+      "qk_rope_head_dim": 64,
+      "v_head_dim": 128,
+      "qk_nope_head_dim": 128,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": null,
+      "rms_norm_eps": 0.000001,
+      "use_cache": true,
+      "pad_token_id": null,
+      "bos_token_id": 128000,
+      "eos_token_id": 128001,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "rope_interleave": true,
+      "attention_bias": false,
+      "attention_dropout": 0,
+      "embedding_initializer_range": null
+    },
+    "kwargDefaults": {}
+  },
+  "zamba": {
+    "configClass": "ZambaConfig",
+    "file": "src/transformers/models/zamba/configuration_zamba.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layer_types": "layers_block_type",
+      "head_dim": "attention_head_dim"
+    },
+    "defaults": {
+      "vocab_size": 32000,
+      "tie_word_embeddings": true,
+      "hidden_size": 3712,
+      "attention_hidden_size": null,
+      "intermediate_size": 14848,
+      "num_hidden_layers": 76,
+      "num_attention_heads": 16,
+      "attention_head_dim": null,
+      "num_key_value_heads": 16,
+      "n_mamba_heads": 2,
+      "hidden_act": "gelu",
+      "hidden_mamba_act": "silu",
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "num_logits_to_keep": 1,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "max_position_embeddings": 4096,
+      "attention_dropout": 0,
+      "attn_layer_period": 6,
+      "attn_layer_offset": 4,
+      "use_mamba_kernels": true,
+      "mamba_d_state": 16,
+      "mamba_d_conv": 4,
+      "mamba_expand": 2,
+      "mamba_dt_rank": "auto",
+      "use_associative_scan": true,
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_floor": 0.0001,
+      "mamba_conv_bias": true,
+      "mamba_proj_bias": false,
+      "layers_block_type": null
+    },
+    "kwargDefaults": {}
+  },
+  "zamba2": {
+    "configClass": "Zamba2Config",
+    "file": "src/transformers/models/zamba2/configuration_zamba2.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {
+      "layer_types": "layers_block_type",
+      "head_dim": "attention_head_dim"
+    },
+    "defaults": {
+      "vocab_size": 32000,
+      "max_position_embeddings": 4096,
+      "hidden_size": 2560,
+      "num_hidden_layers": 54,
+      "layers_block_type": null,
+      "mamba_d_state": 64,
+      "mamba_d_conv": 4,
+      "mamba_expand": 2,
+      "mamba_ngroups": 1,
+      "time_step_min": 0.001,
+      "time_step_max": 0.1,
+      "time_step_floor": 0.0001,
+      "n_mamba_heads": 8,
+      "use_mamba_kernels": true,
+      "use_conv_bias": true,
+      "chunk_size": 256,
+      "use_mem_eff_path": false,
+      "add_bias_linear": false,
+      "intermediate_size": null,
+      "hidden_act": "gelu",
+      "num_attention_heads": 32,
+      "num_key_value_heads": null,
+      "attention_dropout": 0,
+      "num_mem_blocks": 1,
+      "use_shared_attention_adapter": false,
+      "adapter_rank": 128,
+      "use_mem_rope": false,
+      "rope_parameters": null,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "num_logits_to_keep": 1,
+      "pad_token_id": 0,
+      "bos_token_id": 1,
+      "eos_token_id": 2,
+      "use_long_context": false,
+      "tie_word_embeddings": true
+    },
+    "kwargDefaults": {}
+  },
+  "zaya": {
+    "configClass": "ZayaConfig",
+    "file": "src/transformers/models/zaya/configuration_zaya.py",
+    "commit": "v5.18.0",
+    "style": "dataclass",
+    "attributeMap": {},
+    "defaults": {
+      "vocab_size": 262272,
+      "hidden_size": 2048,
+      "num_hidden_layers": 40,
+      "num_attention_heads": 8,
+      "num_key_value_heads": 2,
+      "hidden_act": "silu",
+      "max_position_embeddings": 131072,
+      "initializer_range": 0.02,
+      "rms_norm_eps": 0.00001,
+      "use_cache": true,
+      "tie_word_embeddings": true,
+      "rope_parameters": null,
+      "sliding_window": null,
+      "attention_dropout": 0,
+      "moe_intermediate_size": 2048,
+      "num_experts_per_tok": 1,
+      "num_experts": 16,
+      "output_router_logits": false,
+      "layer_types": null,
+      "pad_token_id": 0,
+      "bos_token_id": 2,
+      "eos_token_id": 106,
+      "head_dim": 128,
+      "attention_bias": false,
+      "lm_head_bias": false,
+      "router_hidden_size": 256,
+      "cca_time0": 2,
+      "cca_time1": 2
+    },
+    "kwargDefaults": {}
+  },
 };
 
 /**
- * Every key PreTrainedConfig itself declares or takes (src/transformers/configuration_utils.py @ 008e574391258935f3ecc3035c882e73bbcac419):
+ * Every key PreTrainedConfig itself declares or takes (src/transformers/configuration_utils.py @ v5.18.0):
  * its dataclass fields / __init__ parameters, the keys it consumes from **kwargs (pop / setdefault; a `get`
  * only peeks, e.g. at the rope keys its subclasses own) and the attributes it sets on
  * itself, ClassVars excluded. Generic to every model type, not architecture.
