@@ -6,7 +6,7 @@
 import { ConfigError, type ConfigIssue } from './errors';
 import { bool, describeSource, num, str, type FieldSource, type ModelConfig } from './modelConfig';
 import { CONFIG_KEYS, type ConfigField } from './configKeys';
-import { applyKvSharing, familyPlans, LAYER_ENCODINGS, type EncodingContext, type LayerPlan, type PlannedKind } from './layerEncodings';
+import { applyGlobalLayerShape, applyKvSharing, bidirectionalWindow, familyPlans, LAYER_ENCODINGS, type EncodingContext, type LayerPlan, type PlannedKind } from './layerEncodings';
 import { MIXER_NAMES, resolveRecurrentState, type MixerKind, type RecurrentState } from './recurrentState';
 
 /**
@@ -185,8 +185,11 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   const encoding = LAYER_ENCODINGS.find((e) => e.applies(context));
   const resolution = encoding ? encoding.resolve(context) : familyPlans(info.layerPattern, context, info.configClass);
   const plans: LayerPlan[] = resolution.plans;
+  const globalShape = applyGlobalLayerShape(plans, context);
+  const halfWindow = bidirectionalWindow(context);
+  if (halfWindow !== undefined) for (const p of plans) if (p.kind === 'sliding') p.windowTokens = halfWindow;
   const sharing = applyKvSharing(plans, context);
-  const patternSource = sharing ? `${resolution.source}; ${sharing}` : resolution.source;
+  const patternSource = [resolution.source, globalShape, halfWindow !== undefined ? `use_bidirectional_attention: sliding layers keep window // 2 + 1 = ${halfWindow} tokens` : undefined, sharing].filter(Boolean).join('; ');
 
   const kvVariant = (heads: number): AttentionVariant => (mla ? 'mla' : heads === qHeads ? 'mha' : heads === 1 ? 'mqa' : 'gqa');
   const variant = kvVariant(configKvHeads);
@@ -218,7 +221,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
       }
       return { index, kind: p.kind, variant: null, qHeads: 0, kvHeads: 0, kHeadDim: 0, vHeadDim: 0, ...extra };
     }
-    const layer: LayerSpec = { index, kind: p.kind, variant: kvVariant(p.kvHeads ?? configKvHeads), qHeads, kvHeads: mla ? 1 : p.kvHeads ?? kvHeads, kHeadDim, vHeadDim, ...extra };
+    const layer: LayerSpec = { index, kind: p.kind, variant: kvVariant(p.kvHeads ?? configKvHeads), qHeads, kvHeads: mla ? 1 : p.kvHeads ?? kvHeads, kHeadDim: p.headDim ?? kHeadDim, vHeadDim: p.headDim ?? vHeadDim, ...extra };
     if (p.windowTokens !== undefined) layer.windowTokens = p.windowTokens;
     if (p.sharesWith !== undefined) layer.sharesWith = p.sharesWith;
     if (mla) layer.mla = mla;

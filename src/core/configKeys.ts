@@ -12,7 +12,9 @@ export type KeyType = 'posInt' | 'nonNegInt' | 'bool' | 'string' | 'number' | 'i
   /** A list of objects (Nemotron-NAS block_configs). */
   | 'objectList'
   /** A positive integer, or a string pattern of L (local) and G (global) layers (EXAONE's "LLLG"). */
-  | 'posIntOrPattern';
+  | 'posIntOrPattern'
+  /** true / false or a mode string (Gemma's use_bidirectional_attention: "all", "vision"). */
+  | 'boolOrString';
 
 export interface KeyInfo {
   /** Spellings, highest priority first; dotted for nesting inside the (text) config, e.g. `attn_config.kv_n_heads`. */
@@ -302,6 +304,33 @@ export const CONFIG_KEYS = {
     type: 'string',
     meaning: 'The dtype of the SSM (recurrent) state, for runtimes that read it: vLLM for Nemotron-H (float32 when absent); transformers keeps the model dtype.',
     kvEffect: 'float32 doubles the recurrent part of the state where it is read; no per-token effect.',
+  },
+  globalHeadDim: {
+    spellings: ['global_head_dim'],
+    type: 'posInt',
+    max: MAX_DIM,
+    meaning: 'Gemma 4: the head size of the full-attention layers (the sliding ones use head_dim).',
+    kvEffect: 'Full layers cache K and V this wide per KV head.',
+  },
+  numGlobalKvHeads: {
+    spellings: ['num_global_key_value_heads'],
+    type: 'posInt',
+    max: MAX_HEADS,
+    meaning: 'Gemma 4: KV heads of the full-attention layers when attention_k_eq_v is on.',
+    kvEffect: 'Full layers keep this many KV heads (with attention_k_eq_v).',
+    tradeoff: 'kvHeads',
+  },
+  attentionKEqV: {
+    spellings: ['attention_k_eq_v'],
+    type: 'bool',
+    meaning: 'Gemma 4: full-attention layers derive V from K (no v_proj) and use num_global_key_value_heads.',
+    kvEffect: 'K and V are both still cached; the full layers\' KV-head count changes.',
+  },
+  bidirectionalAttention: {
+    spellings: ['use_bidirectional_attention'],
+    type: 'boolOrString',
+    meaning: 'Gemma 3/4: bidirectional attention (all, or only over vision tokens); with it on for text the sliding window becomes window // 2 + 1.',
+    kvEffect: 'Changes how many tokens a sliding layer keeps when on for text.',
   },
   kvLoraRank: {
     spellings: ['kv_lora_rank'],

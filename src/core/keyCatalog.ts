@@ -111,6 +111,11 @@ export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
     source: 'transformers 5.18 configuration_/modeling_ gpt_bigcode, cohere2 and lfm2 (grep finds no reader); MTP: speculative-decoding modules outside the decoder stack',
   },
   {
+    keys: /^(enable_moe_block|hidden_size_per_layer_input|altup_.*|laurel_rank|activation_sparsity_pattern|top_k_experts|expert_intermediate_size|moe_intermediate_size_per_layer)$/,
+    why: 'Gemma-3n / Gemma 4 residual-stream extras (AltUp, LAuReL low-rank residual, per-layer embedding inputs), MLP activation sparsity and the optional MoE block: weights and MLP arithmetic, no per-token state',
+    source: 'transformers models/gemma3n/modeling_gemma3n.py and models/gemma4/modeling_gemma4.py: the attention caches only K and V of head_dim / global_head_dim',
+  },
+  {
     keys: /^(mlp_bias|bias|use_bias|add_bias_linear|qkv_bias|add_qkv_bias|attention_out_bias|o_proj_bias|use_qkv_bias|lm_head_bias|dense_bias)$/,
     why: 'linear-layer biases: parameters, no per-token state',
     source: 'nn.Linear(bias=…); the cache stores projected K and V only',

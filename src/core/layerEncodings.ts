@@ -21,8 +21,10 @@ export interface LayerPlan {
   windowTokens?: number;
   /** The recurrent mixer of a recurrent layer, or the one beside the attention of a hybrid layer. */
   mixer?: MixerKind;
-  /** KV heads of this layer when they differ from the model's (NAS n_heads_in_group). */
+  /** KV heads of this layer when they differ from the model's (NAS n_heads_in_group, Gemma 4's full layers). */
   kvHeads?: number;
+  /** K and V head size of this layer when it differs from the model's (Gemma 4's full layers). */
+  headDim?: number;
   /** A shared layer: the layer whose K/V it reads. */
   sharesWith?: number;
   /** The layer's MLP when the encoding says (NAS ffn no_op, Nemotron-H single-mixer blocks). */
@@ -293,6 +295,12 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
     case 'alternate':
       if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
       return { plans: Array.from({ length: n }, (_, i): LayerPlan => (i % 2 === 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${configClass}: even layers sliding (${w}), odd layers full` };
+    case 'every-nth-global-last-full': {
+      // Gemma 4 without layer_types: sliding_window_pattern = 6 (a local of its __post_init__), the last layer full.
+      if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
+      const plans = Array.from({ length: n }, (_, i): LayerPlan => ((i + 1) % 6 !== 0 && i !== n - 1 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' }));
+      return { plans, source: `${configClass}: every 6th layer and the last full, the rest sliding (${w})` };
+    }
     case 'every-nth-global': {
       if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
       const letters = str(config, 'slidingWindowPattern');
@@ -300,7 +308,7 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
         // EXAONE's spelling: the pattern of local (L) and global (G) layers, repeated over the stack.
         return { plans: Array.from({ length: n }, (_, i): LayerPlan => (letters[i % letters.length] === 'L' ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)} "${letters}" repeated: L sliding (${w}), G full` };
       }
-      const k = num(config, 'slidingWindowPattern') ?? 1;
+      const k = num(config, 'slidingWindowPattern') ?? config.typeInfo.globalEvery ?? 1;
       return { plans: Array.from({ length: n }, (_, i): LayerPlan => ((i + 1) % k !== 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)}: every ${ordinal(k)} layer full, the rest sliding (${w})` };
     }
     case 'llama4-chunked': {
@@ -323,6 +331,35 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
     case 'minimax':
       return { plans: same(n, { kind: 'full' }), source: 'no attn_type_list: every layer softmax attention' };
   }
+}
+
+/**
+ * Gemma 4: its full-attention layers use global_head_dim (512 by default) and, with attention_k_eq_v,
+ * num_global_key_value_heads (transformers models/gemma4/configuration_gemma4.py: per_layer_config on
+ * the full layers; modeling_gemma4.py: head_dim = global_head_dim if not sliding).
+ */
+export function applyGlobalLayerShape(plans: LayerPlan[], c: EncodingContext): string | undefined {
+  if (!c.config.typeInfo.globalLayerShape) return undefined;
+  const headDim = num(c.config, 'globalHeadDim');
+  const kEqV = bool(c.config, 'attentionKEqV') === true;
+  const kvHeads = kEqV ? num(c.config, 'numGlobalKvHeads') : undefined;
+  if (headDim === undefined && kvHeads === undefined) return undefined;
+  for (const p of plans) {
+    if (p.kind !== 'full') continue;
+    if (headDim !== undefined) p.headDim = headDim;
+    if (kvHeads !== undefined) p.kvHeads = kvHeads;
+  }
+  return `full layers: head_dim ${headDim ?? 'as configured'}${kvHeads !== undefined ? `, ${kvHeads} KV heads (attention_k_eq_v)` : ''}`;
+}
+
+/**
+ * Gemma 3/4: with use_bidirectional_attention on for text (true, "all") the sliding window becomes
+ * window // 2 + 1 (configuration_gemma3.py / configuration_gemma4.py __post_init__).
+ */
+export function bidirectionalWindow(c: EncodingContext): number | undefined {
+  const mode = c.config.get('bidirectionalAttention')?.value;
+  const w = num(c.config, 'slidingWindow');
+  return (mode === true || mode === 'all') && w !== undefined ? Math.floor(w / 2) + 1 : undefined;
 }
 
 /**

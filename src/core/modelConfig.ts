@@ -197,6 +197,9 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       if (value < min) return fail(`must be ${min === 1 ? 'positive' : '≥ 0'}, got ${shown}`, `Set ${key} to a whole number ≥ ${min}.`);
       return value;
     }
+    case 'boolOrString':
+      if (node.type !== 'boolean' && node.type !== 'string') return fail(`expected true, false or a mode string, got ${describe(node, shown)}`, `Set ${key} to true, false or a mode such as "all".`);
+      return node.value as boolean | string;
     case 'posIntOrPattern':
       if (node.type === 'string') {
         if (!/^[LG]+$/.test(node.value as string)) return fail(`expected a whole number or a pattern of L and G, got ${shown}`, `Set ${key} to N (every N-th layer global) or a pattern like "LLLG".`);

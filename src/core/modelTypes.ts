@@ -25,7 +25,8 @@ export type LayerPatternRule =
   | 'bamba-indices' // attn_layer_indices (Bamba); none listed: every layer Mamba-2
   | 'all-recurrent' // no layer_types: every layer the family's recurrent mixer (GraniteMoeHybrid)
   | 'all-hybrid' // every layer attention and Mamba-2 side by side (Falcon-H1)
-  | 'attention-free'; // no attention at all (Mamba, Mamba-2)
+  | 'attention-free' // no attention at all (Mamba, Mamba-2)
+  | 'every-nth-global-last-full'; // Gemma 4: every N-th layer full and the last layer full
 
 /** How the number of KV heads is spelled. */
 export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt' | 'bigcode';
@@ -62,6 +63,10 @@ export interface FamilyRules {
    * (vllm/model_executor/models/config.py NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype).
    */
   vllmSsmDtypeFromConfig?: boolean;
+  /** Full-attention layers take global_head_dim / num_global_key_value_heads (Gemma 4). */
+  globalLayerShape?: boolean;
+  /** every-nth-global without sliding_window_pattern: every N-th layer full (Gemma-3n: 5). */
+  globalEvery?: number;
 }
 
 /** The rules and the defaults that apply: the class's, generated from transformers (classDefaults.ts), then remoteDefaults. */
@@ -194,6 +199,14 @@ export const MODEL_TYPES: Record<string, FamilyRules> = {
   },
   minimax_m2: {
     configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE
+  },
+  gemma3n_text: {
+    // layer_types absent: "full_attention" if (i + 1) % 5 == 0 (configuration_gemma3n.py __post_init__).
+    configClass: 'Gemma3nTextConfig', family: 'Gemma 3n', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true, globalEvery: 5,
+  },
+  gemma4_text: {
+    // layer_types absent: every 6th layer full and the last forced full (configuration_gemma4.py __post_init__).
+    configClass: 'Gemma4TextConfig', family: 'Gemma 4', layerPattern: 'every-nth-global-last-full', kvHeads: 'standard', gatedMlp: true, globalLayerShape: true,
   },
   'nemotron-nas': {
     // DeciLM remote code (configuration_decilm.py): Llama blocks, each configured by block_configs.

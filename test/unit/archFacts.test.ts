@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv, MiB } from './helpers';
+import { kv, kvText, MiB } from './helpers';
 import type { ReportOptions } from '../../src/core/report';
 
 const bf16: ReportOptions = { kvDtype: 'bf16' };
@@ -125,10 +125,30 @@ test('EXAONE 4.5, GLM-4-0414, Qwen3-VL-MoE, Llama-4 Maverick, LFM2, MiniMax: per
   assert.equal(kv('minimax-m2', bf16).json.kv.bytesPerToken, 253_952);
 });
 
-test('structures not modelled yet are flagged, never clean: Gemma 4 (global_head_dim), MiMo-V2.5 (swa_* heads)', () => {
-  for (const [name, key] of [['gemma-4-e2b', 'text_config.global_head_dim'], ['mimo-v2.5', 'swa_num_key_value_heads']] as const) {
-    const r = kv(name);
-    assert.equal(r.json.exact, false, name);
-    assert.ok(r.json.warnings.some((w) => w.kvMayBeWrong && w.key === key), `${name}: ${r.json.warnings.map((w) => w.key).join(', ')}`);
-  }
+test('Gemma 4 E2B: full layers 512 wide (global_head_dim), the last 20 layers share K/V — 9 MiB at 512, 30 MiB at 4096, 774 MiB at 128k', () => {
+  // modeling_gemma4.py: head_dim = global_head_dim if not sliding; is_kv_shared_layer = layer_idx >= num_hidden_layers − num_kv_shared_layers.
+  const at = (contextTokens: number) => kv('gemma-4-e2b', { contextTokens }).json;
+  const r = at(4096);
+  assert.equal(r.exact, true, r.warnings.map((w) => w.key).join(', '));
+  assert.deepEqual({ full: r.attention.layerKinds.full, sliding: r.attention.layerKinds.sliding, shared: r.attention.layerKinds.shared }, { full: 3, sliding: 12, shared: 20 });
+  assert.equal(r.kv.bytesPerToken, 18_432);
+  assert.equal(at(512).kv.totalBytes, 9 * MiB);
+  assert.equal(r.kv.totalBytes, 30 * MiB);
+  assert.equal(at(131_072).kv.totalBytes, 774 * MiB);
+});
+
+test('Gemma-3n (Gemma3nTextConfig defaults): every 5th layer full, the last 15 of 35 layers share K/V — 20 layers cache', () => {
+  // configuration_gemma3n.py: layer_types "full_attention" if (i + 1) % 5 == 0; num_kv_shared_layers 15,
+  // num_key_value_heads 2, head_dim 256, sliding_window 512; modeling_gemma3n.py is_kv_shared_layer.
+  const r = kvText(JSON.stringify({ model_type: 'gemma3n_text', torch_dtype: 'bfloat16' }), { contextTokens: 4096 }).json;
+  assert.equal(r.exact, true, r.warnings.map((w) => w.code).join(', '));
+  assert.deepEqual({ full: r.attention.layerKinds.full, sliding: r.attention.layerKinds.sliding, shared: r.attention.layerKinds.shared }, { full: 4, sliding: 16, shared: 15 });
+  assert.equal(r.kv.bytesPerToken, 20 * 2 * (256 + 256) * 2);
+  assert.equal(r.kv.totalBytes, 16 * 2 * 512 * 2 * 512 + 4 * 2 * 512 * 2 * 4096);
+});
+
+test('structures not modelled yet are flagged, never clean: MiMo-V2.5 (swa_* heads of its sliding layers)', () => {
+  const r = kv('mimo-v2.5');
+  assert.equal(r.json.exact, false);
+  assert.ok(r.json.warnings.some((w) => w.kvMayBeWrong && w.key === 'swa_num_key_value_heads'), r.json.warnings.map((w) => w.key).join(', '));
 });
