@@ -195,7 +195,9 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   const variant = kvVariant(configKvHeads);
   const kvHeads = mla ? 1 : configKvHeads;
   const kHeadDim = mla ? mla.qkNopeHeadDim + mla.qkRopeHeadDim : headDim;
-  const vHeadDim = mla ? mla.vHeadDim : headDim;
+  // Outside MLA, a v_head_dim the file gives is V's own width (MiMo-V2: K 192, V 128).
+  const vHeadDimField = config.get('vHeadDim');
+  const vHeadDim = mla ? mla.vHeadDim : vHeadDimField?.source.kind === 'key' && typeof vHeadDimField.value === 'number' ? vHeadDimField.value : headDim;
 
   // Recurrent states, resolved once per mixer; a mixer whose keys are missing is said, not guessed.
   const states = new Map<MixerKind, RecurrentState | undefined>();
@@ -221,13 +223,18 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
       }
       return { index, kind: p.kind, variant: null, qHeads: 0, kvHeads: 0, kHeadDim: 0, vHeadDim: 0, ...extra };
     }
-    const layer: LayerSpec = { index, kind: p.kind, variant: kvVariant(p.kvHeads ?? configKvHeads), qHeads, kvHeads: mla ? 1 : p.kvHeads ?? kvHeads, kHeadDim: p.headDim ?? kHeadDim, vHeadDim: p.headDim ?? vHeadDim, ...extra };
+    const layer: LayerSpec = { index, kind: p.kind, variant: kvVariant(p.kvHeads ?? configKvHeads), qHeads, kvHeads: mla ? 1 : p.kvHeads ?? kvHeads, kHeadDim: p.kHeadDim ?? kHeadDim, vHeadDim: p.vHeadDim ?? vHeadDim, ...extra };
     if (p.windowTokens !== undefined) layer.windowTokens = p.windowTokens;
     if (p.sharesWith !== undefined) layer.sharesWith = p.sharesWith;
     if (mla) layer.mla = mla;
     return layer;
   });
   if (layers.some((l) => l.variant !== null) && qHeads === 0) fail('numHeads', 'missing-key', 'the number of attention heads is missing', 'Add "num_attention_heads".');
+
+  const blockSize = config.get('hybridBlockSize');
+  if (blockSize?.source.kind === 'key' && typeof blockSize.value === 'number') {
+    issues.push({ severity: 'warning', code: 'unmodelled-key', key: blockSize.source.key, range: blockSize.source.range, message: `${blockSize.source.key} = ${blockSize.value} is a layer layout Attention Lens does not model: the KV figures may be wrong`, hint: 'Give hybrid_layer_pattern instead, or check the figures against the model card.' });
+  }
 
   // No class behind the config: every family rule (layer patterns, defaults, KV-head spellings) may be
   // missing, so the figures are said to be a guess on every surface, on the model_type key.

@@ -36,7 +36,9 @@ export interface IrrelevantRule {
  */
 export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
   {
-    keys: PRETRAINED_CONFIG_KEYS,
+    // Not per_layer_config: transformers 5's HeterogeneousConfigMixin overrides num_key_value_heads,
+    // head_dim or sliding_window per layer through it (integrations/heterogeneity/configuration_utils.py).
+    keys: PRETRAINED_CONFIG_KEYS.filter((k) => k !== 'per_layer_config'),
     why: 'an attribute every transformers config has (bookkeeping, outputs, attention implementation)',
     source: 'transformers src/transformers/configuration_utils.py, PreTrainedConfig (generated: src/core/generated/transformersDefaults.ts)',
   },
@@ -101,9 +103,9 @@ export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
     source: 'the MoE blocks of transformers (GraniteMoeHybrid shared_mlp, DeepseekV3 grouped top-k)',
   },
   {
-    keys: /^(scale_attn_weights|scale_attn_by_inverse_layer_idx|reorder_and_upcast_attn|attn_rotary_emb|mla_use_nope|attn_output_gate|attention_out_gate|use_output_gate)$/,
+    keys: /^(scale_attn_weights|scale_attn_by_inverse_layer_idx|reorder_and_upcast_attn|attn_rotary_emb|mla_use_nope|attn_output_gate|attention_out_gate|use_output_gate|attention_value_scale|attention_projection_layout|add_full_attention_sink_bias|add_swa_attention_sink_bias)$/,
     why: 'attention score scaling, output gates and rotary dims: change values, not the cache',
-    source: 'GPTBigCodeAttention (scale_attn_weights), Bamba (attn_rotary_emb = rotary dims), Kimi-Linear MLA (mla_use_nope: no RoPE on the latent), Qwen3.5 (gated attention output)',
+    source: 'GPTBigCodeAttention (scale_attn_weights), Bamba (attn_rotary_emb = rotary dims), Kimi-Linear MLA (mla_use_nope: no RoPE on the latent), Qwen3.5 (gated attention output), vLLM mimo_v2_flash.py (a value scale, the fused qkv layout, a learned sink logit per head — no cached token)',
   },
   {
     keys: /^(pre_allocate_kv_cache|order_of_interleaved_layers|use_parallel_block|block_dim|block_ff_dim|block_multiple_of|block_ffn_dim_multiplier|block_auto_adjust_ff_dim|block_use_swiglu|block_mlp_init_scale|block_out_init_scale|block_use_xavier_init|block_norm_eps|conv_dim|conv_dim_out|conv_use_xavier_init|_num_mtp_layers|mtp_num_hidden_layers)$/,

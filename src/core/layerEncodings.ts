@@ -23,8 +23,9 @@ export interface LayerPlan {
   mixer?: MixerKind;
   /** KV heads of this layer when they differ from the model's (NAS n_heads_in_group, Gemma 4's full layers). */
   kvHeads?: number;
-  /** K and V head size of this layer when it differs from the model's (Gemma 4's full layers). */
-  headDim?: number;
+  /** K and V head sizes of this layer when they differ from the model's (Gemma 4's full layers, MiMo's sliding ones). */
+  kHeadDim?: number;
+  vHeadDim?: number;
   /** A shared layer: the layer whose K/V it reads. */
   sharesWith?: number;
   /** The layer's MLP when the encoding says (NAS ffn no_op, Nemotron-H single-mixer blocks). */
@@ -209,6 +210,23 @@ export const LAYER_ENCODINGS: readonly LayerEncoding[] = [
     },
   },
   {
+    id: 'hybrid_layer_pattern',
+    fields: ['hybridLayerPattern'],
+    source: 'vLLM model_executor/models/mimo_v2_flash.py: hybrid_layer_pattern[i] == 1 → sliding (swa_num_key_value_heads, swa_head_dim, swa_v_head_dim, sliding_window_size), else full',
+    applies: (c) => present(c, 'hybridLayerPattern'),
+    resolve: (c) => {
+      const pattern = list<number>(c.config, 'hybridLayerPattern')!;
+      checkLength(c, 'hybridLayerPattern', pattern.length, 'hybrid_layer_pattern');
+      const w = window(c, 'hybrid_layer_pattern marks sliding layers');
+      const kv = num(c.config, 'swaNumKvHeads');
+      const dk = num(c.config, 'swaHeadDim');
+      const dv = num(c.config, 'swaVHeadDim') ?? dk;
+      const sliding: LayerPlan = { kind: 'sliding', windowTokens: w, ...(kv !== undefined ? { kvHeads: kv } : {}), ...(dk !== undefined ? { kHeadDim: dk, vHeadDim: dv } : {}) };
+      const plans = pattern.map((t): LayerPlan => (t === 1 ? { ...sliding } : { kind: 'full' }));
+      return { plans, source: `${describeSource(c.config.get('hybridLayerPattern')?.source)}: 1 → sliding (${w}) with the swa_* shape, 0 → full`, field: 'hybridLayerPattern' };
+    },
+  },
+  {
     id: 'full_attn_idxs',
     fields: ['fullAttnIdxs'],
     source: 'transformers models/lfm2/configuration_lfm2.py: "full_attention" if i in full_attn_idxs else "conv" (neither key: every layer attention)',
@@ -346,7 +364,10 @@ export function applyGlobalLayerShape(plans: LayerPlan[], c: EncodingContext): s
   if (headDim === undefined && kvHeads === undefined) return undefined;
   for (const p of plans) {
     if (p.kind !== 'full') continue;
-    if (headDim !== undefined) p.headDim = headDim;
+    if (headDim !== undefined) {
+      p.kHeadDim = headDim;
+      p.vHeadDim = headDim;
+    }
     if (kvHeads !== undefined) p.kvHeads = kvHeads;
   }
   return `full layers: head_dim ${headDim ?? 'as configured'}${kvHeads !== undefined ? `, ${kvHeads} KV heads (attention_k_eq_v)` : ''}`;

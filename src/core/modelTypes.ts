@@ -200,6 +200,10 @@ export const MODEL_TYPES: Record<string, FamilyRules> = {
   minimax_m2: {
     configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE
   },
+  mimo_v2: {
+    // Xiaomi MiMo-V2 (remote code; vLLM mimo_v2_flash.py): layers by hybrid_layer_pattern.
+    configClass: 'MiMoV2Config (remote code)', family: 'MiMo-V2', ...LLAMA_LIKE,
+  },
   gemma3n_text: {
     // layer_types absent: "full_attention" if (i + 1) % 5 == 0 (configuration_gemma3n.py __post_init__).
     configClass: 'Gemma3nTextConfig', family: 'Gemma 3n', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true, globalEvery: 5,

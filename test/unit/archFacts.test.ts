@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv, kvText, MiB } from './helpers';
+import { fixtureText, kv, kvText, MiB } from './helpers';
 import type { ReportOptions } from '../../src/core/report';
 
 const bf16: ReportOptions = { kvDtype: 'bf16' };
@@ -147,8 +147,24 @@ test('Gemma-3n (Gemma3nTextConfig defaults): every 5th layer full, the last 15 o
   assert.equal(r.kv.totalBytes, 16 * 2 * 512 * 2 * 512 + 4 * 2 * 512 * 2 * 4096);
 });
 
-test('structures not modelled yet are flagged, never clean: MiMo-V2.5 (swa_* heads of its sliding layers)', () => {
-  const r = kv('mimo-v2.5');
-  assert.equal(r.json.exact, false);
-  assert.ok(r.json.warnings.some((w) => w.kvMayBeWrong && w.key === 'swa_num_key_value_heads'), r.json.warnings.map((w) => w.key).join(', '));
+test('MiMo-V2.5: hybrid_layer_pattern — 39 sliding (128) layers of 8 KV heads, 9 full of 4, K 192 / V 128 everywhere', () => {
+  // vLLM mimo_v2_flash.py (swa_num_key_value_heads, swa_head_dim, swa_v_head_dim); the qkv_proj weight table.
+  const at = (contextTokens: number) => kv('mimo-v2.5', { contextTokens, kvDtype: 'bf16' }).json;
+  const r = at(4096);
+  assert.equal(r.exact, true, r.warnings.map((w) => w.key).join(', '));
+  assert.equal(r.kv.bytesPerToken, 222_720);
+  assert.equal(r.kv.totalBytes, 119_930_880);
+  assert.equal(at(32_768).kv.totalBytes, 780_533_760);
+  assert.equal(at(1_048_576).kv.totalBytes, 24_184_750_080);
+});
+
+test("structures not modelled are flagged, never clean: transformers 5's per_layer_config, a MiMo hybrid_block_size", () => {
+  const llama = JSON.parse(fixtureText('llama-3.1-8b')) as Record<string, unknown>;
+  const perLayer = kvText(JSON.stringify({ ...llama, per_layer_config: { '3': { num_key_value_heads: 2 } } })).json;
+  assert.equal(perLayer.exact, false);
+  assert.ok(perLayer.warnings.some((w) => w.kvMayBeWrong && w.key === 'per_layer_config'));
+  const mimo = JSON.parse(fixtureText('mimo-v2.5')) as Record<string, unknown>;
+  const blocks = kvText(JSON.stringify({ ...mimo, hybrid_block_size: 6 })).json;
+  assert.equal(blocks.exact, false);
+  assert.ok(blocks.warnings.some((w) => w.kvMayBeWrong && w.key === 'hybrid_block_size'));
 });
