@@ -185,6 +185,16 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   const encoding = LAYER_ENCODINGS.find((e) => e.applies(context));
   const resolution = encoding ? encoding.resolve(context) : familyPlans(info.layerPattern, context, info.configClass);
   const plans: LayerPlan[] = resolution.plans;
+  // Pattern keys only some families read: present in a family whose rule does not, they would be
+  // silently ignored — said instead.
+  if (!encoding && info.layerPattern !== 'every-nth-global' && info.layerPattern !== 'every-nth-global-last-full') {
+    for (const field of ['slidingWindowPattern', 'globalAttnEveryNLayers'] as const) {
+      const f = config.get(field);
+      if (f?.source.kind === 'key' && f.value !== null) {
+        issues.push({ severity: 'warning', code: 'unmodelled-key', key: f.source.key, range: f.source.range, message: `${f.source.key} is not read by ${info.configClass}'s layer rule (${resolution.source}): if the model uses it, the KV figures are wrong`, hint: 'Check the model_type, or give layer_types explicitly.' });
+      }
+    }
+  }
   const globalShape = applyGlobalLayerShape(plans, context);
   const halfWindow = bidirectionalWindow(context);
   if (halfWindow !== undefined) for (const p of plans) if (p.kind === 'sliding') p.windowTokens = halfWindow;
@@ -196,8 +206,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
   const kvHeads = mla ? 1 : configKvHeads;
   const kHeadDim = mla ? mla.qkNopeHeadDim + mla.qkRopeHeadDim : headDim;
   // Outside MLA, a v_head_dim the file gives is V's own width (MiMo-V2: K 192, V 128).
-  const vHeadDimField = config.get('vHeadDim');
-  const vHeadDim = mla ? mla.vHeadDim : vHeadDimField?.source.kind === 'key' && typeof vHeadDimField.value === 'number' ? vHeadDimField.value : headDim;
+  const vHeadDim = mla ? mla.vHeadDim : num(config, 'vHeadDim') ?? headDim;
 
   // Recurrent states, resolved once per mixer; a mixer whose keys are missing is said, not guessed.
   const states = new Map<MixerKind, RecurrentState | undefined>();

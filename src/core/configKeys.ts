@@ -374,6 +374,14 @@ export const CONFIG_KEYS = {
     meaning: 'V head size of the sliding-window layers (MiMo-V2).',
     kvEffect: 'Sliding layers cache V this wide.',
   },
+  globalAttnEveryNLayers: {
+    spellings: ['global_attn_every_n_layers'],
+    type: 'posInt',
+    max: MAX_LAYERS,
+    meaning: 'AFMoE: every N-th layer is global (full) attention, the others sliding.',
+    kvEffect: 'Only 1 layer in N caches the whole context.',
+    tradeoff: 'window',
+  },
   kvLoraRank: {
     spellings: ['kv_lora_rank'],
     type: 'posInt',

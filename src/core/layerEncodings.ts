@@ -313,6 +313,22 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
     case 'alternate':
       if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
       return { plans: Array.from({ length: n }, (_, i): LayerPlan => (i % 2 === 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${configClass}: even layers sliding (${w}), odd layers full` };
+    case 'mimo-flash': {
+      if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
+      const kv = num(config, 'numKvHeads');
+      const plans = Array.from({ length: n }, (_, i): LayerPlan => (i === 0 || (i + 1) % 6 === 0 ? { kind: 'full' } : { kind: 'sliding', windowTokens: w, ...(kv !== undefined ? { kvHeads: 2 * kv } : {}) }));
+      return { plans, source: `${configClass}: layer 0 and every 6th layer full, the rest sliding (${w}) with twice the KV heads (${kv === undefined ? '2 ×' : 2 * kv})` };
+    }
+    case 'smollm3': {
+      // configuration_smollm3.py: no_rope_layers[i] = 1 means the layer uses RoPE; with use_sliding_window
+      // and a window the NoPE layers slide, the others stay full. Otherwise every layer is full.
+      const use = bool(config, 'useSlidingWindow') === true;
+      if (!use || w === undefined) return { plans: same(n, { kind: 'full' }), source: `${configClass}: use_sliding_window off: every layer full attention` };
+      const interval = num(config, 'noRopeLayerInterval') ?? 4;
+      const rope = list<number>(config, 'noRopeLayers') ?? Array.from({ length: n }, (_, i) => ((i + 1) % interval !== 0 ? 1 : 0));
+      checkLength(c, 'noRopeLayers', rope.length, 'no_rope_layers');
+      return { plans: rope.map((r): LayerPlan => (r ? { kind: 'full' } : { kind: 'sliding', windowTokens: w })), source: `${configClass}: use_sliding_window: the NoPE layers (no_rope_layers 0) slide over ${w}, the rest full` };
+    }
     case 'every-nth-global-last-full': {
       // Gemma 4 without layer_types: sliding_window_pattern = 6 (a local of its __post_init__), the last layer full.
       if (w === undefined) return { plans: same(n, { kind: 'full' }), source: 'sliding_window null: every layer full attention' };
@@ -326,8 +342,12 @@ export function familyPlans(rule: LayerPatternRule, c: EncodingContext, configCl
         // EXAONE's spelling: the pattern of local (L) and global (G) layers, repeated over the stack.
         return { plans: Array.from({ length: n }, (_, i): LayerPlan => (letters[i % letters.length] === 'L' ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)} "${letters}" repeated: L sliding (${w}), G full` };
       }
-      const k = num(config, 'slidingWindowPattern') ?? config.typeInfo.globalEvery ?? 1;
-      return { plans: Array.from({ length: n }, (_, i): LayerPlan => ((i + 1) % k !== 0 ? { kind: 'sliding', windowTokens: w } : { kind: 'full' })), source: `${describeSource(config.get('slidingWindowPattern')?.source)}: every ${ordinal(k)} layer full, the rest sliding (${w})` };
+      const field: ConfigField = config.get('slidingWindowPattern') ? 'slidingWindowPattern' : 'globalAttnEveryNLayers';
+      const k = num(config, 'slidingWindowPattern') ?? num(config, 'globalAttnEveryNLayers') ?? config.typeInfo.globalEvery ?? 1;
+      const fromZero = config.typeInfo.globalFromZero === true;
+      const isFull = (i: number): boolean => (fromZero ? i % k === 0 : (i + 1) % k === 0);
+      const how = config.get(field) ? describeSource(config.get(field)?.source) : configClass;
+      return { plans: Array.from({ length: n }, (_, i): LayerPlan => (isFull(i) ? { kind: 'full' } : { kind: 'sliding', windowTokens: w })), source: `${how}: every ${ordinal(k)} layer full${fromZero ? ' from layer 0' : ''}, the rest sliding (${w})` };
     }
     case 'llama4-chunked': {
       const size = num(config, 'attentionChunkSize');

@@ -26,7 +26,9 @@ export type LayerPatternRule =
   | 'all-recurrent' // no layer_types: every layer the family's recurrent mixer (GraniteMoeHybrid)
   | 'all-hybrid' // every layer attention and Mamba-2 side by side (Falcon-H1)
   | 'attention-free' // no attention at all (Mamba, Mamba-2)
-  | 'every-nth-global-last-full'; // Gemma 4: every N-th layer full and the last layer full
+  | 'every-nth-global-last-full' // Gemma 4: every N-th layer full and the last layer full
+  | 'mimo-flash' // MiMo-V2-Flash: layer 0 and every 6th full; sliding layers keep twice the KV heads
+  | 'smollm3'; // SmolLM3: with use_sliding_window, the NoPE layers (no_rope_layers 0) slide
 
 /** How the number of KV heads is spelled. */
 export type KvHeadsRule = 'standard' | 'falcon' | 'chatglm' | 'mpt' | 'bigcode';
@@ -67,6 +69,8 @@ export interface FamilyRules {
   globalLayerShape?: boolean;
   /** every-nth-global without sliding_window_pattern: every N-th layer full (Gemma-3n: 5). */
   globalEvery?: number;
+  /** every-nth-global counting from layer 0: layer i full when i % N == 0 (Granite SWA), not (i + 1) % N. */
+  globalFromZero?: boolean;
 }
 
 /** The rules and the defaults that apply: the class's, generated from transformers (classDefaults.ts), then remoteDefaults. */
@@ -199,6 +203,28 @@ export const MODEL_TYPES: Record<string, FamilyRules> = {
   },
   minimax_m2: {
     configClass: 'MiniMaxM2Config', family: 'MiniMax-M2', ...LLAMA_LIKE
+  },
+  olmo3: {
+    // layer_types absent: "sliding_attention" if (i + 1) % 4 != 0 (configuration_olmo3.py).
+    configClass: 'Olmo3Config', family: 'OLMo 3', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true, globalEvery: 4,
+  },
+  afmoe: {
+    // "sliding_attention" if (i + 1) % global_attn_every_n_layers (configuration_afmoe.py).
+    configClass: 'AfmoeConfig', family: 'AFMoE', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true,
+  },
+  granite_swa: {
+    // "full_attention" if i % 4 == 0 else "sliding_attention" (configuration_granite_swa.py).
+    configClass: 'GraniteSwaConfig', family: 'Granite (SWA)', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true, globalEvery: 4, globalFromZero: true,
+  },
+  granitemoe_swa: {
+    configClass: 'GraniteMoeSwaConfig', family: 'Granite MoE (SWA)', layerPattern: 'every-nth-global', kvHeads: 'standard', gatedMlp: true, globalEvery: 4, globalFromZero: true,
+  },
+  smollm3: {
+    configClass: 'SmolLM3Config', family: 'SmolLM3', layerPattern: 'smollm3', kvHeads: 'standard', gatedMlp: true,
+  },
+  mimo_v2_flash: {
+    // configuration_mimo_v2_flash.py / modeling: layer 0 and every 6th full, window 128; SWA layers num_key_value_heads × 2.
+    configClass: 'MiMoV2FlashConfig', family: 'MiMo-V2-Flash', layerPattern: 'mimo-flash', kvHeads: 'standard', gatedMlp: true,
   },
   mimo_v2: {
     // Xiaomi MiMo-V2 (remote code; vLLM mimo_v2_flash.py): layers by hybrid_layer_pattern.

@@ -168,3 +168,29 @@ test("structures not modelled are flagged, never clean: transformers 5's per_lay
   assert.equal(blocks.exact, false);
   assert.ok(blocks.warnings.some((w) => w.kvMayBeWrong && w.key === 'hybrid_block_size'));
 });
+
+test('layer rules of transformers 5.18 families without layer_types: OLMo 3, AFMoE, Granite SWA, SmolLM3, MiMo-V2-Flash', () => {
+  // Each rule as its configuration_*.py __post_init__ writes layer_types (transformers v5.18.0).
+  const full = (text: Record<string, unknown>) => kvText(JSON.stringify({ hidden_size: 1024, num_attention_heads: 8, torch_dtype: 'bfloat16', ...text })).json.kv.perLayer.filter((l) => l.kind === 'full').map((l) => l.layer);
+  // olmo3: "sliding_attention" if (i + 1) % 4 != 0 else "full_attention"
+  assert.deepEqual(full({ model_type: 'olmo3', num_hidden_layers: 8, sliding_window: 4096 }), [3, 7]);
+  // afmoe: "sliding_attention" if bool((i + 1) % global_attn_every_n_layers) else "full_attention"
+  assert.deepEqual(full({ model_type: 'afmoe', num_hidden_layers: 9, global_attn_every_n_layers: 3, sliding_window: 1024 }), [2, 5, 8]);
+  // granite_swa: "full_attention" if i % 4 == 0 else "sliding_attention"
+  assert.deepEqual(full({ model_type: 'granite_swa', num_hidden_layers: 8, sliding_window: 128 }), [0, 4]);
+  // smollm3: NoPE layers (no_rope_layers 0, every 4th by default) slide when use_sliding_window is on
+  assert.deepEqual(full({ model_type: 'smollm3', num_hidden_layers: 8, use_sliding_window: true, sliding_window: 4096 }), [0, 1, 2, 4, 5, 6]);
+  assert.deepEqual(full({ model_type: 'smollm3', num_hidden_layers: 8 }), [0, 1, 2, 3, 4, 5, 6, 7]);
+  // mimo_v2_flash: "full_attention" if (i == 0 or not ((i + 1) % 6)); SWA layers num_key_value_heads * 2
+  const flash = kvText(JSON.stringify({ model_type: 'mimo_v2_flash', hidden_size: 4096, num_hidden_layers: 12, num_attention_heads: 64, num_key_value_heads: 4, head_dim: 192, v_head_dim: 128, sliding_window: 128, torch_dtype: 'bfloat16' })).json;
+  assert.equal(flash.exact, true);
+  assert.deepEqual(flash.kv.perLayer.filter((l) => l.kind === 'full').map((l) => l.layer), [0, 5, 11]);
+  assert.equal(flash.kv.bytesPerToken, 3 * 4 * (192 + 128) * 2 + 9 * 8 * (192 + 128) * 2);
+});
+
+test('a pattern key the family does not read is said, not ignored: sliding_window_pattern in a Llama config', () => {
+  const llama = JSON.parse(fixtureText('llama-3.1-8b')) as Record<string, unknown>;
+  const r = kvText(JSON.stringify({ ...llama, sliding_window: 4096, sliding_window_pattern: 4 })).json;
+  assert.equal(r.exact, false);
+  assert.ok(r.warnings.some((w) => w.key === 'sliding_window_pattern' && /not read by LlamaConfig's layer rule/.test(w.message)));
+});

@@ -34,12 +34,12 @@ const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f
 
 /**
  * Structural keys of real families that the engine does not model (yet): Mllama's cross-attention
- * layers, ModernBERT's global-every-n, Longformer's per-layer windows, Reformer's layer kinds, BigBird's
- * block sparsity.
+ * layers, Hunyuan's cross-layer attention share factor, Longformer's per-layer windows, Reformer's layer
+ * kinds, BigBird's block sparsity.
  */
 const UNMODELLED: Record<string, unknown> = {
   cross_attention_layers: [3, 8, 13, 18, 23, 28],
-  global_attn_every_n_layers: 3,
+  cla_share_factor: 2,
   attention_window: [512, 512, 256],
   attn_layers: ['local', 'lsh', 'local', 'lsh'],
   block_size: 64,
