@@ -226,6 +226,12 @@ export function cachedTokensFormula(layer: Pick<LayerSpec, 'kind' | 'windowToken
   }
 }
 
+/** Two layers cost the same when every field the cost reads is equal (the memo key's fields). */
+function sameShape(a: LayerSpec, b: LayerSpec): boolean {
+  return a.kind === b.kind && a.windowTokens === b.windowTokens && a.variant === b.variant && a.qHeads === b.qHeads && a.kvHeads === b.kvHeads
+    && a.kHeadDim === b.kHeadDim && a.vHeadDim === b.vHeadDim && a.mla === b.mla && a.sharesWith === b.sharesWith;
+}
+
 /** Layers with the same per-token bytes and cache rule, so totals are a few multiplications. */
 export interface LayerGroup {
   count: number;
@@ -266,8 +272,14 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
   }
   // Layers repeat (a 126-layer model has one or two shapes): cost each shape once.
   const memo = new Map<string, Omit<LayerCost, 'layer'>>();
+  let previous: { layer: LayerSpec; shape: Omit<LayerCost, 'layer'> } | undefined;
   for (const layer of specLayers) {
-    const key = `${layer.kind}|${layer.windowTokens}|${layer.variant}|${layer.qHeads}|${layer.kvHeads}|${layer.kHeadDim}|${layer.vHeadDim}|${layer.mla ? `${layer.mla.kvLoraRank}/${layer.mla.qkRopeHeadDim}/${layer.mla.qkNopeHeadDim}/${layer.mla.vHeadDim}` : ''}`;
+    // Neighbours usually share a shape: compare with the previous layer before building a memo key.
+    if (previous && sameShape(previous.layer, layer)) {
+      layers.push({ layer: layer.index, ...previous.shape });
+      continue;
+    }
+    const key = `${layer.kind}|${layer.sharesWith}|${layer.windowTokens}|${layer.variant}|${layer.qHeads}|${layer.kvHeads}|${layer.kHeadDim}|${layer.vHeadDim}|${layer.mla ? `${layer.mla.kvLoraRank}/${layer.mla.qkRopeHeadDim}/${layer.mla.qkNopeHeadDim}/${layer.mla.vHeadDim}` : ''}`;
     let shape = memo.get(key);
     if (!shape) {
       const per = layerBytesPerToken(spec, layer, options);
@@ -292,6 +304,7 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
       memo.set(key, shape);
     }
     layers.push({ layer: layer.index, ...shape });
+    previous = { layer, shape };
   }
   if (anyReplicated) {
     notes.push(spec.variant === 'mla'
