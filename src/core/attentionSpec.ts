@@ -405,10 +405,5 @@ export function divisors(n: number): number[] {
   return out;
 }
 
-function ordinal(n: number): string {
-  if (n === 1) return '';
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
-}
 
 export type { FieldSource };

@@ -76,3 +76,10 @@ export function layerMix(kinds: Partial<Record<'full' | 'sliding' | 'chunked' | 
   if (kinds.full) parts.push(`${kinds.full} full`);
   return parts.length === 1 && kinds.full ? `${kinds.full} full layers` : parts.join(' + ') + ' layers';
 }
+
+/** "4th", "2nd" — and "" for 1, so "every ${ordinal(n)} layer" reads "every layer". */
+export function ordinal(n: number): string {
+  if (n === 1) return '';
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
+}

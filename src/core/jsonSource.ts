@@ -100,29 +100,17 @@ export function keyRange(source: JsonSource, valueNode: Node): SourceRange {
 /** Bare NaN / Infinity / -Infinity outside strings: offset → the value Python's json gives it. */
 function pythonLiterals(text: string): Map<number, { length: number; value: number }> {
   const out = new Map<number, { length: number; value: number }>();
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-      continue;
-    }
-    if (c === 34) {
-      inString = true;
-      continue;
-    }
+  const word = /[A-Za-z0-9_.]/;
+  scanOutsideStrings(text, (c, i) => {
     const entry = c === 78 /* N */ && text.startsWith('NaN', i) ? { length: 3, value: NaN }
       : c === 73 /* I */ && text.startsWith('Infinity', i) ? { length: 8, value: Infinity }
       : c === 45 /* - */ && text.startsWith('-Infinity', i) ? { length: 9, value: -Infinity }
       : undefined;
-    if (!entry) continue;
     // A literal only when it stands alone (NaNx, Infinity2 stay syntax errors, as in Python).
-    const word = /[A-Za-z0-9_.]/;
-    if (word.test(text[i + entry.length] ?? ' ') || (i > 0 && word.test(text[i - 1]!))) continue;
+    if (!entry || word.test(text[i + entry.length] ?? ' ') || (i > 0 && word.test(text[i - 1]!))) return undefined;
     out.set(i, entry);
-    i += entry.length - 1;
-  }
+    return entry.length;
+  });
   return out;
 }
 
@@ -195,6 +183,24 @@ function positionAt(lineStarts: number[], offset: number): SourcePosition {
 /** Offset of the first bracket that opens level `limit + 1`, skipping strings; undefined if within limit. */
 function findExcessiveNesting(text: string, limit: number): number | undefined {
   let depth = 0;
+  let found: number | undefined;
+  scanOutsideStrings(text, (c, i) => {
+    if (c === 123 || c === 91) {
+      if (++depth > limit) {
+        found = i;
+        return Infinity;
+      }
+    } else if (c === 125 || c === 93) depth--;
+    return undefined;
+  });
+  return found;
+}
+
+/**
+ * Calls `visit` with each character code outside JSON strings and its offset. `visit` may return how
+ * many characters it consumed (the scan continues after them; Infinity stops it).
+ */
+function scanOutsideStrings(text: string, visit: (code: number, offset: number) => number | undefined): void {
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -202,9 +208,9 @@ function findExcessiveNesting(text: string, limit: number): number | undefined {
       if (c === 92 /* \ */) i++;
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > limit) return i;
-    } else if (c === 125 || c === 93) depth--;
+    else {
+      const consumed = visit(c, i);
+      if (consumed !== undefined) i += consumed - 1;
+    }
   }
-  return undefined;
 }

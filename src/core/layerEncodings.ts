@@ -8,6 +8,7 @@
  */
 import type { ConfigIssue } from './errors';
 import type { ConfigField } from './configKeys';
+import { ordinal } from './format';
 import { describeSource, list, num, str, bool, type ModelConfig } from './modelConfig';
 import type { LayerPatternRule } from './modelTypes';
 import type { MixerKind } from './recurrentState';
@@ -66,6 +67,12 @@ const window = (c: EncodingContext, what: string): number =>
   num(c.config, 'slidingWindow') ?? c.fail('slidingWindow', 'missing-window', `${what} but sliding_window is ${c.config.get('slidingWindow')?.value === null ? 'null' : 'missing'}`, 'Set "sliding_window" to the window size in tokens.');
 const chunk = (c: EncodingContext, what: string): number =>
   num(c.config, 'attentionChunkSize') ?? c.fail('attentionChunkSize', 'missing-chunk', `${what} but attention_chunk_size is missing`, 'Set "attention_chunk_size".');
+/** Layers listed by 0-based index attend (full); the others are `otherwise`. */
+const indexedLayers = (c: EncodingContext, field: ConfigField, key: string, otherwise: LayerPlan): LayerPlan[] => {
+  const ids = new Set(list<number>(c.config, field) ?? []);
+  for (const i of ids) if (i >= c.numLayers) c.fail(field, 'bad-layer-number', `${key} lists layer ${i}, beyond the last layer ${c.numLayers - 1}`, 'Use 0-based layer indices.');
+  return Array.from({ length: c.numLayers }, (_, i): LayerPlan => (ids.has(i) ? { kind: 'full' } : { ...otherwise }));
+};
 const recurrentKind = (mixer: MixerKind): PlannedKind => (mixer === 'mamba1' || mixer === 'mamba2' ? 'mamba' : mixer === 'short-conv' ? 'conv' : 'linear');
 const same = (n: number, plan: LayerPlan): LayerPlan[] => Array.from({ length: n }, () => ({ ...plan }));
 const checkLength = (c: EncodingContext, field: ConfigField, length: number, key: string): void => {
@@ -204,9 +211,8 @@ export const LAYER_ENCODINGS: readonly LayerEncoding[] = [
     source: 'transformers models/bamba/configuration_bamba.py: "full_attention" if i in attn_layer_indices else Mamba-2 (none listed: every layer Mamba-2)',
     applies: (c) => present(c, 'attnLayerIndices') || c.config.typeInfo.layerPattern === 'bamba-indices',
     resolve: (c) => {
-      const ids = new Set(list<number>(c.config, 'attnLayerIndices') ?? []);
-      for (const i of ids) if (i >= c.numLayers) c.fail('attnLayerIndices', 'bad-layer-number', `attn_layer_indices lists layer ${i}, beyond the last layer ${c.numLayers - 1}`, 'Use 0-based layer indices.');
-      return { plans: Array.from({ length: c.numLayers }, (_, i): LayerPlan => (ids.has(i) ? { kind: 'full' } : { kind: 'mamba', mixer: c.mixer })), source: `attn_layer_indices: ${ids.size} attention layers, the rest Mamba-2`, field: 'attnLayerIndices' };
+      const plans = indexedLayers(c, 'attnLayerIndices', 'attn_layer_indices', { kind: 'mamba', mixer: c.mixer });
+      return { plans, source: `attn_layer_indices: ${plans.filter((p) => p.kind === 'full').length} attention layers, the rest Mamba-2`, field: 'attnLayerIndices' };
     },
   },
   {
@@ -232,8 +238,8 @@ export const LAYER_ENCODINGS: readonly LayerEncoding[] = [
     source: 'transformers models/lfm2/configuration_lfm2.py: "full_attention" if i in full_attn_idxs else "conv" (neither key: every layer attention)',
     applies: (c) => present(c, 'fullAttnIdxs'),
     resolve: (c) => {
-      const ids = new Set(list<number>(c.config, 'fullAttnIdxs')!);
-      return { plans: Array.from({ length: c.numLayers }, (_, i): LayerPlan => (ids.has(i) ? { kind: 'full' } : { kind: 'conv', mixer: 'short-conv' })), source: `full_attn_idxs: ${ids.size} attention layers, the rest short convolutions`, field: 'fullAttnIdxs' };
+      const plans = indexedLayers(c, 'fullAttnIdxs', 'full_attn_idxs', { kind: 'conv', mixer: 'short-conv' });
+      return { plans, source: `full_attn_idxs: ${plans.filter((p) => p.kind === 'full').length} attention layers, the rest short convolutions`, field: 'fullAttnIdxs' };
     },
   },
   {
@@ -420,10 +426,4 @@ export function applyKvSharing(plans: LayerPlan[], c: EncodingContext): string |
     plans[i] = { ...plans[i]!, kind: 'shared', sharesWith: source };
   }
   return `the last ${shared} layers (${first}–${plans.length - 1}) reuse the K/V of the last earlier layer of their type`;
-}
-
-function ordinal(n: number): string {
-  if (n === 1) return '';
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
 }

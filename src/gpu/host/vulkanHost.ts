@@ -9,7 +9,7 @@
  * Every path is read under `root` (default "/"), and the environment and commands are injectable, so a
  * test builds a fake host in a temporary folder. Paths in the results are the host's own ("/usr/…").
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export type IcdKind = 'nvidia' | 'software' | 'other';
