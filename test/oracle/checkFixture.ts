@@ -1,0 +1,108 @@
+/**
+ * One fixture against llama.cpp, in its own process (a GGML_ASSERT aborts the process; it must cost one
+ * fixture, not the run): `node out/test/oracle/checkFixture.js <config.json>` prints one JSON line, a
+ * FixtureResult. The parent (oracle.test.ts) turns it into test cases.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { run } from '../../src/cli/main';
+import { converterHparams, type Hparams } from './convert/base';
+import { familyFor, NOT_IN_LLAMA_CPP } from './convert/index';
+import { shrinkWidths } from './convert/shrink';
+import { oracleCases, type OracleCase } from './cases';
+import { compareAllocation, type Comparison, type OursJson } from './compare';
+import { LlamaCppOracle, UnsupportedByLlamaCpp, LLAMA_CPP_RELEASE } from './llamaCpp';
+
+export interface CaseResult {
+  label: string;
+  comparison?: Comparison;
+  skipped?: string;
+  error?: string;
+  seconds: number;
+}
+
+export interface FixtureResult {
+  fixture: string;
+  modelType: string;
+  arch?: string;
+  mirrors?: string;
+  differsFromHf?: string;
+  skipped?: string;
+  error?: string;
+  cases: CaseResult[];
+  loads: number;
+  seconds: number;
+}
+
+async function checkFixture(file: string): Promise<FixtureResult> {
+  const started = Date.now();
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Hparams;
+  const hp = converterHparams(config);
+  const modelType = String((config.text_config as Hparams | undefined)?.model_type ?? config.model_type ?? '');
+  const family = familyFor(modelType) ?? familyFor(String(config.model_type ?? ''));
+  const result: FixtureResult = { fixture: basename(file), modelType, cases: [], loads: 0, seconds: 0 };
+  if (!family) {
+    const reason = NOT_IN_LLAMA_CPP[modelType] ?? NOT_IN_LLAMA_CPP[String(config.model_type)];
+    if (reason) result.skipped = `llama.cpp ${LLAMA_CPP_RELEASE} cannot load ${modelType}: ${reason}`;
+    else result.error = `no converter for model_type ${modelType}: add the family to test/oracle/convert/ or say in NOT_IN_LLAMA_CPP why llama.cpp cannot load it`;
+    return result;
+  }
+  result.mirrors = family.mirrors;
+  result.differsFromHf = family.differsFromHf;
+  const oracle = await LlamaCppOracle.start();
+  try {
+    const meta = family.convert(hp);
+    result.arch = meta.arch;
+    shrinkWidths(meta, { keepEmbedding: family.keepEmbedding === true });
+    let loaded;
+    try {
+      loaded = await oracle.loadModel(meta.values);
+    } catch (error) {
+      if (error instanceof UnsupportedByLlamaCpp) {
+        result.skipped = `llama.cpp ${LLAMA_CPP_RELEASE} cannot load ${meta.arch}: ${error.message}`;
+        return result;
+      }
+      result.error = `loading the model: ${(error as Error).message}`;
+      return result;
+    }
+    try {
+      const first = await oursFor(file, { contextSize: 1000, kType: 'F16', vType: 'F16' });
+      for (const c of oracleCases(first.model.maxContextTokens)) {
+        const t0 = Date.now();
+        try {
+          const ours = await oursFor(file, c);
+          const allocation = await oracle.allocate(loaded, c);
+          result.cases.push({ label: c.label, comparison: compareAllocation(ours, allocation, c), seconds: (Date.now() - t0) / 1000 });
+        } catch (error) {
+          result.cases.push({ label: c.label, error: (error as Error).message, seconds: (Date.now() - t0) / 1000 });
+        }
+      }
+    } finally {
+      await loaded.dispose();
+    }
+  } finally {
+    result.loads = oracle.loads;
+    await oracle.close();
+    result.seconds = (Date.now() - started) / 1000;
+  }
+  return result;
+}
+
+/** `attention-lens kv <config> --runtime llamacpp --context N --k-dtype K --v-dtype V --json`, in process. */
+async function oursFor(configPath: string, c: Pick<OracleCase, 'contextSize' | 'kType' | 'vType'>): Promise<OursJson> {
+  let out = '';
+  let err = '';
+  const argv = ['kv', configPath, '--runtime', 'llamacpp', '--context', String(c.contextSize),
+    '--k-dtype', c.kType.toLowerCase(), '--v-dtype', c.vType.toLowerCase(), '--json'];
+  const code = await run(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+  if (code !== 0) throw new Error(`attention-lens ${argv.join(' ')} exited ${code}: ${err.trim()}`);
+  return JSON.parse(out) as OursJson;
+}
+
+const fixtureArg = process.argv[2];
+if (require.main === module && fixtureArg) {
+  checkFixture(fixtureArg).then(
+    (result) => { process.stdout.write(`${JSON.stringify(result)}\n`); },
+    (error: Error) => { process.stdout.write(`${JSON.stringify({ fixture: basename(fixtureArg), error: error.stack ?? error.message, cases: [] })}\n`); },
+  );
+}

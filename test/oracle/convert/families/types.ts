@@ -1,0 +1,17 @@
+import type { GgufMeta, Hparams } from '../base';
+
+export interface Family {
+  /** The converter class (conversion/*.py) this mirrors, with its file and line. */
+  mirrors: string;
+  convert: (hp: Hparams) => GgufMeta;
+  /** Keep the real embedding width: the family's graph views Q/K/V by n_embd (fused QKV). */
+  keepEmbedding?: boolean;
+  /**
+   * Where llama.cpp and Hugging Face differ for this family (the test names the difference; our `hf`
+   * numbers stay checked against transformers' rules).
+   */
+  differsFromHf?: string;
+}
+
+/** Keyed by the config's model_type (its text_config's for multimodal configs). */
+export type FamilyTable = Record<string, Family>;
