@@ -16,9 +16,14 @@ function qwenMoe(arch: string, hp: Hparams) {
 export const LLAMA_FAMILIES: FamilyTable = {
   llama: { mirrors: 'LlamaModel (conversion/llama.py:38, set_gguf_parameters :164)', convert: (hp) => llamaLike('llama', hp) },
   // MistralForCausalLM and MixtralForCausalLM are registered to LlamaModel: sliding_window is not written.
-  mistral: { mirrors: 'LlamaModel (MistralForCausalLM, conversion/llama.py:24)', convert: (hp) => llamaLike('llama', hp) },
+  mistral: {
+    mirrors: 'LlamaModel (MistralForCausalLM, conversion/llama.py:24)',
+    convert: (hp) => llamaLike('llama', hp),
+    differsFromHf: "llama.cpp keeps every token: the converter writes no sliding_window for Mistral (LlamaModel), while transformers' cache for Mistral-7B-v0.1 holds the last 4096",
+  },
   mixtral: { mirrors: 'LlamaModel (MixtralForCausalLM, conversion/llama.py:25)', convert: (hp) => llamaLike('llama', hp) },
-  qwen2: { mirrors: 'Qwen2Model (conversion/qwen.py:57)', convert: (hp) => textModel('qwen2', hp) },
+  // Qwen2's loader shapes wq as {n_embd, n_embd} (src/models/qwen2.cpp): the embedding cannot shrink.
+  qwen2: { mirrors: 'Qwen2Model (conversion/qwen.py:57)', convert: (hp) => textModel('qwen2', hp), keepEmbedding: true },
   qwen3: { mirrors: 'Qwen3Model (conversion/qwen.py:161)', convert: (hp) => textModel('qwen3', hp) },
   qwen2_moe: { mirrors: 'Qwen2MoeModel (conversion/qwen.py:78)', convert: (hp) => qwenMoe('qwen2moe', hp) },
   qwen3_moe: { mirrors: 'Qwen3MoeModel (conversion/qwen.py:260)', convert: (hp) => qwenMoe('qwen3moe', hp) },
