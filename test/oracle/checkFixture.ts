@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { run } from '../../src/cli/main';
+import { parseJsonSource, valueAt } from '../../src/core/jsonSource';
 import { converterHparams, type Hparams } from './convert/base';
 import { familyFor, NOT_IN_LLAMA_CPP } from './convert/index';
 import { shrinkWidths } from './convert/shrink';
@@ -36,7 +37,8 @@ export interface FixtureResult {
 
 async function checkFixture(file: string): Promise<FixtureResult> {
   const started = Date.now();
-  const config = JSON.parse(readFileSync(file, 'utf8')) as Hparams;
+  // Read as transformers does: Python's json takes Infinity and NaN (Nemotron-H's time_step_limit).
+  const config = valueAt(parseJsonSource(readFileSync(file, 'utf8')), []) as Hparams;
   const hp = converterHparams(config);
   const modelType = String((config.text_config as Hparams | undefined)?.model_type ?? config.model_type ?? '');
   const family = familyFor(modelType) ?? familyFor(String(config.model_type ?? ''));
@@ -56,7 +58,10 @@ async function checkFixture(file: string): Promise<FixtureResult> {
     shrinkWidths(meta, { keepEmbedding: family.keepEmbedding === true });
     let loaded;
     try {
-      loaded = await oracle.loadModel(meta.values);
+      const optional = family.optionalTensors;
+      loaded = await oracle.loadModel(meta.values, {
+        optionalTensors: optional instanceof RegExp ? (name) => optional.test(name) : optional,
+      });
     } catch (error) {
       if (error instanceof UnsupportedByLlamaCpp) {
         result.skipped = `llama.cpp ${LLAMA_CPP_RELEASE} cannot load ${meta.arch}: ${error.message}`;

@@ -90,7 +90,8 @@ export function compareAllocation(ours: OursJson, llama: ContextAllocation, requ
   for (const r of rs) {
     if (r.cells !== 1) mismatches.push(`llama.cpp kept ${r.cells} recurrent cells for one sequence`);
     if (r.pMiB !== 0) mismatches.push(`llama.cpp kept ${r.pMiB} MiB of rollback snapshots (n_rs_seq > 0), which we do not model`);
-    if (r.layers !== recurrentLayers) mismatches.push(`recurrent state: ${r.layers} layers in llama.cpp, ${recurrentLayers} ours`);
+    // llama.cpp prints the model's layer count here, attention layers included (llama-memory-recurrent.cpp:29, :133).
+    if (r.layers !== ours.kv.perLayer.length) mismatches.push(`recurrent cache over ${r.layers} layers in llama.cpp, ${ours.kv.perLayer.length} ours`);
     if (!sameMiB(ours.kv.stateBytes, r.totalMiB)) {
       mismatches.push(`recurrent state: R ${r.rMiB.toFixed(2)} + S ${r.sMiB.toFixed(2)} MiB (${r.rType}/${r.sType}) in llama.cpp, ours ${ours.kv.stateBytes} B = ${llamaCppMiB(ours.kv.stateBytes)} MiB`);
     }

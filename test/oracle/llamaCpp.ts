@@ -133,9 +133,13 @@ export class LlamaCppOracle {
    * to 256 and adds a token to the batch of SWA models — llama.cpp would then be checked with other
    * parameters than a user's `-c N -ub 512`.
    */
-  async loadModel(metadata: Record<string, GgufValue>): Promise<LoadedModel> {
+  async loadModel(metadata: Record<string, GgufValue>, options: { optionalTensors?: (name: string, asked: ReadonlySet<string>) => boolean } = {}): Promise<LoadedModel> {
     const path = join(this.dir, `m${this.fileCount++}.gguf`);
     const tensors = new Map<string, number[]>();
+    // Several loaders (GLM-4.5, Nemotron-H, Qwen3-Next) take a file without blk.0.attn_norm.weight for a
+    // draft-layer-only (MTP) file and stop asking for the main layers: seed it; unasked, it is dropped.
+    const embd = Number(metadata[`${String(metadata['general.architecture']?.value)}.embedding_length`]?.value);
+    if (embd > 0) tensors.set('blk.0.attn_norm.weight', [embd]);
     /** Tensors added on a guess (a layer like one already seen), not yet asked for by the loader. */
     const guessed = new Set<string>();
     for (let attempt = 0; attempt < 5000; attempt++) {
@@ -144,6 +148,17 @@ export class LlamaCppOracle {
       const from = this.logs.length;
       const addon = this.openModel(path, true);
       const loaded = await addon.init().catch(() => false);
+      if (loaded && options.optionalTensors) {
+        // Tensors the loader marks optional but the family's graph dereferences: add each one asked for.
+        await this.quiet();
+        const asked = new Set([...this.logs.slice(from).join('\n').matchAll(/loading tensor (\S+)/g)].map((m) => m[1]!));
+        const absent = [...asked].filter((name) => !tensors.has(name) && options.optionalTensors!(name, asked));
+        if (absent.length > 0) {
+          await addon.dispose();
+          for (const name of absent) tensors.set(name, this.shapeHints.get(hintKey(name)) ?? [1]);
+          continue;
+        }
+      }
       if (loaded) {
         for (const [name, shape] of tensors) this.shapeHints.set(hintKey(name), shape);
         let allocating: AddonHandle | undefined;
@@ -164,7 +179,9 @@ export class LlamaCppOracle {
         };
       }
       await addon.dispose().catch(() => undefined);
-      const log = await this.logUntil(from, /failed to load model/);
+      await this.quiet();
+      const log = this.logs.slice(from).join('\n');
+      if (process.env.ORACLE_DEBUG) console.error(`load ${this.loads}: ${/error loading model[^\n]*/.exec(log)?.[0] ?? 'no error line'}`);
       const requested = new Set([...log.matchAll(/loading tensor (\S+)/g)].map((m) => m[1]!));
       for (const name of requested) guessed.delete(name);
       const missing = /missing tensor '([^']+)'|tensor '([^']+)' not found/.exec(log);
@@ -175,8 +192,9 @@ export class LlamaCppOracle {
         this.guessLayers(name, tensors, guessed, metadata);
       } else if (wrongShape) {
         tensors.set(wrongShape[1]!, wrongShape[2]!.split(',').map((s) => Number(s.trim())).filter((n) => n > 0));
-      } else if (/wrong number of tensors/.test(log) && guessed.size > 0) {
-        for (const name of guessed) tensors.delete(name);
+      } else if (/wrong number of tensors/.test(log) && [...tensors.keys()].some((name) => !requested.has(name))) {
+        // Raised after every tensor was asked for: whatever was not asked for is not this model's.
+        for (const name of [...tensors.keys()]) if (!requested.has(name)) tensors.delete(name);
         guessed.clear();
       } else {
         rmSync(path, { force: true });
@@ -244,27 +262,23 @@ export class LlamaCppOracle {
       swaFullCache: false,
     });
     const ok = await context.init().catch(() => false);
-    const log = await this.logUntil(from, ok ? /graph_reserve|compute buffer size|llama_context: +CPU +output buffer/ : /failed|error/);
+    await this.quiet();
+    const log = this.logs.slice(from).join('\n');
     await context.dispose();
     if (!ok) throw new Error(`llama.cpp could not create the context: ${tail(log)}`);
     return parseAllocation(log);
   }
 
-  /** The log since `from`, once a line matching `marker` has arrived and the stream went quiet. */
-  private async logUntil(from: number, marker: RegExp): Promise<string> {
-    const deadline = Date.now() + 3000;
-    while (!marker.test(this.logs.slice(from).join('')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
-    await new Promise((resolve) => setImmediate(resolve));
-    return this.logs.slice(from).join('');
-  }
-
-  /** Log lines arrive from the native thread after the call settles: wait until none came for 25 ms (at most 3 s). */
+  /**
+   * Log lines arrive from the native thread after the call settles (node-llama-cpp hands each message over
+   * without its newline): wait until none came for 10 ms, at most 3 s.
+   */
   private async quiet(): Promise<void> {
     const deadline = Date.now() + 3000;
     let seen = -1;
     while (seen !== this.logs.length && Date.now() < deadline) {
       seen = this.logs.length;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }

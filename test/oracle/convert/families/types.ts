@@ -7,6 +7,12 @@ export interface Family {
   /** Keep the real embedding width: the family's graph views Q/K/V by n_embd (fused QKV). */
   keepEmbedding?: boolean;
   /**
+   * Tensors the loader marks optional (TENSOR_NOT_REQUIRED) that the family's graph still uses: given a
+   * tensor the loader asked for and all it asked for in that load, whether the file must carry it (a
+   * RegExp: every asked-for tensor whose name it matches).
+   */
+  optionalTensors?: RegExp | ((name: string, asked: ReadonlySet<string>) => boolean);
+  /**
    * Where llama.cpp and Hugging Face differ for this family (the test names the difference; our `hf`
    * numbers stay checked against transformers' rules).
    */
