@@ -47,6 +47,7 @@ const OPTIONS = {
   'reserve-gib': { type: 'string' },
   'mla-cache': { type: 'string' },
   'llamacpp-mla': { type: 'string' },
+  'flash-attn': { type: 'string' },
   'max-batched-tokens': { type: 'string' },
   'mla-rank': { type: 'string' },
   'mla-rope': { type: 'string' },
@@ -131,6 +132,12 @@ export function parseCli(argv: readonly string[]): CliRequest {
   if (values['llamacpp-mla'] !== undefined) {
     if (values['llamacpp-mla'] !== 'k-only' && values['llamacpp-mla'] !== 'k+v') throw new UsageError(`--llamacpp-mla "${values['llamacpp-mla']}": choose k-only or k+v`);
     options.llamacppMla = values['llamacpp-mla'];
+  }
+  if (values['flash-attn'] !== undefined) {
+    const fa = values['flash-attn'];
+    if (fa !== 'on' && fa !== 'off' && fa !== 'auto') throw new UsageError(`--flash-attn "${fa}": choose on, off or auto (llama.cpp's -fa; auto is on wherever the backend has it)`);
+    if (options.runtime !== 'llamacpp') throw new UsageError('--flash-attn is llama.cpp\'s -fa: use it with --runtime llamacpp');
+    options.llamacppFlashAttention = fa !== 'off';
   }
   set('vllmMaxBatchedTokens', integer('max-batched-tokens', values['max-batched-tokens']));
   set('mlaRank', integer('mla-rank', values['mla-rank']));
@@ -250,6 +257,8 @@ Options
   --reserve-gib G      memory kept for activations, CUDA context and graphs (default 2)
   --mla-cache L        MLA under hf/vllm: latent (default) | decompressed (per-head K/V, as transformers' eager code)
   --llamacpp-mla L     MLA under llama.cpp: k-only (default, new builds) | k+v (older builds)
+  --flash-attn F       llama.cpp -fa: auto (default; on where the backend has it) | on | off (V transposed,
+                       padded to the widest layer; a quantized V needs it on)
   --max-batched-tokens N   vLLM max_num_batched_tokens, sizes the sliding-window reserve (default 8192)
   --mla-rank N, --mla-rope N   latent and RoPE widths of the MLA what-if (default 512 + 64)
 Profile options

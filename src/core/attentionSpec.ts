@@ -30,6 +30,8 @@ export interface MlaDims {
   vHeadDim: number;
   /** null: queries projected directly from the hidden state. */
   qLoraRank: number | null;
+  /** The config's own head_dim beside the MLA dims (Kimi-Linear: 72), which some GGUF converters keep as value_length. */
+  configHeadDim?: number;
 }
 
 /** Linear-attention (Gated DeltaNet, lightning) layers keep a fixed state per sequence instead of a per-token cache. */
@@ -81,6 +83,8 @@ export interface AttentionSpec {
   mla?: MlaDims;
   linear?: LinearStateDims;
   layers: LayerSpec[];
+  /** Multi-token-prediction layers stored with the weights (num_nextn_predict_layers); 0 when none. */
+  mtpLayers: number;
   /** Where each derived number came from, for --explain and hovers. */
   sources: Partial<Record<'qHeads' | 'kvHeads' | 'headDim' | 'layers' | 'context' | 'dtype' | 'pattern' | 'hiddenSize', string>>;
   /** What was assumed (unknown model type, defaults used) and other non-fatal findings. */
@@ -166,6 +170,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
       qkNopeHeadDim: require('qkNopeHeadDim', 'MLA qk_nope_head_dim'),
       vHeadDim: require('vHeadDim', 'MLA v_head_dim'),
       qLoraRank: num(config, 'qLoraRank') ?? null,
+      ...(typeof headField?.value === 'number' ? { configHeadDim: headField.value } : {}),
     };
   }
 
@@ -284,6 +289,7 @@ export function deriveAttentionSpec(config: ModelConfig): AttentionSpec {
     ...(mla ? { mla } : {}),
     ...(linear ? { linear } : {}),
     layers,
+    mtpLayers: num(config, 'numNextnPredictLayers') ?? 0,
     sources: {
       qHeads: describeSource(config.get('numHeads')?.source),
       kvHeads: kvSource,

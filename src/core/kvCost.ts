@@ -8,6 +8,7 @@ import { stateBytes, type MixerKind } from './recurrentState';
 import { int as fmt } from './format';
 import { UsageError } from './errors';
 import { checkBlocks, KV_DTYPES, type KvDtype, type Runtime } from './kvDtypes';
+import { checkLlamaCppCacheTypes, hasZeroWidthEntry, llamaCppLayers, mtpLayersNote, paddedVWidth, vBytes } from './llamaCppRules';
 
 export type MlaCacheLayout = 'latent' | 'decompressed';
 export type LlamaCppMlaLayout = 'k-only' | 'k+v';
@@ -29,6 +30,11 @@ export interface KvOptions {
   vllmMaxBatchedTokens: number;
   /** llama.cpp physical batch (-ub): the sliding cache keeps window + this many cells. */
   llamacppUbatch: number;
+  /**
+   * llama.cpp flash attention (-fa): on by default (`auto` turns it on wherever the backend has it). Off,
+   * V is stored transposed — padded to the widest layer when widths differ — and a quantized V is refused.
+   */
+  llamacppFlashAttention: boolean;
 }
 
 export const LLAMACPP_CELL_PAD = 256;
@@ -59,6 +65,7 @@ export const DEFAULT_KV_OPTIONS = {
   vllmBlockTokens: 16,
   vllmMaxBatchedTokens: 8192,
   llamacppUbatch: 512,
+  llamacppFlashAttention: true,
 } as const satisfies Partial<KvOptions>;
 
 export interface LayerCost {
@@ -244,10 +251,12 @@ export function groupLayers(layers: readonly LayerCost[]): LayerGroup[] {
   const groups = new Map<string, LayerGroup>();
   for (const l of layers) {
     if (l.bytesPerTokenPerRank === 0) continue;
-    const key = `${l.kind}/${l.windowTokens}/${l.bytesPerTokenPerRank}`;
+    // An attention-free layer with bytes is a llama.cpp entry padded without flash attention: full cells.
+    const kind = l.kind === 'none' ? 'full' : l.kind;
+    const key = `${kind}/${l.windowTokens}/${l.bytesPerTokenPerRank}`;
     const g = groups.get(key);
     if (g) g.count++;
-    else groups.set(key, { count: 1, kind: l.kind, windowTokens: l.windowTokens, bytesPerTokenPerRank: l.bytesPerTokenPerRank });
+    else groups.set(key, { count: 1, kind, windowTokens: l.windowTokens, bytesPerTokenPerRank: l.bytesPerTokenPerRank });
   }
   return [...groups.values()];
 }
@@ -266,9 +275,20 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
   const notes: string[] = [];
   const layers: LayerCost[] = [];
   let anyReplicated = false;
-  const specLayers = runtimeLayers(spec, options.runtime);
-  if (specLayers !== spec.layers && spec.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) {
+  const windowed = runtimeLayers(spec, options.runtime);
+  if (windowed !== spec.layers && spec.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) {
     notes.push(`llama.cpp keeps a full-size cache for ${spec.family} and only masks the window, so windowed layers are counted at full context`);
+  }
+  const llamaCpp = options.runtime === 'llamacpp';
+  const specLayers = llamaCpp ? llamaCppLayers(spec, windowed) : windowed;
+  /** llama.cpp without flash attention: every entry's V padded to the widest layer's, when widths differ. */
+  let paddedV: number | undefined;
+  if (llamaCpp) {
+    checkLlamaCppCacheTypes(spec, specLayers, options.kDtype, options.vDtype, options.llamacppFlashAttention);
+    const mtp = mtpLayersNote(spec);
+    if (mtp) notes.push(mtp);
+    paddedV = paddedVWidth(spec, specLayers, options.llamacppFlashAttention);
+    if (paddedV !== undefined) notes.push(`Without flash attention llama.cpp stores V transposed and pads every layer's V to the widest, ${fmt(paddedV)} values per token`);
   }
   // Layers repeat (a 126-layer model has one or two shapes): cost each shape once.
   const memo = new Map<string, Omit<LayerCost, 'layer'>>();
@@ -284,8 +304,17 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
     if (!shape) {
       const per = layerBytesPerToken(spec, layer, options);
       anyReplicated ||= per.replicated;
+      const entry = llamaCpp && hasZeroWidthEntry(spec, layer);
+      if (paddedV !== undefined && (cachesTokens(layer.kind) || entry)) {
+        const padded = vBytes(options.vDtype, paddedV);
+        if (padded !== per.v) per.formula += `; V padded to ${fmt(paddedV)} values without flash attention = ${fmt(padded)} B`;
+        per.v = padded;
+      }
       const perRank = per.k + per.v;
-      const tokens = perRank === 0 ? 0 : cachedTokenCount(layer.kind, layer.windowTokens, options, options.contextTokens, options.batch);
+      // A zero-width entry still takes its cells (and, padded, V bytes) in llama.cpp's cache.
+      const tokens = entry ? padTo(options.contextTokens * options.batch, LLAMACPP_CELL_PAD)
+        : perRank === 0 ? 0 : cachedTokenCount(layer.kind, layer.windowTokens, options, options.contextTokens, options.batch);
+      if (entry && perRank === 0) per.formula = 'attention-free layer: a zero-width entry in llama.cpp\'s cache';
       const bytesPerToken = perRank * options.tp;
       shape = {
         kind: layer.kind,
@@ -298,7 +327,7 @@ export function computeKvCost(spec: AttentionSpec, options: KvOptions): KvCost {
         cachedTokens: tokens,
         totalBytes: tokens * bytesPerToken,
         formula: per.formula,
-        tokensFormula: perRank === 0 ? '0 (no per-token cache)' : cachedTokensFormula(layer, options),
+        tokensFormula: entry ? `pad256(${fmt(options.contextTokens)} × ${options.batch}) = ${fmt(tokens)} cells (an entry of its own)` : perRank === 0 ? '0 (no per-token cache)' : cachedTokensFormula(layer, options),
       };
       if (layer.windowTokens !== undefined) shape.windowTokens = layer.windowTokens;
       memo.set(key, shape);

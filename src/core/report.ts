@@ -32,6 +32,8 @@ export interface ReportOptions {
   reserveGiB?: number;
   mlaCache?: MlaCacheLayout;
   llamacppMla?: LlamaCppMlaLayout;
+  /** llama.cpp -fa: on (default; what `auto` gives wherever the backend has it) or off. */
+  llamacppFlashAttention?: boolean;
   vllmMaxBatchedTokens?: number;
   mlaRank?: number;
   mlaRope?: number;
@@ -92,6 +94,8 @@ export interface KvReportJson {
     totalBytes: number;
     totalBytesPerGpu: number;
     stateBytes: number;
+    /** llama.cpp only: whether flash attention (-fa) is assumed on; it decides the V layout. */
+    flashAttention?: boolean;
     perLayer: PerLayerJson[];
   };
   budget: Omit<Budget, 'derivation'>;
@@ -161,6 +165,7 @@ export function resolveOptions(spec: AttentionSpec, options: ReportOptions): Res
       contextTokens, batch, tp, runtime, kDtype, vDtype,
       mlaCache: options.mlaCache ?? DEFAULT_KV_OPTIONS.mlaCache,
       llamacppMla: options.llamacppMla ?? DEFAULT_KV_OPTIONS.llamacppMla,
+      llamacppFlashAttention: options.llamacppFlashAttention ?? DEFAULT_KV_OPTIONS.llamacppFlashAttention,
       vllmMaxBatchedTokens: maxBatched,
     },
     dtypeReason,
@@ -257,6 +262,7 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
       totalBytes: cost.totalBytes,
       totalBytesPerGpu: cost.totalBytesPerRank,
       stateBytes: cost.stateBytes,
+      ...(r.kv.runtime === 'llamacpp' ? { flashAttention: r.kv.llamacppFlashAttention } : {}),
       perLayer: cost.layers.map((l) => ({
         layer: l.layer, kind: l.kind, ...(l.windowTokens !== undefined ? { windowTokens: l.windowTokens } : {}), variant: l.variant, kvHeads: l.kvHeadsPerRank,
         kBytesPerToken: l.kBytesPerToken, vBytesPerToken: l.vBytesPerToken, bytesPerToken: l.bytesPerToken, cachedTokens: l.cachedTokens, totalBytes: l.totalBytes,

@@ -12,11 +12,13 @@ import { familyFor, NOT_IN_LLAMA_CPP } from './convert/index';
 import { shrinkWidths } from './convert/shrink';
 import { oracleCases, type OracleCase } from './cases';
 import { compareAllocation, type Comparison, type OursJson } from './compare';
-import { LlamaCppOracle, UnsupportedByLlamaCpp, LLAMA_CPP_RELEASE } from './llamaCpp';
+import { LlamaCppOracle, LlamaCppRefused, UnsupportedByLlamaCpp, LLAMA_CPP_RELEASE } from './llamaCpp';
 
 export interface CaseResult {
   label: string;
   comparison?: Comparison;
+  /** One side refused the combination: each side's reason (undefined where it did not refuse). */
+  refusal?: { llamaCpp?: string; ours?: string };
   skipped?: string;
   error?: string;
   seconds: number;
@@ -71,12 +73,21 @@ async function checkFixture(file: string): Promise<FixtureResult> {
       return result;
     }
     try {
-      const first = await oursFor(file, { contextSize: 1000, kType: 'F16', vType: 'F16' });
+      const first = await oursFor(file, { contextSize: 1000, kType: 'F16', vType: 'F16', flashAttention: true });
       for (const c of oracleCases(first.model.maxContextTokens)) {
         const t0 = Date.now();
         try {
-          const ours = await oursFor(file, c);
-          const allocation = await oracle.allocate(loaded, c);
+          const ours = await oursFor(file, c).catch((error: Error) => error);
+          const allocation = await oracle.allocate(loaded, c).catch((error: Error) => error);
+          if (allocation instanceof LlamaCppRefused || ours instanceof Error) {
+            // A combination llama.cpp refuses must be refused by us too, and only those.
+            const theirs = allocation instanceof LlamaCppRefused ? allocation.message : undefined;
+            const mine = ours instanceof Error ? ours.message : undefined;
+            if (allocation instanceof Error && !(allocation instanceof LlamaCppRefused)) throw allocation;
+            result.cases.push({ label: c.label, refusal: { llamaCpp: theirs, ours: mine }, seconds: (Date.now() - t0) / 1000 });
+            continue;
+          }
+          if (allocation instanceof Error) throw allocation;
           result.cases.push({ label: c.label, comparison: compareAllocation(ours, allocation, c), seconds: (Date.now() - t0) / 1000 });
         } catch (error) {
           result.cases.push({ label: c.label, error: (error as Error).message, seconds: (Date.now() - t0) / 1000 });
@@ -94,13 +105,13 @@ async function checkFixture(file: string): Promise<FixtureResult> {
 }
 
 /** `attention-lens kv <config> --runtime llamacpp --context N --k-dtype K --v-dtype V --json`, in process. */
-async function oursFor(configPath: string, c: Pick<OracleCase, 'contextSize' | 'kType' | 'vType'>): Promise<OursJson> {
+async function oursFor(configPath: string, c: Pick<OracleCase, 'contextSize' | 'kType' | 'vType' | 'flashAttention'>): Promise<OursJson> {
   let out = '';
   let err = '';
   const argv = ['kv', configPath, '--runtime', 'llamacpp', '--context', String(c.contextSize),
-    '--k-dtype', c.kType.toLowerCase(), '--v-dtype', c.vType.toLowerCase(), '--json'];
+    '--k-dtype', c.kType.toLowerCase(), '--v-dtype', c.vType.toLowerCase(), '--flash-attn', c.flashAttention ? 'on' : 'off', '--json'];
   const code = await run(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
-  if (code !== 0) throw new Error(`attention-lens ${argv.join(' ')} exited ${code}: ${err.trim()}`);
+  if (code !== 0) throw new Error(`exit ${code}: ${err.trim()}`);
   return JSON.parse(out) as OursJson;
 }
 

@@ -48,7 +48,8 @@ function sameMiB(bytes: number, printed: number): boolean {
 
 export function compareAllocation(ours: OursJson, llama: ContextAllocation, request: ContextRequest): Comparison {
   const mismatches: string[] = [];
-  const cached = ours.kv.perLayer.filter((l) => l.kBytesPerToken + l.vBytesPerToken > 0 && l.cachedTokens > 0);
+  // Every layer that holds cells is an entry of llama.cpp's cache, zero-width ones included (Nemotron-NAS).
+  const cached = ours.kv.perLayer.filter((l) => l.cachedTokens > 0);
   const split = llama.kv.some((c) => /SWA/.test(c.role));
   const groups = new Map<string, typeof cached>();
   for (const l of cached) {

@@ -265,7 +265,11 @@ export class LlamaCppOracle {
     await this.quiet();
     const log = this.logs.slice(from).join('\n');
     await context.dispose();
-    if (!ok) throw new Error(`llama.cpp could not create the context: ${tail(log)}`);
+    if (!ok) {
+      const refusal = /llama_init_from_model: ([^\n]*)/.exec(log)?.[1];
+      if (refusal) throw new LlamaCppRefused(refusal.trim());
+      throw new Error(`llama.cpp could not create the context: ${tail(log)}`);
+    }
     return parseAllocation(log);
   }
 
@@ -284,6 +288,9 @@ export class LlamaCppOracle {
 }
 
 export class UnsupportedByLlamaCpp extends Error {}
+
+/** llama_init_from_model refused the context's parameters (a cache type, flash attention), with its reason. */
+export class LlamaCppRefused extends Error {}
 
 /**
  * node-llama-cpp is an ES module with top-level await, which require() cannot load; TypeScript compiles

@@ -58,6 +58,12 @@ for (const fixture of fixtures) {
     for (const c of result.cases) {
       await t.test(c.label, () => {
         assert.equal(c.error, undefined, c.error);
+        if (c.refusal) {
+          assert.ok(c.refusal.llamaCpp, `we refuse (${c.refusal.ours}) what llama.cpp accepts`);
+          assert.ok(c.refusal.ours, `llama.cpp refuses (${c.refusal.llamaCpp}); we gave numbers`);
+          t.diagnostic(`both refuse — llama.cpp: ${c.refusal.llamaCpp}; ours: ${c.refusal.ours}`);
+          return;
+        }
         const cmp = c.comparison!;
         const theirs = cmp.llamaCpp.caches.map((x) => `${x.role || 'KV'} ${x.cells} cells × ${x.layers} layers K ${x.kType} ${x.kMiB} MiB V ${x.vType} ${x.vMiB} MiB`).join('; ');
         const state = cmp.llamaCpp.recurrent.map((r) => `state ${r.layers} layers ${r.totalMiB} MiB`).join('; ');
