@@ -8,7 +8,7 @@ import { stateBytes, type MixerKind } from './recurrentState';
 import { int as fmt } from './format';
 import { UsageError } from './errors';
 import { checkBlocks, KV_DTYPES, type KvDtype, type Runtime } from './kvDtypes';
-import { checkLlamaCppCacheTypes, hasZeroWidthEntry, llamaCppLayers, mtpLayersNote, paddedVWidth, vBytes } from './llamaCppRules';
+import { checkLlamaCppCacheTypes, hasZeroWidthEntry, llamaCppKeepsWindows, llamaCppLayers, mtpLayersNote, paddedVWidth, vBytes } from './llamaCppRules';
 
 export type MlaCacheLayout = 'latent' | 'decompressed';
 export type LlamaCppMlaLayout = 'k-only' | 'k+v';
@@ -39,16 +39,9 @@ export interface KvOptions {
 
 export const LLAMACPP_CELL_PAD = 256;
 
-/**
- * Families whose windows llama.cpp honors with its separate sliding cache (iSWA, chunked for Llama 4).
- * For the rest (Mistral v0.1, Phi-3) it keeps a full-size cache and only masks: a Phi-3-mini-4k log
- * shows 1536 MiB at 4096 cells, the full 32 × 3072 × 2 × 2 B per cell.
- */
-export const LLAMACPP_WINDOWED_MODEL_TYPES: ReadonlySet<string> = new Set(['gemma2', 'gemma3_text', 'gemma3', 'gpt_oss', 'llama4_text', 'llama4', 'cohere2', 'gemma3n_text']);
-
 /** Layer kinds as a runtime treats them: llama.cpp drops windows it does not implement. */
 export function runtimeLayers(spec: AttentionSpec, runtime: Runtime): LayerSpec[] {
-  if (runtime !== 'llamacpp' || LLAMACPP_WINDOWED_MODEL_TYPES.has(spec.modelType ?? '')) return spec.layers;
+  if (runtime !== 'llamacpp' || llamaCppKeepsWindows(spec)) return spec.layers;
   return spec.layers.map((l) => {
     if (l.kind !== 'sliding' && l.kind !== 'chunked') return l;
     const { windowTokens: _w, ...rest } = l;

@@ -8,15 +8,34 @@ import type { AttentionSpec, LayerSpec } from './attentionSpec';
 import { UsageError } from './errors';
 import { KV_DTYPES, type KvDtype } from './kvDtypes';
 
+/**
+ * Families whose windows llama.cpp honors with its separate sliding cache (iSWA; chunked for Llama 4),
+ * each set in its loader (src/models/<arch>.cpp load_arch_hparams). For the rest (Mistral v0.1, Phi-3,
+ * whose loader reads the window and turns it off, src/models/phi3.cpp:20) it keeps a full-size cache and
+ * only masks: a Phi-3-mini-4k log shows 1536 MiB at 4096 cells, the full 32 × 3072 × 2 × 2 B per cell.
+ */
+const WINDOWED: ReadonlySet<string> = new Set([
+  'gemma2', 'gemma3_text', 'gemma3', 'gemma3n_text', 'gemma4_text', 'gemma4', 'gpt_oss', 'llama4_text', 'llama4', 'cohere2',
+]);
+
+/** EXAONE 4 slides only in its 64-layer (32B) shape: the loader sets the window for n_layer == 64 alone (src/models/exaone4.cpp:4). */
+const WINDOWED_AT_64_LAYERS: ReadonlySet<string> = new Set(['exaone4', 'exaone4_5', 'exaone4_5_text']);
+
+export function llamaCppKeepsWindows(spec: Pick<AttentionSpec, 'modelType' | 'numLayers'>): boolean {
+  const type = spec.modelType ?? '';
+  return WINDOWED.has(type) || (WINDOWED_AT_64_LAYERS.has(type) && spec.numLayers === 64);
+}
+
 /** Quantized cache types and their block size (ggml_blck_size). */
 const QUANTIZED_BLOCK: Partial<Record<KvDtype, number>> = { q8_0: 32, q4_0: 32 };
 
 /**
  * Families whose GGUF converter keeps the multi-token-prediction layers (block_count = num_hidden_layers +
- * num_nextn_predict_layers, conversion/glm.py:121) and whose main context caches them: llama.cpp filters
+ * num_nextn_predict_layers: conversion/glm.py:121, conversion/exaone.py:226) and whose main context caches
+ * them, as full-attention layers (set_swa_pattern, src/llama-hparams.cpp:19): llama.cpp filters
  * them out only for STEP35, HY_V3, GLM_DSA, MIMO2 and DEEPSEEK32 (src/llama-model.cpp:2585).
  */
-const MTP_LAYERS_CACHED: ReadonlySet<string> = new Set(['glm4_moe']);
+const MTP_LAYERS_CACHED: ReadonlySet<string> = new Set(['glm4_moe', 'exaone4', 'exaone4_5', 'exaone4_5_text']);
 
 /**
  * Families loaded into llama.cpp's plain cache with attention-free layers among them (Nemotron-NAS no-op

@@ -245,7 +245,10 @@ export const ISWA_FAMILIES: FamilyTable = {
       'set_swa_pattern marks layers >= n_layer() non-SWA, src/llama-hparams.cpp:19, and EXAONE4 is not among the archs whose main ' +
       'context filters nextn layers out, src/llama-model.cpp:2585), which transformers never runs',
   },
+  // Phi3 marks both the fused and the split QKV optional (create_tensor_qkv with TENSOR_NOT_REQUIRED,
+  // src/models/phi3.cpp:46, src/llama-model.cpp:3186-3192); its graph dereferences one of them.
   phi3: { mirrors: 'Phi3MiniModel (conversion/phi.py:41, set_gguf_parameters :148)', convert: phi3, keepEmbedding: true,
+    optionalTensors: /^blk\.\d+\.attn_qkv\.weight$/,
     differsFromHf: "llama.cpp keeps every token: its phi3 loader reads the converter's sliding_window and disables it (src/models/phi3.cpp:20, swa_type NONE), while transformers' cache for Phi-3-mini-4k holds the last 2047",
   },
   minimax_m2: { mirrors: 'MiniMaxM2Model (conversion/minimax.py:124, set_gguf_parameters :128)', convert: minimaxM2 },
