@@ -79,6 +79,8 @@ interface AddonBindings {
 export interface LoadedModel {
   /** Loaded with no_alloc: contexts get their real tensors on empty buffers. */
   addon: AddonHandle;
+  /** The GGUF's size: its zero weights, which a load with allocation maps and faults in. */
+  fileBytes: number;
   /** The same file loaded with its weights, for contexts that really allocate. */
   allocating: () => Promise<AddonHandle>;
   dispose: () => Promise<void>;
@@ -142,8 +144,9 @@ export class LlamaCppOracle {
     if (embd > 0) tensors.set('blk.0.attn_norm.weight', [embd]);
     /** Tensors added on a guess (a layer like one already seen), not yet asked for by the loader. */
     const guessed = new Set<string>();
+    let fileBytes = 0;
     for (let attempt = 0; attempt < 5000; attempt++) {
-      writeGguf(path, { metadata, tensors: [...tensors].map(([name, shape]): GgufTensor => ({ name, shape })) });
+      fileBytes = writeGguf(path, { metadata, tensors: [...tensors].map(([name, shape]): GgufTensor => ({ name, shape })) });
       this.loads += 1;
       const from = this.logs.length;
       const addon = this.openModel(path, true);
@@ -164,6 +167,7 @@ export class LlamaCppOracle {
         let allocating: AddonHandle | undefined;
         return {
           addon,
+          fileBytes,
           allocating: async () => {
             if (!allocating) {
               allocating = this.openModel(path, false);
@@ -191,7 +195,9 @@ export class LlamaCppOracle {
         tensors.set(name, this.shapeHints.get(hintKey(name)) ?? [1]);
         this.guessLayers(name, tensors, guessed, metadata);
       } else if (wrongShape) {
-        tensors.set(wrongShape[1]!, wrongShape[2]!.split(',').map((s) => Number(s.trim())).filter((n) => n > 0));
+        const shape = wrongShape[2]!.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+        tensors.set(wrongShape[1]!, shape);
+        this.shapeHints.set(hintKey(wrongShape[1]!), shape);
       } else if (/wrong number of tensors/.test(log) && [...tensors.keys()].some((name) => !requested.has(name))) {
         // Raised after every tensor was asked for: whatever was not asked for is not this model's.
         for (const name of [...tensors.keys()]) if (!requested.has(name)) tensors.delete(name);
@@ -218,29 +224,39 @@ export class LlamaCppOracle {
   }
 
   /**
-   * When layer N's first tensor is missing, guess layer N and every later layer not yet seen from the last
-   * layer that had it. A wrong guess costs a load: a shape the loader corrects, or tensors it never asks
-   * for, which the next "wrong number of tensors" removes.
+   * When layer N's first tensor is missing, guess layer N — and every later layer with the same per-layer
+   * metadata (head counts, FFN width, window pattern: the values a loader picks a layer's tensors by) not
+   * yet seen — from the nearest earlier layer with that metadata. A wrong guess costs a load: a shape the
+   * loader corrects, or tensors it never asks for, which the next "wrong number of tensors" drops.
    */
   private guessLayers(name: string, tensors: Map<string, number[]>, guessed: Set<string>, metadata: Record<string, GgufValue>): void {
     const m = /^blk\.(\d+)\.(.*)$/.exec(name);
     if (!m) return;
     const layer = Number(m[1]);
     const rest = m[2]!;
-    const arch = metadata['general.architecture']?.value;
-    const blocks = Number(metadata[`${String(arch)}.block_count`]?.value ?? layer + 1);
+    const arch = String(metadata['general.architecture']?.value);
+    const blocks = Number(metadata[`${arch}.block_count`]?.value ?? layer + 1);
+    const perLayer = Object.values(metadata).flatMap((v) => (v.type === 'ARRAY' && v.value.length === blocks ? [v.value] : []));
+    const signature = (i: number): string => perLayer.map((values) => String(values[i])).join('|');
+    const mine = signature(layer);
     let from = layer - 1;
-    while (from >= 0 && !tensors.has(`blk.${from}.${rest}`)) from--;
+    while (from >= 0 && !(tensors.has(`blk.${from}.${rest}`) && signature(from) === mine)) from--;
+    // A layer like this one fills every later layer like it; else only this layer, from the nearest that has the tensor.
+    const alike = from >= 0;
+    if (!alike) {
+      from = layer - 1;
+      while (from >= 0 && !tensors.has(`blk.${from}.${rest}`)) from--;
+    }
     if (from < 0) return;
     const prefix = `blk.${from}.`;
     const template = [...tensors].filter(([other]) => other.startsWith(prefix));
     for (let target = layer; target < blocks; target++) {
-      if (target !== layer && [...tensors.keys()].some((k) => k.startsWith(`blk.${target}.`))) continue;
+      if (target !== layer && (!alike || signature(target) !== mine)) continue;
       for (const [other, shape] of template) {
-        const mine = `blk.${target}.${other.slice(prefix.length)}`;
-        if (!tensors.has(mine)) {
-          tensors.set(mine, shape);
-          guessed.add(mine);
+        const copy = `blk.${target}.${other.slice(prefix.length)}`;
+        if (!tensors.has(copy)) {
+          tensors.set(copy, shape);
+          guessed.add(copy);
         }
       }
     }
