@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixtureResult } from './checkFixture';
-import { LLAMA_CPP_RELEASE } from './llamaCpp';
+import { LlamaCppOracle, LLAMA_CPP_RELEASE, UnsupportedByLlamaCpp } from './llamaCpp';
+import { byteFallbackVocabulary } from './convert/shrink';
+import { str, u32 } from '../helpers/ggufWriter';
 
 const root = join(__dirname, '..', '..', '..');
 const fixtureDir = join(root, 'test', 'fixtures', 'configs');
@@ -73,3 +75,17 @@ for (const fixture of fixtures) {
     }
   });
 }
+
+test('an architecture llama.cpp does not have is reported as unsupported, with its reason', async () => {
+  const oracle = await LlamaCppOracle.start();
+  try {
+    const metadata = { 'general.architecture': str('attention-lens-nonexistent'), 'attention-lens-nonexistent.block_count': u32(2), ...byteFallbackVocabulary() };
+    await assert.rejects(oracle.loadModel(metadata), (error: Error) => {
+      assert.ok(error instanceof UnsupportedByLlamaCpp, `expected UnsupportedByLlamaCpp, got ${error.name}: ${error.message}`);
+      assert.match(error.message, /attention-lens-nonexistent/);
+      return true;
+    });
+  } finally {
+    await oracle.close();
+  }
+});

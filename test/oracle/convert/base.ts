@@ -154,11 +154,22 @@ export function textModel(arch: string, hp: Hparams): GgufMeta {
   if (typeof nUsed === 'number') m.uint('expert_used_count', nUsed);
   if (typeof hp.n_group === 'number') m.uint('expert_group_count', hp.n_group);
   if (typeof hp.topk_group === 'number') m.uint('expert_group_used_count', hp.topk_group);
+  expertGatingFunc(m, hp);
   if (typeof hp.head_dim === 'number') {
     m.uint('attention.key_length', hp.head_dim);
     m.uint('attention.value_length', hp.head_dim);
   }
   return m;
+}
+
+/** TextModel's expert_gating_func from the config's score function (conversion/base.py:1356); unknown ones refused, as there. */
+export function expertGatingFunc(m: GgufMeta, hp: Hparams): void {
+  const f = find(hp, ['score_function', 'scoring_func', 'score_func', 'moe_router_activation', 'moe_router_activation_func', 'expert_selection_fn']);
+  // gguf-py's ExpertGatingFuncType.
+  const types: Record<string, number> = { softmax: 1, sigmoid: 2, sqrtsoftplus: 4 };
+  if (f === undefined || f === null) return;
+  if (typeof f !== 'string' || !(f in types)) throw new Error(`converter: unsupported expert score gating function ${String(f)}`);
+  m.uint('expert_gating_func', types[f]);
 }
 
 /** LlamaModel.set_gguf_parameters (conversion/llama.py:164): vocab size and rope dimension count. */

@@ -19,15 +19,6 @@ function given(v: unknown): boolean {
 }
 
 /** TextModel.set_gguf_parameters (conversion/base.py:1368): the expert gating function (gguf ExpertGatingFuncType). */
-function gatingFunc(m: GgufMeta, hp: Hparams): void {
-  const f = find(hp, ['score_function', 'scoring_func', 'score_func', 'moe_router_activation', 'moe_router_activation_func', 'expert_selection_fn']);
-  const types: Record<string, number> = { softmax: 1, sigmoid: 2, sqrtsoftplus: 4 };
-  if (typeof f === 'string') {
-    if (!(f in types)) throw new Error(`converter: unsupported expert score gating function ${f}`);
-    m.uint('expert_gating_func', types[f]);
-  }
-}
-
 /**
  * Gemma2Model.set_gguf_parameters (conversion/gemma.py:83): does not call TextModel's; writes the window,
  * no pattern (llama.cpp's gemma2 loader takes period 2: layer i slides when i % 2 == 0, src/models/gemma2.cpp).
@@ -121,7 +112,6 @@ function gptOss(hp: Hparams): GgufMeta {
   const m = textModel('gpt-oss', hp);
   m.uint('attention.sliding_window', hp.sliding_window);
   m.uint('expert_feed_forward_length', hp.intermediate_size);
-  gatingFunc(m, hp);
   return m;
 }
 
@@ -217,7 +207,6 @@ function phi3(hp: Hparams): GgufMeta {
 /** MiniMaxM2Model.set_gguf_parameters (conversion/minimax.py:128): expert width and rotary_dim. Full attention only. */
 function minimaxM2(hp: Hparams): GgufMeta {
   const m = textModel('minimax-m2', hp);
-  gatingFunc(m, hp);
   m.uint('expert_feed_forward_length', need(hp, ['intermediate_size']));
   m.uint('rope.dimension_count', need(hp, ['rotary_dim']));
   return m;

@@ -29,21 +29,11 @@ function deepseek2(hp: Hparams): GgufMeta {
   m.uint('expert_shared_count', h.n_shared_experts ?? 0);
   if (typeof h.routed_scaling_factor === 'number') m.float('expert_weights_scale', h.routed_scaling_factor);
   if (h.norm_topk_prob === true) m.flag('expert_weights_norm', true);
-  gatingFunc(m, h);
   m.uint('rope.dimension_count', h.qk_rope_head_dim);
   return m;
 }
 
 /** TextModel.set_gguf_parameters (conversion/base.py:1368): the expert gating function (gguf ExpertGatingFuncType). */
-function gatingFunc(m: GgufMeta, hp: Hparams): void {
-  const f = find(hp, ['score_function', 'scoring_func', 'score_func', 'moe_router_activation', 'moe_router_activation_func', 'expert_selection_fn']);
-  const types: Record<string, number> = { softmax: 1, sigmoid: 2, sqrtsoftplus: 4 };
-  if (typeof f === 'string') {
-    if (!(f in types)) throw new Error(`converter: unsupported expert score gating function ${f}`);
-    m.uint('expert_gating_func', types[f]);
-  }
-}
-
 /**
  * Qwen3NextModel.set_gguf_parameters (conversion/qwen.py:375) over _QwenMtpMixin (:296, :349) and
  * Qwen2MoeModel (:81): the gated-DeltaNet sizes as ssm.*, full_attention_interval (llama.cpp marks layer i
@@ -91,7 +81,6 @@ function qwen3next(arch: string, hp: Hparams): GgufMeta {
 function kimiLinear(hp: Hparams): GgufMeta {
   const h: Hparams = { ...hp, num_key_value_heads: 1 };
   const m = textModel('kimi-linear', h);
-  gatingFunc(m, h);
   const lin = h.linear_attn_config as Hparams;
   const full = lin.full_attn_layers as number[];
   const nLayer = Number(h.num_hidden_layers);
@@ -124,7 +113,6 @@ function kimiLinear(hp: Hparams): GgufMeta {
  */
 function minimax01(hp: Hparams): GgufMeta {
   const m = textModel('minimax-01', hp);
-  gatingFunc(m, hp);
   m.float('residual_scale', need(hp, ['layernorm_full_attention_alpha']));
   m.uint('rope.dimension_count', need(hp, ['rotary_dim']));
   return m;
