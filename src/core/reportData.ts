@@ -161,16 +161,18 @@ function measuredRun(report: ProfileReport): MeasuredRun {
     backend: report.device.backend,
     storage: report.device.storage,
     date: report.finishedAt,
-    peaks: { copyGBps: peaks.copyGBps, f32TFlops: peaks.f32TFlops },
+    peaks: { copyGBps: peaks.copyGBps, f32TFlops: peaks.f32TFlops, ...(peaks.readGBps !== undefined ? { readGBps: peaks.readGBps } : {}) },
     points: report.results.filter((r) => r.status === 'measured' && r.medianUs !== null && r.layerKind === 'full').map((r) => {
-      const memoryUs = r.bytes / (peaks.copyGBps * 1e3);
+      // Decode only reads K and V: its memory bound is the read peak where one was measured.
+      const bound = r.mode === 'decode' && peaks.readGBps !== undefined ? { name: 'read', gbps: peaks.readGBps } : { name: 'copy', gbps: peaks.copyGBps };
+      const memoryUs = r.bytes / (bound.gbps * 1e3);
       const computeUs = r.flops / (peaks.f32TFlops * 1e6);
       return {
         variant: r.variant, label: r.label, own: r.own, mode: r.mode, contextTokens: r.context, medianUs: r.medianUs!,
         rooflineUs: Math.max(memoryUs, computeUs),
         derivation: [
           `median ${r.medianUs!.toFixed(1)} µs per layer over ${r.samples ?? '—'} samples (${r.timing ?? 'timestamp'} timing)`,
-          `roofline = max(${int(r.bytes)} B / ${peaks.copyGBps.toFixed(2)} GB/s, ${int(r.flops)} FLOP / ${peaks.f32TFlops.toFixed(4)} TFLOP/s) = ${Math.max(memoryUs, computeUs).toFixed(1)} µs (measured peaks of this device)`,
+          `roofline = max(${int(r.bytes)} B / ${bound.gbps.toFixed(2)} GB/s (${bound.name} peak), ${int(r.flops)} FLOP / ${peaks.f32TFlops.toFixed(4)} TFLOP/s (f32 FMA peak)) = ${Math.max(memoryUs, computeUs).toFixed(1)} µs (measured peaks of this device)`,
         ],
       };
     }),

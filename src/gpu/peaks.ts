@@ -1,20 +1,66 @@
 /**
- * The device's own limits, measured with peaks.wgsl: copy bandwidth over a working set far larger
- * than any cache (256 MB by default), and the f32 / f16 FMA rate of independent register chains.
- * Every kernel result is reported as a percentage of these.
+ * The device's own limits, measured with peaks.wgsl: copy and read-only bandwidth over a working set far
+ * larger than any cache (256 MB by default), and the f32 / f16 FMA rate of independent register chains.
+ * Every kernel result is reported as a percentage of these, naming which. Clocks: the peaks follow ≥ 1 s
+ * of sustained work (a GPU idles at low clocks and boosts under load), and are measured again after the
+ * cases, so a run whose clocks moved says so.
  */
 import type { GpuContext } from './device';
 import { peaksWgsl, type StorageType } from './shaders';
 import { timeWork, type TimingOptions } from './timing';
 import type { DevicePeaks } from '../shared/profileProtocol';
+export { peakDrift, PEAK_DRIFT_LIMIT } from '../shared/measurement';
 
 export const DEFAULT_PEAK_BYTES = 256 * 1024 * 1024;
 
 export async function measurePeaks(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<DevicePeaks> {
-  const copy = await measureCopy(ctx, options);
+  const copy = await measureBandwidth(ctx, 'copy', options);
+  const read = await measureBandwidth(ctx, 'read', options);
   const f32 = await measureFma(ctx, 'f32', options);
   const f16 = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
-  return { copyGBps: copy.value, f32TFlops: f32.value, f16TFlops: f16 ? f16.value : null, derivation: [copy.line, f32.line, ...(f16 ? [f16.line] : [])] };
+  return {
+    copyGBps: copy.value,
+    readGBps: read.value,
+    f32TFlops: f32.value,
+    f16TFlops: f16 ? f16.value : null,
+    derivation: [copy.line, read.line, f32.line, ...(f16 ? [f16.line] : [])],
+  };
+}
+
+/**
+ * Keeps the device busy for `seconds` (copies and FMA chains, alternating) so its clocks reach the level
+ * they hold under load before anything is timed. Returns the seconds it ran.
+ */
+export async function sustainLoad(ctx: GpuContext, seconds: number, signal?: AbortSignal): Promise<number> {
+  if (seconds <= 0) return 0;
+  const { device } = ctx;
+  const bytes = Math.floor(Math.min(64 * 2 ** 20, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 16) * 16;
+  const module = device.createShaderModule({ code: peaksWgsl('f32') });
+  const copy = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'copy' } });
+  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(params, 0, new Uint32Array([bytes / 16, 0, 0, 0]));
+  const src = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
+  const dst = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
+  const group = device.createBindGroup({ layout: copy.getBindGroupLayout(0), entries: [params, src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const workgroups = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, Math.ceil(bytes / 16 / 256), 8192);
+  const t0 = performance.now();
+  try {
+    while ((performance.now() - t0) / 1000 < seconds) {
+      signal?.throwIfAborted();
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(copy);
+      pass.setBindGroup(0, group);
+      for (let i = 0; i < 8; i++) pass.dispatchWorkgroups(workgroups);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+    }
+    ctx.throwIfErrored();
+    return (performance.now() - t0) / 1000;
+  } finally {
+    for (const b of [params, src, dst]) b.destroy();
+  }
 }
 
 /** A measured peak and the line that derives it from its bytes or FLOPs and its median time. */
@@ -23,16 +69,18 @@ interface Peak {
   line: string;
 }
 
-async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes?: number }): Promise<Peak> {
+/** copy: read N and write N bytes; read: read N bytes (a reduction). */
+async function measureBandwidth(ctx: GpuContext, kind: 'copy' | 'read', options: TimingOptions & { peakBytes?: number }): Promise<Peak> {
   const { device } = ctx;
   const wanted = options.peakBytes ?? DEFAULT_PEAK_BYTES;
   const bytes = Math.floor(Math.min(wanted, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 16) * 16;
   const module = device.createShaderModule({ code: peaksWgsl('f32') });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'copy' } });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: kind } });
   const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([bytes / 16, 0, 0, 0]));
   const src = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
-  const dst = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });
+  // The reduction writes nothing that counts: a small target keeps its working set the source alone.
+  const dst = device.createBuffer({ size: kind === 'copy' ? bytes : 4096, usage: GPUBufferUsage.STORAGE });
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [params, src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })) });
   // Enough workgroups to fill any GPU; each thread then strides over the rest.
   const workgroups = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, Math.ceil(bytes / 16 / 256), 8192);
@@ -43,6 +91,10 @@ async function measureCopy(ctx: GpuContext, options: TimingOptions & { peakBytes
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(workgroups);
     }, options);
+    if (kind === 'read') {
+      const value = bytes / (t.medianUs * 1e3);
+      return { value, line: `read GB/s = ${bytes} B (read only) / ${t.medianUs.toFixed(1)} µs median of ${t.samples} = ${value.toFixed(3)}` };
+    }
     const value = (2 * bytes) / (t.medianUs * 1e3);
     return { value, line: `copy GB/s = 2 × ${bytes} B (read + written) / ${t.medianUs.toFixed(1)} µs median of ${t.samples} = ${value.toFixed(3)}` };
   } finally {

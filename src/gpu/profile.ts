@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
-import { measurePeaks } from './peaks';
+import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
 import { kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { TooSlowError, type TimingOptions } from './timing';
@@ -15,10 +15,19 @@ import type { DeviceInfo, DevicePeaks, ProfileReport, ProfileResult, ProfileSett
 
 /** Tokens allocated past the longest sequence and filled with NaN: an out-of-bounds read poisons the output. */
 const PAD_TOKENS = 5;
-/** Working set that timed runs rotate through, so K/V come from memory rather than a warm cache. */
-const COLD_BYTES = 256 * 1024 * 1024;
-const MAX_COPIES = 8;
+/**
+ * Working set that timed runs rotate K/V through, so they come from memory rather than a warm cache: 4× the
+ * last-level cache the adapter could have. WebGPU does not tell it: assume 256 MB for a GPU (H100 50 MB,
+ * MI300X's Infinity Cache 256 MB) and 64 MB for a software adapter's CPU.
+ */
+function coldTargetBytes(ctx: GpuContext): number {
+  return 4 * (isSoftwareAdapter(ctx) ? 64 : 256) * 1024 * 1024;
+}
+const MAX_COPIES = 64;
 const MEMORY_BUDGET = 2 * 1024 ** 3;
+/** Sustained load before the peaks and before each case on a GPU; a software adapter runs on the CPU and gets a token warm-up. */
+const SUSTAIN_SECONDS = 1;
+const SUSTAIN_SECONDS_SOFTWARE = 0.05;
 /** Rows checked against the reference per case (all when there are fewer). */
 const GATE_ROWS = 24;
 /** Kernels reach a fraction of the roofline; assume 1/4 when estimating whether a case fits the time limit. */
@@ -31,20 +40,40 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   const timing: TimingOptions = { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64, signal };
   const total = plan.cases.length + 1;
   emit({ type: 'progress', done: 0, total, message: `measuring the device's peaks on ${ctx.adapterName}` });
-  const peaks = await measurePeaks(ctx, { ...timing, samples: Math.min(settings.samples, 30), peakBytes: settings.peakBytes });
-  const device = deviceInfo(ctx, peaks);
+  const sustain = settings.sustainSeconds ?? (isSoftwareAdapter(ctx) ? SUSTAIN_SECONDS_SOFTWARE : SUSTAIN_SECONDS);
+  const sustainedSeconds = await sustainLoad(ctx, sustain, signal);
+  const peakTiming = { ...timing, samples: Math.min(settings.samples, 30), peakBytes: settings.peakBytes };
+  const peaks = await measurePeaks(ctx, peakTiming);
+  const device = { ...deviceInfo(ctx, peaks), sustainedSeconds };
   emit({ type: 'device', device });
-  emit({ type: 'log', level: 'info', message: `peaks: copy ${peaks.copyGBps.toFixed(1)} GB/s, f32 ${peaks.f32TFlops.toFixed(3)} TFLOP/s${peaks.f16TFlops === null ? '' : `, f16 ${peaks.f16TFlops.toFixed(3)} TFLOP/s`}` });
+  emit({ type: 'log', level: 'info', message: `peaks: copy ${peaks.copyGBps.toFixed(1)} GB/s, read ${peaks.readGBps?.toFixed(1)} GB/s, f32 ${peaks.f32TFlops.toFixed(3)} TFLOP/s${peaks.f16TFlops === null ? '' : `, f16 ${peaks.f16TFlops.toFixed(3)} TFLOP/s`}` });
 
   const results: ProfileResult[] = [];
   for (const [i, c] of plan.cases.entries()) {
     signal?.throwIfAborted();
     emit({ type: 'progress', done: i + 1, total, message: `${c.mode} ${c.label}${c.layerKind === 'full' ? '' : ` (${c.layerKind})`} at ${c.contextTokens} tokens` });
+    await sustainLoad(ctx, sustain, signal);
     const result = await runCase(ctx, c, device, settings, timing);
     results.push(result);
     emit({ type: 'result', result });
   }
-  return { device, results, notes: plan.notes, startedAt, finishedAt: new Date().toISOString() };
+  // The same peaks after the cases: a run whose clocks moved (thermal throttling, a boost that ended) says so.
+  const notes = [...plan.notes];
+  let peaksAfter: DevicePeaks | undefined;
+  if (results.some((r) => r.status === 'measured')) {
+    peaksAfter = await measurePeaks(ctx, peakTiming);
+    const moved = peakDrift(peaks, peaksAfter).filter((d) => Math.abs(d.change) > PEAK_DRIFT_LIMIT);
+    if (moved.length > 0) {
+      const what = moved.map((d) => `${d.peak} ${d.change > 0 ? '+' : ''}${(100 * d.change).toFixed(0)}%`).join(', ');
+      notes.push(`clocks moved during the run: the peaks changed by ${what} between the start and the end (over ${PEAK_DRIFT_LIMIT * 100}%), so these figures are not steady; rerun on an idle, cool device`);
+      emit({ type: 'log', level: 'warn', message: `peaks moved during the run: ${what}` });
+    }
+  }
+  return { device, ...(peaksAfter ? { peaksAfter } : {}), results, notes, startedAt, finishedAt: new Date().toISOString() };
+}
+
+function isSoftwareAdapter(ctx: GpuContext): boolean {
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(`${ctx.adapterName} ${ctx.vendor} ${ctx.architecture}`);
 }
 
 function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {
@@ -87,7 +116,9 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     return { ...base, skipped: `${e instanceof Error ? e.message : String(e)}; profile a shorter context` };
   }
   const peakTflops = device.peaks.f32TFlops;
-  const rooflineUs = Math.max(work.bytes / (device.peaks.copyGBps * 1e3), work.flops / (peakTflops * 1e6));
+  // Decode only reads K and V: its memory bound is the read peak.
+  const memoryGBps = c.mode === 'decode' && device.peaks.readGBps !== undefined ? device.peaks.readGBps : device.peaks.copyGBps;
+  const rooflineUs = Math.max(work.bytes / (memoryGBps * 1e3), work.flops / (peakTflops * 1e6));
   const runs = 2 + settings.warmupPasses + settings.samples;
   const estimatedS = (rooflineUs / ESTIMATE_EFFICIENCY) * runs * 1e-6;
   if (estimatedS > settings.maxCaseSeconds) {
@@ -104,8 +135,13 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
   }
   const data = makeData(p, storage);
-  // Enough copies that one pass over all of them exceeds any cache, within a memory budget of 2 GiB.
-  const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(COLD_BYTES / Math.max(1, kBytes + vBytes)), Math.floor(MEMORY_BUDGET / Math.max(1, kBytes + vBytes))));
+  // Enough copies that one pass over all of them is 4× any cache, within a memory budget of 2 GiB.
+  const coldTarget = coldTargetBytes(ctx);
+  const kvBytes = Math.max(1, kBytes + vBytes);
+  const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(coldTarget / kvBytes), Math.floor(MEMORY_BUDGET / kvBytes)));
+  const coldBytes = copies * (kBytes + vBytes);
+  const coldNote = coldBytes >= coldTarget ? undefined
+    : `K/V rotated through ${copies} cop${copies === 1 ? 'y' : 'ies'} = ${mib(coldBytes)}, under the ${mib(coldTarget)} cold target (4× the last-level cache assumed): part of it may be served from cache`;
   const run = await prepareAttention(ctx, p, data, launch, copies);
   try {
     const gpu = await run.read();
@@ -114,7 +150,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const ref = referenceAttention(p, data, rows);
     const tol = storage === 'f16' ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
-    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, splits: launch.numSplits, coldCopies: copies, kvChunks: chunks };
+    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: chunks };
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }
@@ -134,9 +170,11 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
       status: 'measured',
       medianUs: t.medianUs, minUs: t.minUs, p90Us: t.p90Us,
       gbps, pctBandwidth: (100 * gbps) / device.peaks.copyGBps,
+      pctReadBandwidth: device.peaks.readGBps ? (100 * gbps) / device.peaks.readGBps : null,
       tflops, pctFlops: (100 * tflops) / peakTflops,
       pctRoofline: (100 * rooflineUs) / t.medianUs,
       samples: t.samples, timing: t.method, wallClockUs: t.wallClockUs,
+      ...(t.note ? { timingNote: t.note } : {}),
     };
   } finally {
     run.destroy();
@@ -149,7 +187,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
  * for ~1024 (8 per unit on a 132-SM H100). A software adapter (lavapipe) runs one per CPU thread.
  */
 function targetWorkgroups(ctx: GpuContext): number {
-  return /llvmpipe|lavapipe|swiftshader/i.test(`${ctx.adapterName} ${ctx.vendor}`) ? 8 : 1024;
+  return isSoftwareAdapter(ctx) ? 8 : 1024;
 }
 
 function mib(n: number): string {

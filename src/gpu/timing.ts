@@ -4,6 +4,7 @@
  * samples → median, min, p90. Without `timestamp-query`: wall clock around onSubmittedWorkDone.
  */
 import type { GpuContext } from './device';
+import { timingDisagreement } from '../shared/measurement';
 
 export interface TimingOptions {
   warmupPasses: number;
@@ -38,6 +39,8 @@ export interface Timing {
   method: 'timestamp' | 'wall-clock';
   /** Cross-check: one wall-clock pass (submit → onSubmittedWorkDone) per repetition, µs; includes submission overhead. */
   wallClockUs: number;
+  /** Set when the two disagree in the impossible direction: the GPU timestamps longer than the wall clock around them. */
+  note?: string;
 }
 
 /** `encode(pass, i)` records the i-th repetition of the work into the pass. */
@@ -75,6 +78,8 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
   const wallClockUs = (await wallClockPass(ctx, encode, repeats)) / repeats;
   const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
   const median = at(0.5);
+  const method = once ? 'timestamp' as const : 'wall-clock' as const;
+  const note = timingDisagreement(method, median, wallClockUs);
   return {
     medianUs: median,
     minUs: samples[0]!,
@@ -82,8 +87,9 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
     spread: median > 0 ? (at(0.9) - samples[0]!) / median : 0,
     samples: samples.length,
     repeatsPerPass: repeats,
-    method: once ? 'timestamp' : 'wall-clock',
+    method,
     wallClockUs,
+    ...(note ? { note } : {}),
   };
 }
 

@@ -8,6 +8,11 @@ import type { KernelCase, KernelVariant, ProfileMode, ProfilePlan } from '../cor
 export interface DevicePeaks {
   /** Measured copy bandwidth: (bytes read + bytes written) / time, GB/s (10^9). */
   copyGBps: number;
+  /**
+   * Measured read-only bandwidth (a reduction, several loads in flight per thread), GB/s: the bound of
+   * decode, which only reads K and V. Absent in reports written before it was measured.
+   */
+  readGBps?: number;
   /** Measured FMA rate, TFLOP/s (an FMA counts 2). */
   f32TFlops: number;
   /** null when the device has no shader-f16. */
@@ -27,6 +32,8 @@ export interface DeviceInfo {
   timing: 'timestamp' | 'wall-clock';
   limits: Record<string, number>;
   peaks: DevicePeaks;
+  /** Seconds of sustained load run before the peaks, so clocks were at their loaded level. */
+  sustainedSeconds?: number;
 }
 
 export interface ProfileResult {
@@ -50,8 +57,10 @@ export interface ProfileResult {
   minUs: number | null;
   p90Us: number | null;
   gbps: number | null;
-  /** gbps / measured copy bandwidth × 100. */
+  /** gbps / measured copy bandwidth × 100 (the copy peak). */
   pctBandwidth: number | null;
+  /** gbps / measured read-only bandwidth × 100 (the read peak: decode's bound). */
+  pctReadBandwidth?: number | null;
   tflops: number | null;
   /** tflops / measured FMA peak (f32: accumulation is f32) × 100. */
   pctFlops: number | null;
@@ -69,6 +78,12 @@ export interface ProfileResult {
   splits?: number;
   /** K/V copies rotated through so timed runs read memory, not a warm cache. */
   coldCopies?: number;
+  /** Bytes of K/V those copies total; a case under its cold target says so in `coldNote`. */
+  coldBytes?: number;
+  /** Set when the rotated copies could not reach the cold target (memory budget): the cache may flatter it. */
+  coldNote?: string;
+  /** Set when the GPU timestamps and the wall clock disagree (timestamps longer than the wall-clock pass). */
+  timingNote?: string;
   /** K/V dispatched in this many chunks to fit the device's storage-binding limit (1: one binding). */
   kvChunks?: number;
   samples?: number;
@@ -79,6 +94,8 @@ export interface ProfileResult {
 
 export interface ProfileReport {
   device: DeviceInfo;
+  /** The peaks measured again after the last case; a run whose peaks moved > 10% is flagged in notes. */
+  peaksAfter?: DevicePeaks;
   results: ProfileResult[];
   notes: string[];
   startedAt: string;
@@ -96,6 +113,8 @@ export interface ProfileSettings {
   maxCaseSeconds: number;
   /** Copy-bandwidth probe working set; ≥ 256 MB per kernels.md unless the device allows less. */
   peakBytes?: number;
+  /** Seconds of sustained load before the peaks and each case (default 1 on a GPU, 0.05 on a software adapter). */
+  sustainSeconds?: number;
 }
 
 /** Defaults shared by the CLI and the editor. */

@@ -49,7 +49,8 @@ export interface MeasuredRun {
   backend: string;
   storage: string;
   date: string;
-  peaks: { copyGBps: number; f32TFlops: number };
+  /** readGBps: absent in runs measured before the read peak was. */
+  peaks: { copyGBps: number; f32TFlops: number; readGBps?: number };
   points: MeasuredPoint[];
 }
 

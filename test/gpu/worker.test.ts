@@ -46,10 +46,19 @@ test('a plan runs in the worker: device and peaks, every case checked then timed
   assert.ok(report.device.peaks.copyGBps > 0 && report.device.peaks.f32TFlops > 0);
   // Each peak carries its derivation: the 16 MiB working set read and written, over its median time.
   assert.match(report.device.peaks.derivation[0]!, new RegExp(`^copy GB/s = 2 × 16777216 B \\(read \\+ written\\) / [\\d.]+ µs median of 3 = ${report.device.peaks.copyGBps.toFixed(3).replace('.', '\\.')}$`));
+  // The read-only peak (decode's bound) over the same working set, read once.
+  assert.ok(report.device.peaks.readGBps! > 0);
+  assert.match(report.device.peaks.derivation[1]!, new RegExp(`^read GB/s = 16777216 B \\(read only\\) / [\\d.]+ µs median of 3 = ${report.device.peaks.readGBps!.toFixed(3).replace('.', '\\.')}$`));
+  // Clocks: sustained load came first, and the peaks were measured again after the cases.
+  assert.ok(report.device.sustainedSeconds! > 0);
+  assert.ok(report.peaksAfter && report.peaksAfter.copyGBps > 0 && report.peaksAfter.readGBps! > 0);
   assert.equal(report.results.length, plan.cases.length);
   for (const r of report.results) {
     assert.equal(r.status, 'measured', `${r.id} ${r.mode} ${r.context}: ${r.skipped ?? ''}`);
     assert.ok(r.ok && r.medianUs! > 0 && r.gbps! > 0 && r.tflops! > 0 && r.pctBandwidth! > 0);
+    // Each % is of a named peak: the same GB/s over the read peak and over the copy peak.
+    assert.ok(Math.abs(r.pctReadBandwidth! - (100 * r.gbps!) / report.device.peaks.readGBps!) < 1e-9);
+    assert.ok(r.coldCopies! >= 1 && r.coldBytes! > 0);
     assert.ok(r.maxAbsError! < 1e-2);
   }
   assert.equal(events.filter((e) => e.type === 'result').length, plan.cases.length);
@@ -66,10 +75,10 @@ test('the CLI prints the --json contract of the issue', async () => {
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(r.stdout);
   for (const k of ['adapter', 'backend', 'features', 'peaks']) assert.ok(k in json.device, k);
-  for (const k of ['copyGBps', 'f32TFlops', 'f16TFlops']) assert.ok(k in json.device.peaks, k);
+  for (const k of ['copyGBps', 'readGBps', 'f32TFlops', 'f16TFlops']) assert.ok(k in json.device.peaks, k);
   assert.equal(json.results.length, 2);
   for (const row of json.results) {
-    for (const k of ['variant', 'qHeads', 'kvHeads', 'headDim', 'mode', 'context', 'batch', 'medianUs', 'gbps', 'pctBandwidth', 'tflops', 'pctFlops', 'maxAbsError', 'ok']) assert.ok(k in row, k);
+    for (const k of ['variant', 'qHeads', 'kvHeads', 'headDim', 'mode', 'context', 'batch', 'medianUs', 'gbps', 'pctBandwidth', 'pctReadBandwidth', 'tflops', 'pctFlops', 'maxAbsError', 'ok']) assert.ok(k in row, k);
   }
   assert.deepEqual(json.results.map((x: { variant: string; qHeads: number; kvHeads: number; headDim: number }) => [x.variant, x.qHeads, x.kvHeads, x.headDim]), [['mha', 12, 12, 64], ['mqa', 12, 1, 64]]);
 });

@@ -9,15 +9,19 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
   const p = device.peaks;
   const out: string[] = [];
   out.push(file);
-  out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage} · ${device.timing} timing`);
-  out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device; every % below is of these)`);
+  out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage}${device.storage === 'f32' ? ' (no shader-f16 on this adapter: K/V stored in f32, twice the bytes of f16)' : ''} · ${device.timing} timing`);
+  out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s${p.readGBps === undefined ? '' : ` · read ${fixed(p.readGBps)} GB/s`} · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device${device.sustainedSeconds ? ` after ${device.sustainedSeconds.toFixed(1)} s of sustained load` : ''}; each % below names its peak)`);
+  if (report.peaksAfter) {
+    const a = report.peaksAfter;
+    out.push(`  after    copy ${fixed(a.copyGBps)} GB/s${a.readGBps === undefined ? '' : ` · read ${fixed(a.readGBps)} GB/s`} · f32 FMA ${fixed(a.f32TFlops, 3)} TFLOP/s  (the same peaks, measured again after the cases)`);
+  }
   out.push('');
   for (const mode of ['decode', 'prefill'] as const) {
     const rows = results.filter((r) => r.mode === mode);
     if (rows.length === 0) continue;
     out.push(`  ${mode} — one layer, batch ${rows[0]!.batch}, µs per layer (median of ${rows.find((r) => r.samples)?.samples ?? '—'})`);
     out.push(renderTable(
-      ['variant', 'layer', 'context', 'median µs', 'vs MHA', 'GB/s', '% BW', 'TFLOP/s', '% FLOP/s', 'max error', ''],
+      ['variant', 'layer', 'context', 'median µs', 'vs MHA', 'GB/s', '% read peak', '% copy peak', 'TFLOP/s', '% f32 FMA', 'max error', ''],
       rows.map((r) => [
         `${r.own ? '* ' : '  '}${r.label}`,
         r.layerKind === 'full' ? 'full' : r.layerKind === 'sliding' ? `window ${tokens(r.windowTokens)}` : `chunk ${tokens(r.chunkTokens)}`,
@@ -25,13 +29,14 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
         r.medianUs === null ? '—' : int(r.medianUs),
         versusMha(r, results),
         r.gbps === null ? '—' : fixed(r.gbps),
+        r.pctReadBandwidth === null || r.pctReadBandwidth === undefined ? '—' : `${r.pctReadBandwidth.toFixed(0)}%`,
         r.pctBandwidth === null ? '—' : `${r.pctBandwidth.toFixed(0)}%`,
         r.tflops === null ? '—' : fixed(r.tflops, 3),
         r.pctFlops === null ? '—' : `${r.pctFlops.toFixed(0)}%`,
         r.maxAbsError === null ? '—' : r.maxAbsError.toExponential(1),
-        r.ok ? '' : `not timed: ${r.skipped ?? 'failed'}`,
+        r.ok ? [r.coldNote, r.timingNote].filter(Boolean).join('; ') : `not timed: ${r.skipped ?? 'failed'}`,
       ]),
-      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ));
     out.push('');
   }
@@ -71,9 +76,12 @@ export function profileCaseDerivation(plan: ProfilePlan, report: ProfileReport, 
   const lines = kernelWorkDerivation(c, r.storage === 'f16' ? 2 : 4);
   if (r.medianUs !== null && r.gbps !== null && r.tflops !== null) {
     const p = report.device.peaks;
-    lines.push(`GB/s = ${r.bytes} B / ${r.medianUs.toFixed(1)} µs = ${r.gbps.toFixed(3)}; % BW = ${r.gbps.toFixed(3)} / ${p.copyGBps.toFixed(3)} measured copy GB/s`);
-    lines.push(`TFLOP/s = ${r.flops} / ${r.medianUs.toFixed(1)} µs = ${r.tflops.toFixed(5)}; % FLOP/s = ${r.tflops.toFixed(5)} / ${p.f32TFlops.toFixed(5)} measured f32 FMA TFLOP/s`);
-    if (r.pctRoofline !== null) lines.push(`% roofline = max(${r.bytes} B / ${p.copyGBps.toFixed(3)} GB/s, ${r.flops} / ${p.f32TFlops.toFixed(5)} TFLOP/s) / ${r.medianUs.toFixed(1)} µs = ${r.pctRoofline.toFixed(1)}%`);
+    lines.push(`GB/s = ${r.bytes} B / ${r.medianUs.toFixed(1)} µs = ${r.gbps.toFixed(3)}; % copy peak = ${r.gbps.toFixed(3)} / ${p.copyGBps.toFixed(3)} measured copy GB/s`);
+    if (p.readGBps !== undefined) lines.push(`% read peak = ${r.gbps.toFixed(3)} / ${p.readGBps.toFixed(3)} measured read-only GB/s (decode only reads K and V)`);
+    if (r.coldBytes !== undefined) lines.push(`cold: K/V rotated through ${r.coldCopies} copies = ${r.coldBytes} B${r.coldNote ? ` — ${r.coldNote}` : ''}`);
+    lines.push(`TFLOP/s = ${r.flops} / ${r.medianUs.toFixed(1)} µs = ${r.tflops.toFixed(5)}; % f32 FMA = ${r.tflops.toFixed(5)} / ${p.f32TFlops.toFixed(5)} measured f32 FMA TFLOP/s`);
+    const memory = r.mode === 'decode' && p.readGBps !== undefined ? `${p.readGBps.toFixed(3)} GB/s read peak` : `${p.copyGBps.toFixed(3)} GB/s copy peak`;
+    if (r.pctRoofline !== null) lines.push(`% roofline = max(${r.bytes} B / ${memory}, ${r.flops} / ${p.f32TFlops.toFixed(5)} TFLOP/s f32 FMA peak) / ${r.medianUs.toFixed(1)} µs = ${r.pctRoofline.toFixed(1)}%`);
     const mha = report.results.find((o) => o.variant === 'mha' && o.mode === r.mode && o.context === r.context && o.layerKind === r.layerKind && o.medianUs !== null);
     if (mha && mha !== r) lines.push(`vs MHA = ${r.medianUs.toFixed(1)} / ${mha.medianUs!.toFixed(1)} µs = ${(r.medianUs / mha.medianUs!).toFixed(2)}×`);
   } else if (r.skipped) lines.push(`not timed: ${r.skipped}`);
