@@ -1,5 +1,5 @@
 // The device's own limits, which every kernel result is a percentage of.
-// copy: grid-stride vec4 copy (reads N, writes N bytes). read: grid-stride vec4 reduction (reads N bytes,
+// copy: grid-stride vec4 copy (reads N, writes N bytes). read_sum: grid-stride vec4 reduction (reads N bytes,
 // writes nothing that counts), four loads in flight per thread. fma: independent FMA chains in registers.
 {{ENABLE_F16}}
 struct PeakParams {
@@ -24,7 +24,7 @@ fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 // Decode only reads K and V: its bound is the read rate, which on HBM parts exceeds half the copy rate.
 // Four independent accumulators keep four 16-byte loads in flight per thread.
 @compute @workgroup_size(256)
-fn read(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn read_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let stride = nwg.x * 256u;
   var a = vec4<f32>(0.0);
   var b = vec4<f32>(0.0);
@@ -40,7 +40,7 @@ fn read(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (; i < PP.count; i += stride) { a += src[i]; }
   let r = a + b + c + d;
   // Never true for the data written (zeros): keeps the loads alive without a store per thread.
-  if (r.x == -1.0) { dst[gid.x % PP.count] = vec4<{{T}}>(r); }
+  if (r.x == -1.0) { dst[gid.x % arrayLength(&dst)] = vec4<{{T}}>(r); }
 }
 
 @compute @workgroup_size(256)

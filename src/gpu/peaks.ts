@@ -75,7 +75,7 @@ async function measureBandwidth(ctx: GpuContext, kind: 'copy' | 'read', options:
   const wanted = options.peakBytes ?? DEFAULT_PEAK_BYTES;
   const bytes = Math.floor(Math.min(wanted, ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 16) * 16;
   const module = device.createShaderModule({ code: peaksWgsl('f32') });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: kind } });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: kind === 'read' ? 'read_sum' : 'copy' } });
   const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([bytes / 16, 0, 0, 0]));
   const src = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE });

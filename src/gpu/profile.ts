@@ -9,7 +9,7 @@ import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
 import { kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
-import { TooSlowError, type TimingOptions } from './timing';
+import { DispatchTooLongError, TooSlowError, type TimingOptions } from './timing';
 import { kernelWork, type KernelCase, type ProfilePlan } from '../core/profilePlan';
 import type { DeviceInfo, DevicePeaks, ProfileReport, ProfileResult, ProfileSettings, WorkerEvent } from '../shared/profileProtocol';
 
@@ -142,7 +142,18 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   const coldBytes = copies * (kBytes + vBytes);
   const coldNote = coldBytes >= coldTarget ? undefined
     : `K/V rotated through ${copies} cop${copies === 1 ? 'y' : 'ies'} = ${mib(coldBytes)}, under the ${mib(coldTarget)} cold target (4× the last-level cache assumed): part of it may be served from cache`;
-  const run = await prepareAttention(ctx, p, data, launch, copies);
+  // One failure costs one case: out of memory, a shader the driver will not compile, a buffer it
+  // refuses — each is this case's reason, and the run goes on. A lost device ends the run.
+  let run: Awaited<ReturnType<typeof prepareAttention>> | undefined;
+  try {
+    run = await prepareAttention(ctx, p, data, launch, copies);
+    ctx.throwIfErrored();
+  } catch (e) {
+    run?.destroy();
+    clearErrors(ctx);
+    if (await isLost(ctx)) throw e;
+    return { ...base, skipped: `could not set this case up on this device: ${e instanceof Error ? e.message : String(e)}` };
+  }
   try {
     const gpu = await run.read();
     ctx.throwIfErrored();
@@ -156,9 +167,10 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     }
     let t;
     try {
-      t = await run.time({ ...timing, maxSeconds: settings.maxCaseSeconds });
+      t = await run.time({ ...timing, maxSeconds: settings.maxCaseSeconds, ...(isSoftwareAdapter(ctx) ? {} : { maxDispatchSeconds: MAX_DISPATCH_SECONDS }) });
     } catch (e) {
       if (e instanceof TooSlowError) return { ...checked, ok: false, status: 'skipped', skipped: `${e.message}; raise --max-case-seconds or use fewer --samples` };
+      if (e instanceof DispatchTooLongError) return { ...checked, ok: false, status: 'skipped', skipped: `${e.message}; profile a shorter context` };
       throw e;
     }
     ctx.throwIfErrored();
@@ -176,8 +188,29 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
       samples: t.samples, timing: t.method, wallClockUs: t.wallClockUs,
       ...(t.note ? { timingNote: t.note } : {}),
     };
+  } catch (e) {
+    clearErrors(ctx);
+    if (await isLost(ctx)) throw e;
+    return { ...base, skipped: `failed on this device while running: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
     run.destroy();
+  }
+}
+
+/** A dispatch longer than this risks the OS's GPU watchdog (Windows TDR: 2 s) resetting the device. */
+const MAX_DISPATCH_SECONDS = 1;
+
+/** Whether the device is gone (its lost promise settled), checked without waiting. */
+async function isLost(ctx: GpuContext): Promise<boolean> {
+  return Promise.race([ctx.lost.then(() => true), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+}
+
+/** The case's own errors were reported with it: clear them so the next case starts clean. */
+function clearErrors(ctx: GpuContext): void {
+  try {
+    ctx.throwIfErrored();
+  } catch {
+    // this case's error, already its reason
   }
 }
 

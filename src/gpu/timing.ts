@@ -16,6 +16,16 @@ export interface TimingOptions {
   signal?: AbortSignal;
   /** Give up (TooSlowError) when the first pass shows that warm-up and samples would take longer. */
   maxSeconds?: number;
+  /** Give up (DispatchTooLongError) when one repetition alone runs longer: an OS GPU watchdog may reset the device. */
+  maxDispatchSeconds?: number;
+}
+
+/** One repetition of the work runs longer than an OS GPU watchdog allows. */
+export class DispatchTooLongError extends Error {
+  constructor(readonly seconds: number, limitSeconds: number) {
+    super(`one run of this case's dispatches takes ${seconds.toFixed(2)} s, over the ${limitSeconds} s a GPU watchdog (Windows TDR: 2 s) allows`);
+    this.name = 'DispatchTooLongError';
+  }
 }
 
 /** The measured first pass shows the timing would exceed its time limit. */
@@ -59,6 +69,7 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
   for (;;) {
     options.signal?.throwIfAborted();
     const us = await measure(repeats);
+    if (repeats === 1 && options.maxDispatchSeconds !== undefined && us / 1e6 > options.maxDispatchSeconds) throw new DispatchTooLongError(us / 1e6, options.maxDispatchSeconds);
     const estimatedSeconds = (Math.max(us, options.minPassUs) * (options.warmupPasses + options.samples)) / 1e6;
     if (options.maxSeconds !== undefined && estimatedSeconds > options.maxSeconds) throw new TooSlowError(us / repeats, estimatedSeconds, options.maxSeconds);
     if (us >= options.minPassUs || repeats >= options.maxRepeats) break;

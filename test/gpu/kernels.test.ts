@@ -10,6 +10,11 @@ import { chooseLaunch, prepareAttention, type KernelKind } from '../../src/gpu/a
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import type { StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
+import { runCase } from '../../src/gpu/profile';
+import { deriveAttentionSpec } from '../../src/core/attentionSpec';
+import { loadModelConfig } from '../../src/core/modelConfig';
+import { buildProfilePlan } from '../../src/core/profilePlan';
+import type { DeviceInfo } from '../../src/shared/profileProtocol';
 
 let ctx: GpuContext;
 before(async () => {
@@ -171,5 +176,33 @@ test('timing gives up early, with the measured figure, when a case would take to
     await assert.rejects(run.time({ warmupPasses: 10, samples: 30, minPassUs: 200, maxRepeats: 8, maxSeconds: 1e-6 }), (e: unknown) => e instanceof TooSlowError && /over the 0\.000001 s limit/.test(e.message));
   } finally {
     run.destroy();
+  }
+});
+
+test('one failure costs one case: a buffer the device refuses skips that case with the reason, and the next case runs', async () => {
+  const spec = deriveAttentionSpec(loadModelConfig('tiny.json', JSON.stringify({ model_type: 'llama', hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, max_position_embeddings: 4096 })));
+  const plan = buildProfilePlan(spec, { variants: ['own'], contexts: [2048, 64], mode: 'decode' });
+  const device: DeviceInfo = {
+    adapter: ctx.adapterName, backend: ctx.backend, vendor: ctx.vendor, architecture: ctx.architecture, features: ctx.features, storage: 'f32',
+    timing: ctx.hasTimestamps ? 'timestamp' : 'wall-clock', limits: { ...ctx.limits }, peaks: { copyGBps: 1, readGBps: 1, f32TFlops: 0.01, f16TFlops: null, derivation: [] },
+  };
+  const settings = { samples: 2, warmupPasses: 1, maxCaseSeconds: 60, sustainSeconds: 0 };
+  const timing = { warmupPasses: 1, samples: 2, minPassUs: 200, maxRepeats: 4 };
+  // The device refuses any buffer over 256 KiB, as one out of memory would: the 2048-token K/V copies are.
+  const createBuffer = ctx.device.createBuffer.bind(ctx.device);
+  ctx.device.createBuffer = (descriptor: GPUBufferDescriptor) => {
+    if (descriptor.size > 256 * 1024) throw new Error(`out of memory allocating ${descriptor.size} B (test)`);
+    return createBuffer(descriptor);
+  };
+  try {
+    const [long, short] = [plan.cases.find((c) => c.contextTokens === 2048)!, plan.cases.find((c) => c.contextTokens === 64)!];
+    const failed = await runCase(ctx, long, device, settings, timing);
+    assert.equal(failed.status, 'skipped');
+    assert.match(failed.skipped ?? '', /could not set this case up on this device: out of memory allocating \d+ B \(test\)/);
+    const next = await runCase(ctx, short, device, settings, timing);
+    assert.equal(next.status, 'measured', next.skipped);
+    assert.ok(next.maxAbsError! < 1e-3);
+  } finally {
+    ctx.device.createBuffer = createBuffer;
   }
 });
