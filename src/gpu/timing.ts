@@ -90,7 +90,7 @@ export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: Tim
   const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
   const median = at(0.5);
   const method = once ? 'timestamp' as const : 'wall-clock' as const;
-  const note = timingDisagreement(method, median, wallClockUs);
+  const note = timingDisagreement(method, samples[0]!, wallClockUs);
   return {
     medianUs: median,
     minUs: samples[0]!,
