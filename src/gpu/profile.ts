@@ -23,7 +23,7 @@ const PAD_TOKENS = 5;
 function coldTargetBytes(ctx: GpuContext): number {
   return 4 * (isSoftwareAdapter(ctx) ? 64 : 256) * 1024 * 1024;
 }
-const MAX_COPIES = 256;
+const MAX_COPIES = 64;
 const MEMORY_BUDGET = 2 * 1024 ** 3;
 /** Sustained load before the peaks and before each case on a GPU; a software adapter runs on the CPU and gets a token warm-up. */
 const SUSTAIN_SECONDS = 1;
