@@ -2,7 +2,7 @@
  * Families whose converter class (llama.cpp v0.4.0, 80fb11a, conversion/*.py) this file mirrors: the
  * sliding-window (iSWA) and chunked-attention families, and the ones that share their converter shape.
  */
-import { find, GgufMeta, need, textModel, type Hparams } from '../base';
+import { find, GgufMeta, need, ropeParameters, textModel, type Hparams } from '../base';
 import type { FamilyTable } from './types';
 
 // gguf-py's add_array types a list by its first item (GGUFValueType.get_type, gguf-py/gguf/constants.py):
@@ -214,7 +214,39 @@ function minimaxM2(hp: Hparams): GgufMeta {
 
 const SWA_CELLS = "llama.cpp's SWA cache keeps window + n_ubatch (512) cells, padded to 256 (src/llama-kv-cache-iswa.cpp:73), where transformers keeps the last window tokens";
 
+/**
+ * MimoV2Model.set_gguf_parameters (conversion/mimo.py:18, :139): block_count = num_hidden_layers + 3 MTP
+ * blocks (:23, :28), and the per-layer head_count_kv and sliding_window_pattern extended with 3 SWA
+ * entries for them (:149).
+ */
+function mimo2(hp: Hparams): GgufMeta {
+  const mtpBlocks = 3;
+  const m = textModel('mimo2', hp);
+  m.uint('block_count', Number(need(hp, ['num_hidden_layers'])) + mtpBlocks);
+  const pattern = [...(need(hp, ['hybrid_layer_pattern']) as number[]), ...Array<number>(mtpBlocks).fill(1)];
+  const kv = Number(need(hp, ['num_key_value_heads']));
+  const kvSwa = Number(need(hp, ['swa_num_key_value_heads']));
+  m.uint('attention.head_count_kv', pattern.map((swa) => (swa === 1 ? kvSwa : kv)));
+  m.uint('attention.sliding_window', need(hp, ['sliding_window']));
+  m.array('attention.sliding_window_pattern', 'BOOL', pattern.map((swa) => swa === 1));
+  m.uint('attention.value_length', need(hp, ['v_head_dim']));
+  m.uint('expert_count', need(hp, ['n_routed_experts']));
+  m.uint('expert_feed_forward_length', need(hp, ['moe_intermediate_size']));
+  const rope = ropeParameters(hp);
+  const partial = Number(rope.partial_rotary_factor ?? hp.partial_rotary_factor);
+  m.uint('rope.dimension_count', Math.trunc(Number(need(hp, ['head_dim'])) * partial));
+  m.float('attention.layer_norm_rms_epsilon', hp.layernorm_epsilon ?? 1e-5);
+  m.uint('nextn_predict_layers', mtpBlocks);
+  return m;
+}
+
 export const ISWA_FAMILIES: FamilyTable = {
+  mimo_v2: {
+    mirrors: 'MimoV2Model (conversion/mimo.py:18, set_gguf_parameters :139)',
+    convert: mimo2,
+    // The loader reads the pattern with n_layer() = num_hidden_layers entries (src/models/mimo2.cpp).
+    expectedRefusal: /sliding_window_pattern has wrong array length; expected \d+, got \d+/,
+  },
   gemma2: { mirrors: 'Gemma2Model (conversion/gemma.py:75, set_gguf_parameters :83)', convert: gemma2, differsFromHf: SWA_CELLS },
   gemma3_text: { mirrors: 'Gemma3Model (conversion/gemma.py:127, set_gguf_parameters :140)', convert: (hp) => gemma3('gemma3', hp), differsFromHf: SWA_CELLS },
   gemma4_text: { mirrors: 'Gemma4Model (conversion/gemma.py:633, set_gguf_parameters :670)', convert: gemma4, differsFromHf: SWA_CELLS },
@@ -245,10 +277,4 @@ export const ISWA_FAMILIES: FamilyTable = {
 
 /** model_type → why llama.cpp v0.4.0 cannot load it. */
 export const ISWA_UNSUPPORTED: Record<string, string> = {
-  mimo_v2:
-    'its loader refuses the GGUF its own converter writes: MimoV2Model (conversion/mimo.py:137) appends its 3 MTP layers ' +
-    '(block_count = num_hidden_layers + 3) and writes sliding_window_pattern with num_hidden_layers + 3 entries (:149, :154), ' +
-    'while llama_model_mimo2::load_arch_hparams reads it with n = n_layer() = num_hidden_layers (src/models/mimo2.cpp: ' +
-    'get_key_or_arr(LLM_KV_ATTENTION_SLIDING_WINDOW_PATTERN, hparams.is_swa_impl, hparams.n_layer())): ' +
-    '"key mimo2.attention.sliding_window_pattern has wrong array length; expected 48, got 51"',
 };

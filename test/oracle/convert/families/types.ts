@@ -13,6 +13,11 @@ export interface Family {
    */
   optionalTensors?: RegExp | ((name: string, asked: ReadonlySet<string>) => boolean);
   /**
+   * llama.cpp refuses this family's GGUF (its own converter's output) with a message matching this: the
+   * fixture is skipped with llama.cpp's words, each run — and fails the day llama.cpp loads it.
+   */
+  expectedRefusal?: RegExp;
+  /**
    * Where llama.cpp and Hugging Face differ for this family (the test names the difference; our `hf`
    * numbers stay checked against transformers' rules).
    */
