@@ -31,8 +31,16 @@ export interface KernelsBenchResults {
 }
 
 /** The results file's name: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) …" → "llvmpipe-vulkan"; "NVIDIA H100 80GB HBM3" → "nvidia-h100-80gb-hbm3-vulkan". */
+/**
+ * The results file's name: the adapter's name without versions and details, and the backend.
+ * "llvmpipe (LLVM 15.0.6, 256 bits)" → llvmpipe-vulkan; Dawn names NVIDIA's Vulkan adapter
+ * "NVIDIA: 580.159.04 580.159.4.0 nvidia-h200" (driver versions, then the device) → nvidia-h200-vulkan.
+ */
 export function resultsSlug(adapter: string, backend: string): string {
-  return `${adapter.split(/[:(]/)[0]!}-${backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const [head, ...rest] = adapter.split(/[:(]/);
+  const prefix = head!.trim().toLowerCase();
+  const device = rest.join(' ').split(/\s+/).find((t) => prefix.length > 0 && t.toLowerCase().startsWith(prefix) && t.length > prefix.length);
+  return `${device ?? head}-${backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
 
 export function kernelsMarkdown(o: KernelsBenchResults): string {

@@ -30,14 +30,18 @@ const NODE = {
 };
 /**
  * Debian 12 (amd64) packages, unpacked into lib/<folder>. `vulkan` is always first on LD_LIBRARY_PATH
- * (the loader); `fallback` only when the host lacks what it holds (run-gpu-check.sh, gpuCheck).
+ * (the loader); `fallback` (C++ runtime) and `glvnd` only when the host lacks what they hold
+ * (run-gpu-check.sh, gpuCheck).
  */
 const DEBS = [
   { package: 'libvulkan1', folder: 'vulkan' },
   { package: 'libstdc++6', folder: 'fallback' },
   { package: 'libgcc-s1', folder: 'fallback' },
-  // libGLdispatch.so.0, which NVIDIA's ICD library (libGLX_nvidia.so.0) links against.
-  { package: 'libglvnd0', folder: 'fallback' },
+  // glvnd, in a folder of its own so that supplying it never shadows the host's C++ runtime:
+  // libGLdispatch.so.0, which NVIDIA's ICD library (libGLX_nvidia.so.0) links against, and libEGL.so.1,
+  // which it opens at run time (src/gpu/host/vulkanHost.ts NVIDIA_RUNTIME_LIBRARIES).
+  { package: 'libglvnd0', folder: 'glvnd' },
+  { package: 'libegl1', folder: 'glvnd' },
 ];
 
 const log = (line) => console.log(`gpu-kit: ${line}`);

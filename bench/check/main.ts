@@ -81,13 +81,18 @@ const kit = readKit(kitDir);
 const host = probeHost({ root: hostRoot, runCommand: hostRoot === '/' ? runQuiet : () => undefined });
 const choice = chooseLoader(host, icdPreference, scratch, hostRoot);
 if (choice.generated) writeFileSync(choice.generated.path, choice.generated.json);
-// Libraries the ICD's library cannot find that the kit carries (libGLdispatch for NVIDIA's): the kit's
-// fallback folder joins the path, and they are no longer missing.
-const fallbackDir = kitDir ? path.join(kitDir, 'lib', 'fallback') : '';
+// Libraries the ICD's library cannot find that the kit carries (glvnd's libGLdispatch and libEGL for
+// NVIDIA's): the kit's folder that holds them joins the path, and they are no longer missing.
+const kitLibDirs = kitDir ? ['glvnd', 'fallback'].map((f) => path.join(kitDir, 'lib', f)) : [];
 for (const icd of choice.icds) {
-  const provided = (icd.missingLibraries ?? []).filter((l) => fallbackDir && existsSync(path.join(fallbackDir, l)));
+  const provided: string[] = [];
+  for (const lib of icd.missingLibraries ?? []) {
+    const dir = kitLibDirs.find((d) => existsSync(path.join(d, lib)));
+    if (!dir) continue;
+    provided.push(lib);
+    if (!choice.libraryDirs.includes(dir)) choice.libraryDirs.push(dir);
+  }
   if (!provided.length) continue;
-  if (!choice.libraryDirs.includes(fallbackDir)) choice.libraryDirs.push(fallbackDir);
   choice.notes.push(`${icd.resolvedLibrary} needs ${provided.join(', ')}, missing on this host: the kit's copies are used`);
   icd.missingLibraries = icd.missingLibraries!.filter((l) => !provided.includes(l));
 }

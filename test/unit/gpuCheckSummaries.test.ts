@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compareQuality, parseTap, qualityRun, QUALITY_AGREEMENT } from '../../bench/check/summaries';
+import { resultsSlug } from '../../bench/kernelsMarkdown';
 
 test("the TAP counts and failed tests' names, from Node's own reporter", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-tap-'));
@@ -51,4 +52,11 @@ test('quality: the last bench row read back, GPU figures held against the CPU on
   assert.ok(k.absoluteDifference <= QUALITY_AGREEMENT);
   assert.equal(qualityRun({ measured: [] }, 'gpu'), null);
   assert.equal(qualityRun(null, 'gpu'), null);
+});
+
+test("results files are named by the adapter's device, not its driver versions", () => {
+  assert.equal(resultsSlug('llvmpipe (LLVM 15.0.6, 256 bits)', 'vulkan'), 'llvmpipe-vulkan');
+  // Dawn's name for the H200 of 2026-12-04: the vendor, the driver's versions, then the device.
+  assert.equal(resultsSlug('NVIDIA: 580.159.04 580.159.4.0 nvidia-h200', 'vulkan'), 'nvidia-h200-vulkan');
+  assert.equal(resultsSlug('Apple M3 Max', 'metal'), 'apple-m3-max-metal');
 });

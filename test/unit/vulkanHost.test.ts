@@ -128,6 +128,26 @@ test('an NVIDIA ICD whose library the linker cannot find is said so, with the fi
   assert.match(r.line, /the NVIDIA ICD's library libGLX_nvidia\.so\.0 is in none of \d+ linker folders: add its folder to LD_LIBRARY_PATH/);
 });
 
+test("NVIDIA's ICD without glvnd's libEGL.so.1 (opened at run time, never in ldd): named, with the package", () => {
+  // The H200 container host of 2026-12-04: libGLdispatch and libGLX there, libEGL.so.1 not; Dawn found no adapter.
+  const host = {
+    '/proc/driver/nvidia/version': PROC_550,
+    '/usr/share/vulkan/icd.d/nvidia_icd.json': NVIDIA_ICD,
+    '/usr/local/nvidia/lib64/libGLX_nvidia.so.0': '',
+    '/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0': '',
+  };
+  const r = line(host, { error: 'Dawn found no adapter' });
+  const icd = r.choice.icds.find((i) => i.kind === 'nvidia')!;
+  assert.deepEqual(icd.missingLibraries, ['libEGL.so.1']);
+  assert.match(r.line, /needs libEGL\.so\.1, which the linker cannot find: install them \(Debian\/Ubuntu: apt-get install libegl1; Fedora\/RHEL: dnf install libglvnd-egl\)/);
+  // With libEGL.so.1 in a linker folder nothing is missing.
+  const ok = line({ ...host, '/usr/lib/x86_64-linux-gnu/libEGL.so.1': '' }, { name: 'NVIDIA H200', backend: 'vulkan', software: false });
+  assert.equal(ok.choice.icds.find((i) => i.kind === 'nvidia')!.missingLibraries, undefined);
+  // A software ICD is never asked for them.
+  const lvp = line({ '/usr/share/vulkan/icd.d/lvp_icd.json': LVP_ICD, '/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so': '' }, { name: 'llvmpipe', backend: 'vulkan', software: true });
+  assert.equal(lvp.choice.icds[0]!.missingLibraries, undefined);
+});
+
 test("ldd's \"not found\" lines → the missing libraries", () => {
   const ldd = '\tlinux-vdso.so.1 (0x00007ffd)\n\tlibGLdispatch.so.0 => not found\n\tlibdl.so.2 => /lib/x86_64-linux-gnu/libdl.so.2 (0x00007f)\n\tlibX11.so.6 => not found\n';
   assert.deepEqual(missingLibraries(ldd), ['libGLdispatch.so.0', 'libX11.so.6']);

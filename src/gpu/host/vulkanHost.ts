@@ -27,7 +27,7 @@ export interface IcdManifest {
   source: 'env' | 'search' | 'generated';
   /** Why the manifest cannot be used (unreadable, not JSON, no library_path). */
   error?: string;
-  /** Libraries the ICD library needs that the linker cannot find (`ldd`'s "not found"). */
+  /** Libraries the ICD library needs that the linker cannot find (`ldd`'s "not found", and what NVIDIA's opens at run time). */
   missingLibraries?: string[];
 }
 
@@ -75,6 +75,14 @@ const STANDARD_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu',
 const NVIDIA_LIB_DIRS = ['/usr/local/nvidia/lib64', '/usr/local/nvidia/lib', '/usr/lib/x86_64-linux-gnu/nvidia/current', '/usr/lib64/nvidia', '/usr/lib/nvidia'];
 /** The NVIDIA driver's Vulkan entry points, in the order its own manifests name them. */
 const NVIDIA_ICD_LIBRARIES = ['libGLX_nvidia.so.0', 'libEGL_nvidia.so.0'];
+/**
+ * What NVIDIA's ICD opens at run time (dlopen, so `ldd` never names it), with the Debian/Ubuntu package
+ * that holds each. Seen on an H200 container host (driver 580.159.04, 2026-12-04): with glvnd's
+ * libGLdispatch and libGLX but no libEGL.so.1, the loader said "Could not get 'vkCreateInstance' via
+ * 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0" and Dawn found no adapter; with libEGL.so.1
+ * the H200 opened.
+ */
+export const NVIDIA_RUNTIME_LIBRARIES: Record<string, string> = { 'libEGL.so.1': 'libegl1', 'libGLdispatch.so.0': 'libglvnd0' };
 
 export function probeHost(options: ProbeOptions = {}): HostFindings {
   const root = options.root ?? '/';
@@ -134,7 +142,9 @@ export function probeHost(options: ProbeOptions = {}): HostFindings {
     const library = typeof icd?.library_path === 'string' ? icd.library_path : null;
     if (!library) return { ...base, error: 'names no ICD.library_path' };
     const resolvedLibrary = library.startsWith('/') ? (isFile(library) ? library : null) : library.includes('/') ? resolveRelative(file, library, isFile) : findLibrary(library);
-    const missing = resolvedLibrary && root === '/' ? missingLibraries(run('ldd', [resolvedLibrary])) : [];
+    const linked = resolvedLibrary && root === '/' ? missingLibraries(run('ldd', [resolvedLibrary])) : [];
+    const opened = resolvedLibrary && icdKind(`${file} ${library}`) === 'nvidia' ? Object.keys(NVIDIA_RUNTIME_LIBRARIES).filter((l) => findLibrary(l) === null) : [];
+    const missing = unique([...linked, ...opened]);
     return { ...base, library, resolvedLibrary, ...(missing.length ? { missingLibraries: missing } : {}), apiVersion: typeof icd?.api_version === 'string' ? icd.api_version : null, kind: icdKind(`${file} ${library}`) };
   };
 
@@ -292,7 +302,12 @@ export function hostAdvice(f: HostFindings, choice: LoaderChoice, adapter: Adapt
   if (hasNvidia && nvidiaIcd) {
     const unresolved = choice.icds.find((i) => i.kind === 'nvidia' && !i.resolvedLibrary && i.source !== 'generated');
     const missing = choice.icds.find((i) => i.missingLibraries?.length);
-    if (missing) return `the ICD's library ${missing.resolvedLibrary} needs ${missing.missingLibraries!.join(', ')}, which the linker cannot find: install them (their packages) or put their folder on LD_LIBRARY_PATH`;
+    if (missing) {
+      const libs = missing.missingLibraries!;
+      const packages = unique(libs.map((l) => NVIDIA_RUNTIME_LIBRARIES[l]).filter((p): p is string => p !== undefined));
+      const install = packages.length ? ` (Debian/Ubuntu: apt-get install ${packages.join(' ')}; Fedora/RHEL: dnf install libglvnd-egl)` : ' (their packages)';
+      return `the ICD's library ${missing.resolvedLibrary} needs ${libs.join(', ')}, which the linker cannot find: install them${install} or put their folder on LD_LIBRARY_PATH`;
+    }
     if (unresolved) return `the NVIDIA ICD's library ${unresolved.library} is in none of ${f.libDirs.length} linker folders: add its folder to LD_LIBRARY_PATH`;
     return 'the NVIDIA ICD is there but Dawn opened no NVIDIA adapter: run "vulkaninfo --summary" with VK_LOADER_DEBUG=error,warn to see why the loader rejected it';
   }
