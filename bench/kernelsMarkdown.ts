@@ -28,9 +28,22 @@ export interface KernelsBenchResults {
   peaksAfter?: DevicePeaks;
   /** The run's notes: drifting clocks, the plan's own notes. */
   notes?: string[];
+  /** v2 beside v1 on every case where v2 runs a kernel of its own: median µs of each, ratio v2/v1. */
+  generations?: GenerationPair[];
 }
 
-/** The results file's name: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) …" → "llvmpipe-vulkan"; "NVIDIA H100 80GB HBM3" → "nvidia-h100-80gb-hbm3-vulkan". */
+export interface GenerationPair {
+  id: string;
+  label: string;
+  context: number;
+  v1Us: number;
+  v2Us: number;
+  v1Storage: 'f16' | 'f32';
+  v2Storage: 'f16' | 'f32';
+  /** v2 time / v1 time: below 1, v2 is faster. */
+  ratio: number;
+}
+
 /**
  * The results file's name: the adapter's name without versions and details, and the backend.
  * "llvmpipe (LLVM 15.0.6, 256 bits)" → llvmpipe-vulkan; Dawn names NVIDIA's Vulkan adapter
@@ -50,7 +63,7 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
     '',
     `Backend **${d.backend}**, KV stored as ${d.storage}, ${d.timing} timing, ${o.settings.samples} samples after ${o.settings.warmupPasses} warm-up passes, cold K/V (rotated copies). ${o.date.slice(0, 10)}, Node ${o.node}, ${o.platform}.`,
     '',
-    `Measured peaks: copy **${d.peaks.copyGBps.toFixed(2)} GB/s**${d.peaks.readGBps === undefined ? '' : `, read **${d.peaks.readGBps.toFixed(2)} GB/s**`}, f32 FMA **${d.peaks.f32TFlops.toFixed(4)} TFLOP/s**${d.peaks.f16TFlops === null ? '' : `, f16 FMA **${d.peaks.f16TFlops.toFixed(4)} TFLOP/s**`}${d.sustainedSeconds ? `, after ${d.sustainedSeconds.toFixed(1)} s of sustained load` : ''}. Each percentage names the peak it is of.${d.storage === 'f32' ? ' This adapter has no shader-f16: K/V were stored in f32.' : ''}`,
+    `Measured peaks: copy **${d.peaks.copyGBps.toFixed(2)} GB/s**${d.peaks.readGBps === undefined ? '' : `, read **${d.peaks.readGBps.toFixed(2)} GB/s**`}, f32 FMA **${d.peaks.f32TFlops.toFixed(4)} TFLOP/s**${d.peaks.f16TFlops === null ? '' : `, f16 FMA **${d.peaks.f16TFlops.toFixed(4)} TFLOP/s**`}${d.sustainedSeconds ? `, after ${d.sustainedSeconds.toFixed(1)} s of sustained load` : ''}. Each percentage names the peak it is of.${d.storage === 'f32' ? ' This adapter has no shader-f16: the v1 kernels stored K/V in f32; v2\'s decode stores f16, read as packed u32 (the KV column says which).' : ''}`,
     '',
     '## Goals',
     '',
@@ -60,9 +73,21 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
     '',
     '## Results (one layer, batch 1)',
     '',
-    '| mode | variant | context | median µs | p90 µs | GB/s | % read peak | % copy peak | TFLOP/s | % f32 FMA peak | % roofline | max error | notes |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
+    '| mode | variant | kernel | KV | context | median µs | p90 µs | GB/s | % read peak | % copy peak | TFLOP/s | % f32 FMA peak | % roofline | max error | notes |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.kernel ?? 'v1'}${r.kernelName ? ` (${r.kernelName})` : ''} | ${r.storage} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
+    ...(o.generations?.length
+      ? [
+          '',
+          '## v2 beside v1 (same cases, same adapter, same process)',
+          '',
+          'v2 reads f16 K/V as packed u32 on every adapter; v1 stores what the adapter supports (f32 without shader-f16), so on such an adapter v2 also moves half the bytes. Below 1, v2 is faster.',
+          '',
+          '| variant | context | v1 µs (KV) | v2 µs (KV) | v2 / v1 |',
+          '|---|---:|---:|---:|---:|',
+          ...o.generations.map((g) => `| ${g.label} | ${g.context} | ${g.v1Us.toFixed(0)} (${g.v1Storage}) | ${g.v2Us.toFixed(0)} (${g.v2Storage}) | ${g.ratio.toFixed(2)}× |`),
+        ]
+      : []),
     ...(o.peaksAfter ? ['', `Peaks measured again after the cases: copy ${o.peaksAfter.copyGBps.toFixed(2)} GB/s${o.peaksAfter.readGBps === undefined ? '' : `, read ${o.peaksAfter.readGBps.toFixed(2)} GB/s`}, f32 FMA ${o.peaksAfter.f32TFlops.toFixed(4)} TFLOP/s.`] : []),
     ...(o.notes?.length ? ['', ...o.notes.map((n) => `Note: ${n}`)] : []),
     '',

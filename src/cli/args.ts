@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors';
 import type { ReportOptions } from '../core/report';
 import type { Runtime } from '../core/kvDtypes';
 import { parseVariantsOption, type ProfileOptions } from '../core/profilePlan';
-import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, type ProfileSettings } from '../shared/profileProtocol';
+import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, KERNEL_GENERATIONS, type ProfileSettings } from '../shared/profileProtocol';
 
 export const COMMANDS = ['kv', 'variants', 'profile', 'report', 'quality'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -60,6 +60,7 @@ const OPTIONS = {
   'max-case-seconds': { type: 'string' },
   backend: { type: 'string' },
   f32: { type: 'boolean' },
+  kernel: { type: 'string' },
   out: { type: 'string', short: 'o' },
   quality: { type: 'string' },
   targets: { type: 'string' },
@@ -166,11 +167,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     const device = values.device ?? 'auto';
     if (device !== 'auto' && device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device "${device}": choose auto, gpu or cpu`);
     request.quality = { targets, calibrationTokens, timeoutSeconds: timeout ?? DEFAULT_QUALITY_TIMEOUT_S, device };
-    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32'].find((f) => values[f as keyof typeof values] !== undefined);
+    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32', 'kernel'].find((f) => values[f as keyof typeof values] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
     return request;
   }
-  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32'] as const;
+  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32', 'kernel'] as const;
   if (command !== 'profile') {
     const stray = profileOnly.find((f) => values[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
@@ -206,6 +207,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     settings.backend = b;
   }
   if (values.f32) settings.forceF32 = true;
+  if (values.kernel !== undefined) {
+    const kernel = KERNEL_GENERATIONS.find((k) => k === values.kernel!.toLowerCase());
+    if (!kernel) throw new UsageError(`--kernel "${values.kernel}": choose ${KERNEL_GENERATIONS.join(' or ')} (v1: the reference kernels v2 is measured beside)`);
+    settings.kernel = kernel;
+  }
   const timeout = decimal('timeout', values.timeout);
   if (timeout !== undefined && timeout <= 0) throw new UsageError('--timeout: give a positive number of seconds');
   request.profile = { plan, settings, timeoutSeconds: timeout ?? DEFAULT_PROFILE_TIMEOUT_S };
@@ -270,6 +276,7 @@ Profile options
   --max-case-seconds S skip a case whose estimated time on this device exceeds S (default 120)
   --timeout S          stop the worker after S seconds (default 1800)
   --backend B          Dawn backend: default | vulkan | metal | d3d12 | opengl;  --f32   store KV in f32 even with shader-f16
+  --kernel v1|v2       kernel generation (default v2: lane-group decode reads, f16 K/V on every adapter); v1 the reference
 
 Quality options
   --targets LIST       conversions to measure and cite, e.g. gqa4,mqa,mla256,kv-int8,kv-int4,kv-fp8 (default: picked for the model)

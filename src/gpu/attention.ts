@@ -5,7 +5,8 @@
  * workgroup per query head, no splits — the common approach, kept to show the gain).
  */
 import type { GpuContext } from './device';
-import { accumulatorsOf, kernelWgsl, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import type { KernelGeneration } from '../shared/profileProtocol';
+import { accumulatorsOf, elementsPerLoad, kernelWgsl, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -29,9 +30,23 @@ export interface LaunchOptions {
   mlaKernel?: 'decode' | 'tiled';
   /** Prefill: prefill.wgsl (default) or the general tiled kernel. */
   prefillKernel?: 'prefill' | 'tiled';
+  /**
+   * Kernel generation: v2 (default) runs decode2.wgsl for MHA/GQA/MQA decode where the shape allows;
+   * v1 keeps decode.wgsl, the reference the v2 figures stand beside. Other modes are v1's either way.
+   */
+  generation?: KernelGeneration;
+  /** The adapter's smallest subgroup size when the `subgroups` feature is on; null forces the fallback. */
+  subgroupMinSize?: number | null;
 }
 
+export type { KernelGeneration };
+
 const MIN_SPLIT_TOKENS = 256;
+const LONG_CONTEXT = 32768;
+const LONG_SPLIT_TOKENS = 1024;
+/** decode2: threads per workgroup, and the f32 registers a lane may spend on its queries and accumulators. */
+const DECODE2_THREADS = 128;
+const DECODE2_REGISTER_FLOATS = 128;
 
 export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'>, options: LaunchOptions): Launch {
   if (p.dk % 4 !== 0 || p.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${p.dk}/${p.dv}): the kernels load K and V as vec4s`);
@@ -44,7 +59,9 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   const tileChoices = [32, 16, 8, 4, 2, 1];
 
   let best: AttentionShape | undefined;
-  if (!prefill && (options.mlaKernel !== 'tiled' || !p.sharedKv)) best = chooseDecodeShape(p, group, budget, maxThreads, options);
+  const v2 = (options.generation ?? 'v2') === 'v2';
+  if (v2 && !prefill && !p.sharedKv && options.kind === 'flash') best = chooseDecode2Shape(p, group, budget, maxThreads, options);
+  if (!best && !prefill && (options.mlaKernel !== 'tiled' || !p.sharedKv)) best = chooseDecodeShape(p, group, budget, maxThreads, options);
   if (prefill && !p.sharedKv && options.prefillKernel !== 'tiled') best = choosePrefillShape(p, group, budget, maxThreads, options);
   let bestScore = -1;
   for (const gb of best ? [] : headChoices) {
@@ -72,8 +89,11 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   const base = qBlocks * p.kvHeads * headBlocks * p.batch;
   const longest = Math.max(...p.seqLens);
   let numSplits = 1;
+  // v2: at long context at least 1k tokens per split, so a split's fixed costs (queries, the merge
+  // of its lane groups, the second pass) stay small beside its reads.
+  const minSplit = best.kernel === 'decode2' && longest >= LONG_CONTEXT ? LONG_SPLIT_TOKENS : MIN_SPLIT_TOKENS;
   if (options.kind === 'flash' && !prefill && base < options.targetWorkgroups) {
-    numSplits = Math.max(1, Math.min(Math.ceil(options.targetWorkgroups / base), Math.floor(longest / MIN_SPLIT_TOKENS)));
+    numSplits = Math.max(1, Math.min(Math.ceil(options.targetWorkgroups / base), Math.floor(longest / minSplit)));
   }
   const splitTokens = numSplits === 1 ? Math.max(1, longest) : roundUp(Math.ceil(longest / numSplits), best.tileTokens);
   numSplits = Math.max(1, Math.ceil(longest / splitTokens));
@@ -91,6 +111,29 @@ function chooseDecodeShape(p: AttentionProblem, group: number, budget: number, m
   const heads = options.kind === 'naive' ? [1] : divisorsDescending(group).filter((d) => d <= 16);
   for (const gb of heads) {
     const shape: AttentionShape = { kernel: 'decode', storage: options.storage, workgroupSize: wg, tileTokens: wg, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: p.sharedKv };
+    if (workgroupBytes(shape) <= budget) return shape;
+  }
+  return undefined;
+}
+
+/**
+ * decode2.wgsl: L lanes per token row, L the largest power of two that divides both rows into 16-byte
+ * loads (at most 32, and within the adapter's smallest subgroup when shuffles sum the dots; 16 through
+ * workgroup memory), and as many of the group's query heads as a lane's registers hold.
+ */
+function chooseDecode2Shape(p: AttentionProblem, group: number, budget: number, maxThreads: number, options: LaunchOptions): AttentionShape | undefined {
+  const per = elementsPerLoad(options.storage);
+  if (p.dk % per !== 0 || p.dv % per !== 0) return undefined;
+  const subgroups = (options.subgroupMinSize ?? 0) >= 2;
+  const maxLanes = subgroups ? Math.min(32, options.subgroupMinSize!) : 16;
+  let lanes = 1;
+  while (lanes * 2 <= maxLanes && (p.dk / per) % (lanes * 2) === 0 && (p.dv / per) % (lanes * 2) === 0) lanes *= 2;
+  const wg = DECODE2_THREADS;
+  if (wg > maxThreads || p.dv / 4 > wg) return undefined;
+  const floatsPerHead = (p.dk + p.dv) / lanes;
+  const maxHeads = Math.max(1, Math.floor(DECODE2_REGISTER_FLOATS / floatsPerHead));
+  for (const gb of divisorsDescending(group).filter((d) => d <= Math.min(32, maxHeads))) {
+    const shape: AttentionShape = { kernel: 'decode2', storage: options.storage, workgroupSize: wg, tileTokens: wg / lanes, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: false, lanes, subgroups };
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;
@@ -162,8 +205,11 @@ export interface KvChunk {
 export function planKvChunks(p: AttentionProblem, elemBytes: number, bindLimit: number): KvChunk[] {
   const rowBytes = p.maxLen * Math.max(p.dk, p.sharedKv ? 0 : p.dv) * elemBytes;
   if (rowBytes * p.batch * p.kvHeads <= bindLimit) return [{ batchBase: 0, batchCount: p.batch, kvHeadBase: 0, kvHeadCount: p.kvHeads }];
-  const heads = Math.floor(bindLimit / rowBytes);
-  if (heads < 1) throw new Error(`one KV head of ${p.maxLen} tokens × ${p.dk} needs ${rowBytes} B, more than this device's storage-binding limit of ${bindLimit} B`);
+  const maxHeads = Math.floor(bindLimit / rowBytes);
+  if (maxHeads < 1) throw new Error(`one KV head of ${p.maxLen} tokens × ${p.dk} needs ${rowBytes} B, more than this device's storage-binding limit of ${bindLimit} B`);
+  // Chunks of equal size: 32 heads under a 31-head limit go as 16 + 16, not 31 + 1 (a lone head's
+  // dispatch would run on a handful of workgroups after the others).
+  const heads = Math.ceil(p.kvHeads / Math.ceil(p.kvHeads / maxHeads));
   const chunks: KvChunk[] = [];
   for (let b = 0; b < p.batch; b++) {
     for (let h = 0; h < p.kvHeads; h += heads) chunks.push({ batchBase: b, batchCount: 1, kvHeadBase: h, kvHeadCount: Math.min(heads, p.kvHeads - h) });

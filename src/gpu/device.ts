@@ -16,6 +16,9 @@ export interface GpuContext {
   features: string[];
   hasF16: boolean;
   hasTimestamps: boolean;
+  /** The `subgroups` feature is on, and the adapter's smallest subgroup size (null when unknown or off). */
+  hasSubgroups: boolean;
+  subgroupMinSize: number | null;
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupsPerDimension: number };
   /** Device loss (driver reset, crash): resolves with the reason. */
   lost: Promise<string>;
@@ -59,7 +62,7 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
     throw new NoAdapterError(noAdapterMessage(options.backend ?? 'default'));
   }
 
-  const wanted: GPUFeatureName[] = ['timestamp-query'];
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups' as GPUFeatureName];
   if (!options.forceF32) wanted.push('shader-f16');
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const a = adapter.limits;
@@ -74,7 +77,7 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
       maxStorageBuffersPerShaderStage: Math.min(a.maxStorageBuffersPerShaderStage, 10),
     },
   });
-  const info = adapter.info;
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
   const description = [info.description, info.device].filter((s) => s && s.length > 0).join(' ') || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
   const features = [...device.features].map(String).sort();
   openDevices++;
@@ -94,6 +97,8 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
     features,
     hasF16: device.features.has('shader-f16'),
     hasTimestamps: device.features.has('timestamp-query'),
+    hasSubgroups: device.features.has('subgroups'),
+    subgroupMinSize: device.features.has('subgroups') && typeof info.subgroupMinSize === 'number' && info.subgroupMinSize > 0 ? info.subgroupMinSize : null,
     limits: {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,

@@ -91,7 +91,8 @@ function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {
 }
 
 export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo, settings: ProfileSettings, timing: TimingOptions): Promise<ProfileResult> {
-  const storage = device.storage;
+  const generation = settings.kernel ?? 'v2';
+  const storage = caseStorage(ctx, c, device, settings);
   const elemBytes = storage === 'f16' ? 2 : 4;
   const work = kernelWork(c, elemBytes);
   const base: ProfileResult = {
@@ -129,7 +130,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   // memory) is reported for this case; the others still run.
   let launch;
   try {
-    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx) });
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), generation, subgroupMinSize: ctx.subgroupMinSize });
     kernelWgsl(launch.shape);
   } catch (e) {
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
@@ -161,7 +162,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const ref = referenceAttention(p, data, rows);
     const tol = storage === 'f16' ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
-    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: chunks };
+    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: launch.shape.kernel === 'decode2' ? 'v2' as const : 'v1' as const, kernelName: launch.shape.kernel, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: chunks };
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }
@@ -195,6 +196,18 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   } finally {
     run.destroy();
   }
+}
+
+/**
+ * K/V storage of one case: the device's (f16 with shader-f16, else f32), except that v2's decode kernel
+ * reads f16 as packed u32 and so stores f16 on every adapter — as the runtimes' caches are — unless
+ * --f32 asked for f32.
+ */
+function caseStorage(ctx: GpuContext, c: KernelCase, device: DeviceInfo, settings: ProfileSettings): 'f16' | 'f32' {
+  if (device.storage === 'f16' || settings.forceF32 || (settings.kernel ?? 'v2') !== 'v2') return device.storage;
+  if (c.naive || c.sharedKv || c.numQueries !== 1) return device.storage;
+  const per = 8; // halves per 16-byte load
+  return c.headDim % per === 0 && c.vHeadDim % per === 0 ? 'f16' : device.storage;
 }
 
 /** A dispatch longer than this risks the OS's GPU watchdog (Windows TDR: 2 s) resetting the device. */

@@ -4,6 +4,7 @@
  */
 import attentionSource from '../../shaders/attention.wgsl';
 import decodeSource from '../../shaders/decode.wgsl';
+import decode2Source from '../../shaders/decode2.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
 import prefillSource from '../../shaders/prefill.wgsl';
@@ -16,7 +17,13 @@ export interface AttentionShape {
    * decode: decode.wgsl (one query, K/V read from memory by one thread each); prefill: prefill.wgsl
    * (register micro-tiles); tiled: attention.wgsl (the general kernel: MLA prefill, the tiled MLA option).
    */
-  kernel: 'decode' | 'prefill' | 'tiled';
+  kernel: 'decode' | 'decode2' | 'prefill' | 'tiled';
+  /**
+   * decode2.wgsl: lanes per token row (16-byte loads side by side), and whether their partial dots are
+   * summed with subgroup shuffles (else through workgroup memory).
+   */
+  lanes?: number;
+  subgroups?: boolean;
   /** prefill.wgsl: rows × keys of the score block, rows × vec4 columns of the output block per thread. */
   micro?: { rs: number; cs: number; ro: number; do: number };
   storage: StorageType;
@@ -57,6 +64,11 @@ export function accumulatorsOf(shape: AttentionShape): number {
 /** Workgroup memory the shape needs, in bytes (f32 tiles). */
 export function workgroupBytes(shape: AttentionShape): number {
   const r = rowsOf(shape);
+  if (shape.kernel === 'decode2') {
+    const lanes = shape.lanes ?? 1;
+    const groups = shape.workgroupSize / lanes;
+    return 4 * (2 * groups + groups * shape.dv + (shape.subgroups ? 1 : r * shape.workgroupSize));
+  }
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
   const kt = shape.tileTokens * shape.dk;
@@ -84,6 +96,70 @@ export function decodeWgsl(shape: AttentionShape): string {
   if (shape.dk % 4 !== 0 || shape.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${shape.dk}/${shape.dv})`);
   if (shape.workgroupSize % dv4 !== 0) throw new Error(`decode workgroup ${shape.workgroupSize} must be a multiple of dv/4 = ${dv4}`);
   return fill(decodeSource, { ...commonValues(shape, 'vec4<f32>'), SHARED_KV: shape.sharedKv });
+}
+
+/** Elements of K/V in one 16-byte load: 8 packed halves, or 4 floats. */
+export function elementsPerLoad(storage: StorageType): number {
+  return storage === 'f16' ? 8 : 4;
+}
+
+/**
+ * decode2.wgsl. f16 K/V are bound as vec4<u32> and unpacked in the shader, so the kernel needs no
+ * shader-f16; only the subgroup path needs the `subgroups` feature.
+ */
+export function decode2Wgsl(shape: AttentionShape): string {
+  const lanes = shape.lanes;
+  const per = elementsPerLoad(shape.storage);
+  if (!lanes || shape.dk % (lanes * per) !== 0 || shape.dv % (lanes * per) !== 0) {
+    throw new Error(`decode v2 needs head dims that are multiples of ${lanes ?? '?'} lanes × ${per} (got ${shape.dk}/${shape.dv})`);
+  }
+  if (shape.workgroupSize % lanes !== 0 || shape.dv / 4 > shape.workgroupSize) throw new Error(`decode v2 workgroup ${shape.workgroupSize} must be a multiple of ${lanes} lanes and cover dv/4 = ${shape.dv / 4}`);
+  const lk = shape.dk / (lanes * per);
+  const lv = shape.dv / (lanes * per);
+  const packed = shape.storage === 'f16';
+  const unpack = (n: string): string => packed
+    ? [
+        `  for (var i = 0u; i < ${n}; i++) {`,
+        '    let u = raw[i];',
+        '    out[2u * i] = vec4<f32>(unpack2x16float(u.x), unpack2x16float(u.y));',
+        '    out[2u * i + 1u] = vec4<f32>(unpack2x16float(u.z), unpack2x16float(u.w));',
+        '  }',
+      ].join('\n')
+    : `  for (var i = 0u; i < ${n}; i++) { out[i] = raw[i]; }`;
+  const reduce = shape.subgroups
+    ? [
+        '    for (var r = 0u; r < R; r++) {',
+        '      var x = s[r];',
+        '      for (var mask = L / 2u; mask > 0u; mask >>= 1u) { x += subgroupShuffleXor(x, mask); }',
+        '      s[r] = x;',
+        '    }',
+      ].join('\n')
+    : [
+        '    for (var r = 0u; r < R; r++) { redS[r * WG + tid] = s[r]; }',
+        '    workgroupBarrier();',
+        '    for (var r = 0u; r < R; r++) {',
+        '      var x = 0.0;',
+        '      for (var j = 0u; j < L; j++) { x += redS[r * WG + g * L + j]; }',
+        '      s[r] = x;',
+        '    }',
+        '    workgroupBarrier();',
+      ].join('\n');
+  return fill(decode2Source, {
+    PARAMS: fill(paramsSource, { KV_T: packed ? 'u32' : 'f32', PART_T: 'vec4<f32>' }),
+    ENABLE_SUBGROUPS: shape.subgroups ? 'enable subgroups;' : '',
+    WG: shape.workgroupSize,
+    L: lanes,
+    GB: shape.headsPerGroupBlock,
+    QK: (lk * per) / 4,
+    QV: (lv * per) / 4,
+    LK: lk,
+    LV: lv,
+    RED_SIZE: shape.subgroups ? 1 : rowsOf(shape) * shape.workgroupSize,
+    RAW_T: packed ? 'vec4<u32>' : 'vec4<f32>',
+    UNPACK_K: unpack('LK'),
+    UNPACK_V: unpack('LV'),
+    REDUCE: reduce,
+  });
 }
 
 export function prefillWgsl(shape: AttentionShape): string {
@@ -118,6 +194,7 @@ export function prefillMicroTile(rows: number, keys: number, dv4: number, thread
 }
 
 export function kernelWgsl(shape: AttentionShape): string {
+  if (shape.kernel === 'decode2') return decode2Wgsl(shape);
   return shape.kernel === 'decode' ? decodeWgsl(shape) : shape.kernel === 'prefill' ? prefillWgsl(shape) : attentionWgsl(shape);
 }
 

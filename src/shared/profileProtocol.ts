@@ -5,6 +5,10 @@
  */
 import type { KernelCase, KernelVariant, ProfileMode, ProfilePlan } from '../core/profilePlan';
 
+/** Kernel generations (`--kernel`): v2 the default, v1 the reference its figures stand beside. */
+export const KERNEL_GENERATIONS = ['v1', 'v2'] as const;
+export type KernelGeneration = (typeof KERNEL_GENERATIONS)[number];
+
 export interface DevicePeaks {
   /** Measured copy bandwidth: (bytes read + bytes written) / time, GB/s (10^9). */
   copyGBps: number;
@@ -27,7 +31,7 @@ export interface DeviceInfo {
   vendor: string;
   architecture: string;
   features: string[];
-  /** KV storage the kernels used: f16 when shader-f16 exists, else f32. */
+  /** KV storage of kernels that need shader-f16 for f16: f16 when it exists, else f32. v2's decode stores f16 on every adapter: each result's `storage` says what that case used. */
   storage: 'f16' | 'f32';
   timing: 'timestamp' | 'wall-clock';
   limits: Record<string, number>;
@@ -84,6 +88,10 @@ export interface ProfileResult {
   coldNote?: string;
   /** Set when the GPU timestamps and the wall clock disagree (timestamps longer than the wall-clock pass). */
   timingNote?: string;
+  /** The kernel generation that ran this case (a mode without a v2 kernel runs v1's under --kernel v2). */
+  kernel?: KernelGeneration;
+  /** The WGSL kernel that ran: decode2 (v2 decode), decode, prefill or tiled. */
+  kernelName?: string;
   /** K/V dispatched in this many chunks to fit the device's storage-binding limit (1: one binding). */
   kvChunks?: number;
   samples?: number;
@@ -109,6 +117,11 @@ export interface ProfileSettings {
   backend?: 'default' | 'vulkan' | 'metal' | 'd3d12' | 'opengl';
   /** Ignore shader-f16 and store KV in f32. */
   forceF32?: boolean;
+  /**
+   * Kernel generation (`--kernel`): v2 (default) runs the v2 decode kernel for MHA/GQA/MQA, v1 the
+   * reference kernels it is measured beside. Modes without a v2 kernel run v1's under either.
+   */
+  kernel?: KernelGeneration;
   /** A case whose estimated run time exceeds this is skipped with the estimate as the reason. */
   maxCaseSeconds: number;
   /** Copy-bandwidth probe working set; ≥ 256 MB per kernels.md unless the device allows less. */

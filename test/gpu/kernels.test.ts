@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
-import { chooseLaunch, prepareAttention, type KernelKind } from '../../src/gpu/attention';
+import { chooseLaunch, prepareAttention, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import type { StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
@@ -38,7 +38,33 @@ interface Case {
   scale?: number;
 }
 
-async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', targetWorkgroups = 64, bindLimit?: number, mlaKernel?: 'decode' | 'tiled', prefillKernel?: 'prefill' | 'tiled'): Promise<number> {
+interface CheckOptions {
+  kind?: KernelKind;
+  targetWorkgroups?: number;
+  /** A smaller storage-binding limit than the device's forces K/V into chunks. */
+  bindLimit?: number;
+  mlaKernel?: 'decode' | 'tiled';
+  prefillKernel?: 'prefill' | 'tiled';
+  kernel?: KernelChoice;
+}
+
+/** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
+interface KernelChoice {
+  generation: KernelGeneration;
+  subgroupMinSize: number | null;
+  name: string;
+}
+
+/** v1, v2 through workgroup memory, and v2 with subgroups where the adapter has them. */
+const kernels = (): KernelChoice[] => [
+  { generation: 'v1', subgroupMinSize: null, name: 'v1' },
+  { generation: 'v2', subgroupMinSize: null, name: 'v2 (workgroup memory)' },
+  ...(ctx.subgroupMinSize ? [{ generation: 'v2' as const, subgroupMinSize: ctx.subgroupMinSize, name: `v2 (subgroups of ${ctx.subgroupMinSize})` }] : []),
+];
+
+async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promise<number> {
+  const { kind = 'flash', targetWorkgroups = 64, bindLimit, mlaKernel, prefillKernel } = o;
+  const kernel = o.kernel ?? { generation: 'v1', subgroupMinSize: null, name: 'v1' };
   const batch = c.batch ?? c.seqLens.length;
   const dv = c.dv ?? c.dk;
   const maxLen = c.maxLen ?? Math.max(...c.seqLens) + 7;
@@ -60,7 +86,10 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
   const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize });
+  // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
+  if (kernel.generation === 'v2' && kind === 'flash' && p.numQueries === 1 && !p.sharedKv) assert.equal(launch.shape.kernel, 'decode2', `${c.name}: v2 decode kernel chosen`);
+  if (kernel.generation === 'v1') assert.notEqual(launch.shape.kernel, 'decode2');
   if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
   if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
   const run = await prepareAttention(gpu, p, { q, k, v }, launch);
@@ -70,8 +99,8 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
     const ref = referenceAttention(p, { q, k, v });
     const tol = storage === 'f16' ? 1e-2 : 1e-4;
     const r = compareRows(p, gpu, ref, undefined, tol, tol);
-    assert.equal(r.nonFinite, 0, `${c.name} ${storage}: ${r.nonFinite} non-finite outputs (out-of-bounds read?)`);
-    assert.ok(r.ok, `${c.name} ${storage} ${kind}: max error ${r.maxAbsError} (splits ${launch.numSplits}, rows ${launch.shape.headsPerGroupBlock}×${launch.shape.queriesPerBlock}, tile ${launch.shape.tileTokens})`);
+    assert.equal(r.nonFinite, 0, `${c.name} ${storage} ${kernel.name}: ${r.nonFinite} non-finite outputs (out-of-bounds read?)`);
+    assert.ok(r.ok, `${c.name} ${storage} ${kind} ${kernel.name}: max error ${r.maxAbsError} (splits ${launch.numSplits}, rows ${launch.shape.headsPerGroupBlock}×${launch.shape.queriesPerBlock}, tile ${launch.shape.tileTokens})`);
     return launch.numSplits;
   } finally {
     run.destroy();
@@ -79,46 +108,69 @@ async function check(c: Case, storage: StorageType, kind: KernelKind = 'flash', 
 }
 
 const storages = (): StorageType[] => (ctx.hasF16 ? ['f32', 'f16'] : ['f32']);
+/** v2 reads f16 K/V as packed u32s: f16 on every adapter, shader-f16 or not. */
+const storagesFor = (k: KernelChoice): StorageType[] => (k.generation === 'v2' ? ['f32', 'f16'] : storages());
+/** Every decode kernel and its storages. */
+const decodeKernels = (): [KernelChoice, StorageType][] => kernels().flatMap((k) => storagesFor(k).map((s) => [k, s] as [KernelChoice, StorageType]));
 
 test('decode MHA 8 heads × 64, one sequence of 1000 tokens, split-K', async () => {
-  for (const s of storages()) {
-    const splits = await check({ name: 'mha', qHeads: 8, kvHeads: 8, dk: 64, seqLens: [1000] }, s, 'flash', 64);
+  for (const [kernel, s] of decodeKernels()) {
+    const splits = await check({ name: 'mha', qHeads: 8, kvHeads: 8, dk: 64, seqLens: [1000] }, s, { kernel });
     assert.ok(splits > 1, 'split-K engaged');
   }
 });
 
 test('decode GQA at group sizes 2, 4, 8 and 16 (head dim 128), random lengths in a batch', async () => {
   for (const [q, kv] of [[8, 4], [16, 4], [32, 4], [32, 2]] as const) {
-    for (const s of storages()) await check({ name: `gqa ${q}/${kv}`, qHeads: q, kvHeads: kv, dk: 128, seqLens: [777, 1, 1300] }, s);
+    for (const [kernel, s] of decodeKernels()) await check({ name: `gqa ${q}/${kv}`, qHeads: q, kvHeads: kv, dk: 128, seqLens: [777, 1, 1300] }, s, { kernel });
   }
 });
 
 test('decode MQA 16 heads over one KV head, odd lengths', async () => {
-  for (const s of storages()) await check({ name: 'mqa', qHeads: 16, kvHeads: 1, dk: 64, seqLens: [333, 1021, 5] }, s);
+  for (const [kernel, s] of decodeKernels()) await check({ name: 'mqa', qHeads: 16, kvHeads: 1, dk: 64, seqLens: [333, 1021, 5] }, s, { kernel });
+});
+
+test('decode v2 at every group size 1–32, head dims 64/128/256 and K ≠ V (192/128), batch > 1, odd lengths', async () => {
+  const v2 = kernels().filter((k) => k.generation === 'v2');
+  const shapes = [
+    { qHeads: 4, kvHeads: 4, dk: 64 },
+    { qHeads: 8, kvHeads: 4, dk: 128 },
+    { qHeads: 12, kvHeads: 4, dk: 128 },
+    { qHeads: 32, kvHeads: 1, dk: 128 },
+    { qHeads: 4, kvHeads: 1, dk: 256 },
+    { qHeads: 4, kvHeads: 4, dk: 192, dv: 128 },
+  ];
+  for (const shape of shapes) {
+    for (const kernel of v2) {
+      for (const s of storagesFor(kernel)) {
+        await check({ name: `v2 ${shape.qHeads}/${shape.kvHeads}×${shape.dk}/${shape.dv ?? shape.dk}`, ...shape, seqLens: [257, 3, 130], scale: 1 / Math.sqrt(shape.dk) }, s, { kernel, targetWorkgroups: 16 });
+      }
+    }
+  }
 });
 
 test('decode MLA absorbed: 576-wide latent rows, V = the first 512 values, 16 heads', async () => {
   for (const s of storages()) {
     for (const mlaKernel of ['decode', 'tiled'] as const) {
-      await check({ name: `mla ${mlaKernel}`, qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [517, 64], scale: 1 / Math.sqrt(192) }, s, 'flash', 64, undefined, mlaKernel);
+      await check({ name: `mla ${mlaKernel}`, qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [517, 64], scale: 1 / Math.sqrt(192) }, s, { mlaKernel });
     }
   }
 });
 
 test('decode MLA naive (decompressed): 8 heads, K 192 and V 128 per head', async () => {
-  for (const s of storages()) await check({ name: 'mla-naive', qHeads: 8, kvHeads: 8, dk: 192, dv: 128, seqLens: [301], scale: 1 / Math.sqrt(192) }, s);
+  for (const [kernel, s] of decodeKernels()) await check({ name: 'mla-naive', qHeads: 8, kvHeads: 8, dk: 192, dv: 128, seqLens: [301], scale: 1 / Math.sqrt(192) }, s, { kernel });
 });
 
 test('decode with a sliding window and with chunks', async () => {
-  for (const s of storages()) {
-    await check({ name: 'sliding', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 90], window: 128 }, s);
-    await check({ name: 'chunked', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 700], chunk: 512 }, s);
+  for (const [kernel, s] of decodeKernels()) {
+    await check({ name: 'sliding', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 90], window: 128 }, s, { kernel });
+    await check({ name: 'chunked', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 700], chunk: 512 }, s, { kernel });
   }
 });
 
 test('the naive baseline (one workgroup per query head, no splits) computes the same', async () => {
   for (const s of storages()) {
-    const splits = await check({ name: 'naive', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [800] }, s, 'naive');
+    const splits = await check({ name: 'naive', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [800] }, s, { kind: 'naive' });
     assert.equal(splits, 1);
   }
 });
@@ -135,18 +187,19 @@ test('prefill of a chunk after a cached prefix: 40 queries at the end of 90 and 
 });
 
 test('the general tiled kernel still computes prefill (kept for MLA prefill)', async () => {
-  await check({ name: 'prefill-tiled', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, 'f32', 'flash', 64, undefined, undefined, 'tiled');
+  await check({ name: 'prefill-tiled', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 }, 'f32', { prefillKernel: 'tiled' });
 });
 
 test('K/V larger than one storage binding: split per sequence into KV-head chunks, one dispatch each, same result', async () => {
-  const elem = ctx.hasF16 ? 2 : 4;
-  const storage: StorageType = ctx.hasF16 ? 'f16' : 'f32';
-  // 3 KV heads of 207 tokens × 64 fit per binding: 8 heads × 2 sequences become 6 chunks.
-  await check({ name: 'chunked-kv', qHeads: 16, kvHeads: 8, dk: 64, seqLens: [200, 131] }, storage, 'flash', 64, 3 * 207 * 64 * elem);
+  for (const [kernel, storage] of decodeKernels()) {
+    const elem = storage === 'f16' ? 2 : 4;
+    // 3 KV heads of 207 tokens × 64 fit per binding: 8 heads × 2 sequences become 6 chunks.
+    await check({ name: 'chunked-kv', qHeads: 16, kvHeads: 8, dk: 64, seqLens: [200, 131] }, storage, { bindLimit: 3 * 207 * 64 * elem, kernel });
+  }
 });
 
 test('an empty sequence yields zeros, not NaN', async () => {
-  await check({ name: 'empty', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [1, 9] }, 'f32');
+  for (const kernel of kernels()) await check({ name: 'empty', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [1, 9] }, 'f32', { kernel });
 });
 
 test('timing: GPU timestamps, and the wall-clock fallback when an adapter has no timestamp-query', async () => {

@@ -9,7 +9,7 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
   const p = device.peaks;
   const out: string[] = [];
   out.push(file);
-  out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage}${device.storage === 'f32' ? ' (no shader-f16 on this adapter: K/V stored in f32, twice the bytes of f16)' : ''} · ${device.timing} timing`);
+  out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage}${device.storage === 'f32' ? ' (no shader-f16 on this adapter: v1 kernels store K/V in f32, twice the bytes of f16; v2 decode reads f16 packed in u32 — the kernel column says which ran)' : ''} · ${device.timing} timing`);
   out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s${p.readGBps === undefined ? '' : ` · read ${fixed(p.readGBps)} GB/s`} · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device${device.sustainedSeconds ? ` after ${device.sustainedSeconds.toFixed(1)} s of sustained load` : ''}; each % below names its peak)`);
   if (report.peaksAfter) {
     const a = report.peaksAfter;
@@ -21,10 +21,11 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
     if (rows.length === 0) continue;
     out.push(`  ${mode} — one layer, batch ${rows[0]!.batch}, µs per layer (median of ${rows.find((r) => r.samples)?.samples ?? '—'})`);
     out.push(renderTable(
-      ['variant', 'layer', 'context', 'median µs', 'vs MHA', 'GB/s', '% read peak', '% copy peak', 'TFLOP/s', '% f32 FMA', 'max error', ''],
+      ['variant', 'layer', 'kernel', 'context', 'median µs', 'vs MHA', 'GB/s', '% read peak', '% copy peak', 'TFLOP/s', '% f32 FMA', 'max error', ''],
       rows.map((r) => [
         `${r.own ? '* ' : '  '}${r.label}`,
         r.layerKind === 'full' ? 'full' : r.layerKind === 'sliding' ? `window ${tokens(r.windowTokens)}` : `chunk ${tokens(r.chunkTokens)}`,
+        `${r.kernel ?? 'v1'} ${r.storage}`,
         tokens(r.context),
         r.medianUs === null ? '—' : int(r.medianUs),
         versusMha(r, results),
@@ -36,7 +37,7 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
         r.maxAbsError === null ? '—' : r.maxAbsError.toExponential(1),
         r.ok ? [r.coldNote, r.timingNote].filter(Boolean).join('; ') : `not timed: ${r.skipped ?? 'failed'}`,
       ]),
-      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ));
     out.push('');
   }
