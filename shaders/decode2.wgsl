@@ -2,12 +2,16 @@
 //
 // v1 (decode.wgsl) has one thread read a whole K row as DK/4 loads 4·DK bytes apart: a warp touches
 // 32 cache lines per load, and on HBM GPUs the load/store unit, not memory, becomes the limit. Here a
-// lane group of L lanes reads one token's row with 16-byte loads, side by side, and each lane owns a
+// lane group of L lanes reads a token's row with 16-byte loads, side by side, and each lane owns a
 // fixed slice of the head dimension for the whole run: its slice of the R queries and of the R output
-// accumulators stay in registers. The L partial dots of a token are summed with subgroup shuffles
-// (workgroup memory where the adapter has no subgroups). Each lane group keeps its own online softmax
-// (m, l, accumulators) over the tokens it reads; the G groups of the workgroup are merged once, at the
-// end. The next token's K and V loads are issued before the current token's math.
+// accumulators stay in registers. Each step a lane group reads U consecutive tokens and the G groups
+// read G·U consecutive tokens, so every step of a workgroup covers one contiguous stretch of K and of
+// V (a first version read one token per group per step: 2 KB of K per split per step, and on an H200
+// its steps slowed from 1.2 to 5–7 µs as splits multiplied — bench/results/nvidia-h200-vulkan-v1-v2.md).
+// The L partial dots of a token are summed with subgroup shuffles (workgroup memory where the adapter
+// has no subgroups). Each lane group keeps its own online softmax (m, l, accumulators), rescaled once
+// per step; the G groups are merged once, at the end. The next step's K and V loads are issued before
+// the current step's math.
 //
 // K/V in f16 are read as vec4<u32> (8 halves) and unpacked with unpack2x16float, so f16 caches run on
 // adapters without shader-f16 (NVIDIA under Dawn's Vulkan backend has none). Tokens outside [lo, hi)
@@ -19,13 +23,17 @@ const WG: u32 = {{WG}}u;
 // Lanes per token row, and tokens in flight per workgroup step.
 const L: u32 = {{L}}u;
 const G: u32 = WG / L;
+// Consecutive tokens per lane group per step, and tokens per workgroup step.
+const U: u32 = {{U}}u;
+const STEP: u32 = G * U;
 // Query heads per workgroup (their queries and accumulators are per-lane registers).
 const R: u32 = {{GB}}u;
-// Per lane: vec4<f32> of K and of V it owns, and the 16-byte loads that bring them.
+// Per lane: vec4<f32> of K and of V it owns, the 16-byte loads that bring them, and vec4<f32> per load.
 const QK: u32 = {{QK}}u;
 const QV: u32 = {{QV}}u;
 const LK: u32 = {{LK}}u;
 const LV: u32 = {{LV}}u;
+const QPR: u32 = {{QPR}}u;
 // 16-byte units per K row and per V row.
 const RK: u32 = LK * L;
 const RV: u32 = LV * L;
@@ -43,16 +51,9 @@ var<workgroup> lS: array<f32, G>;
 var<workgroup> oS: array<vec4<f32>, G * DV4>;
 var<workgroup> redS: array<f32, {{RED_SIZE}}>;
 
-fn unpackK(raw: array<{{RAW_T}}, LK>) -> array<vec4<f32>, QK> {
-  var out: array<vec4<f32>, QK>;
-{{UNPACK_K}}
-  return out;
-}
-
-fn unpackV(raw: array<{{RAW_T}}, LV>) -> array<vec4<f32>, QV> {
-  var out: array<vec4<f32>, QV>;
-{{UNPACK_V}}
-  return out;
+// Quad j of a 16-byte load: 4 of its 8 packed halves, or the load itself.
+fn quad(raw: {{RAW_T}}, j: u32) -> vec4<f32> {
+{{QUAD}}
 }
 
 @compute @workgroup_size(WG)
@@ -95,43 +96,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
 
-  // The first token's loads; each step then loads the next token's before using the current one.
-  var rawK: array<{{RAW_T}}, LK>;
-  var rawV: array<{{RAW_T}}, LV>;
-  var t = lo + g;
-  if (t < hi) {
-    for (var i = 0u; i < LK; i++) { rawK[i] = K[(kvBase + t) * RK + lane * LK + i]; }
-    for (var i = 0u; i < LV; i++) { rawV[i] = V[(kvBase + t) * RV + lane * LV + i]; }
+  // The first step's loads; each step then loads the next step's before using the current one.
+  var rawK: array<{{RAW_T}}, U * LK>;
+  var rawV: array<{{RAW_T}}, U * LV>;
+  var tb = lo + g * U;
+  for (var u = 0u; u < U; u++) {
+    if (tb + u < hi) {
+      for (var i = 0u; i < LK; i++) { rawK[u * LK + i] = K[(kvBase + tb + u) * RK + lane * LK + i]; }
+      for (var i = 0u; i < LV; i++) { rawV[u * LV + i] = V[(kvBase + tb + u) * RV + lane * LV + i]; }
+    }
   }
-  for (var t0 = lo; t0 < hi; t0 += G) {
-    let valid = t < hi;
-    let k = unpackK(rawK);
-    let v = unpackV(rawV);
-    let tNext = t + G;
-    if (tNext < hi) {
-      for (var i = 0u; i < LK; i++) { rawK[i] = K[(kvBase + tNext) * RK + lane * LK + i]; }
-      for (var i = 0u; i < LV; i++) { rawV[i] = V[(kvBase + tNext) * RV + lane * LV + i]; }
+  for (var t0 = lo; t0 < hi; t0 += STEP) {
+    let curK = rawK;
+    let curV = rawV;
+    let tbNext = tb + STEP;
+    for (var u = 0u; u < U; u++) {
+      if (tbNext + u < hi) {
+        for (var i = 0u; i < LK; i++) { rawK[u * LK + i] = K[(kvBase + tbNext + u) * RK + lane * LK + i]; }
+        for (var i = 0u; i < LV; i++) { rawV[u * LV + i] = V[(kvBase + tbNext + u) * RV + lane * LV + i]; }
+      }
     }
 
-    // This lane's part of each head's dot product, then the sum over the token's L lanes.
-    var s: array<f32, R>;
-    for (var r = 0u; r < R; r++) {
-      var d = vec4<f32>(0.0);
-      for (var i = 0u; i < QK; i++) { d = fma(q[r][i], k[i], d); }
-      s[r] = select(0.0, d.x + d.y + d.z + d.w, valid);
+    // This lane's part of each head's dot with each of its U tokens, then the sum over the token's L lanes.
+    var s: array<array<f32, R>, U>;
+    for (var u = 0u; u < U; u++) {
+      let valid = tb + u < hi;
+      for (var r = 0u; r < R; r++) {
+        var d = vec4<f32>(0.0);
+        for (var i = 0u; i < QK; i++) { d = fma(q[r][i], quad(curK[u * LK + i / QPR], i % QPR), d); }
+        s[u][r] = select(0.0, d.x + d.y + d.z + d.w, valid);
+      }
     }
 {{REDUCE}}
 
-    // Online softmax of this lane group, one token at a time.
+    // Online softmax of this lane group: one rescale per step, then the step's U tokens.
     for (var r = 0u; r < R; r++) {
-      let mNew = select(m[r], max(m[r], s[r]), valid);
+      var mNew = m[r];
+      for (var u = 0u; u < U; u++) {
+        if (tb + u < hi) { mNew = max(mNew, s[u][r]); }
+      }
       let a = exp2(m[r] - mNew);
-      let p = select(0.0, exp2(s[r] - mNew), valid);
+      var lr = l[r] * a;
+      for (var i = 0u; i < QV; i++) { acc[r][i] *= a; }
+      for (var u = 0u; u < U; u++) {
+        let p = select(0.0, exp2(s[u][r] - mNew), tb + u < hi);
+        lr += p;
+        for (var i = 0u; i < QV; i++) { acc[r][i] = fma(vec4<f32>(p), quad(curV[u * LV + i / QPR], i % QPR), acc[r][i]); }
+      }
       m[r] = mNew;
-      l[r] = l[r] * a + p;
-      for (var i = 0u; i < QV; i++) { acc[r][i] = fma(vec4<f32>(p), v[i], acc[r][i] * a); }
+      l[r] = lr;
     }
-    t = tNext;
+    tb = tbNext;
   }
 
   // Merge the G lane groups of each head and write this split's (O, m, l).

@@ -56,7 +56,7 @@ function usage(message: string): never {
  * Limits per part, in seconds. On a GPU the whole check fits in 8 minutes (480 s); on lavapipe the
  * quick list takes a few minutes (a CPU running the kernels).
  */
-const LIMITS = quick ? { adapters: 60, tests: 600, bench: 300, quality: 240 } : { adapters: 45, tests: 120, bench: 255, quality: 60 };
+const LIMITS = quick ? { adapters: 60, tests: 600, bench: 300, quality: 240 } : { adapters: 40, tests: 100, bench: 300, quality: 40 };
 /** The benchmark's case list: the contexts on a GPU, one small context on lavapipe. */
 const BENCH_ENV = quick
   ? { BENCH_CONTEXTS: '1k', BENCH_MLA_CONTEXTS: '1k', BENCH_PREFILL_CONTEXTS: '256', BENCH_SAMPLES: '5', BENCH_WARMUP: '2', BENCH_MAX_CASE_SECONDS: '30', BENCH_LEAK_RUNS: '20' }

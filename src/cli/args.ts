@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors';
 import type { ReportOptions } from '../core/report';
 import type { Runtime } from '../core/kvDtypes';
 import { parseVariantsOption, type ProfileOptions } from '../core/profilePlan';
-import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, KERNEL_GENERATIONS, type ProfileSettings } from '../shared/profileProtocol';
+import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, KERNEL_CHOICES, type ProfileSettings } from '../shared/profileProtocol';
 
 export const COMMANDS = ['kv', 'variants', 'profile', 'report', 'quality'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -208,8 +208,8 @@ export function parseCli(argv: readonly string[]): CliRequest {
   }
   if (values.f32) settings.forceF32 = true;
   if (values.kernel !== undefined) {
-    const kernel = KERNEL_GENERATIONS.find((k) => k === values.kernel!.toLowerCase());
-    if (!kernel) throw new UsageError(`--kernel "${values.kernel}": choose ${KERNEL_GENERATIONS.join(' or ')} (v1: the reference kernels v2 is measured beside)`);
+    const kernel = KERNEL_CHOICES.find((k) => k === values.kernel!.toLowerCase());
+    if (!kernel) throw new UsageError(`--kernel "${values.kernel}": choose ${KERNEL_CHOICES.join(', ')} (auto: the generation measured faster on this kind of adapter; v1: the reference kernels v2 is measured beside)`);
     settings.kernel = kernel;
   }
   const timeout = decimal('timeout', values.timeout);
@@ -276,7 +276,8 @@ Profile options
   --max-case-seconds S skip a case whose estimated time on this device exceeds S (default 120)
   --timeout S          stop the worker after S seconds (default 1800)
   --backend B          Dawn backend: default | vulkan | metal | d3d12 | opengl;  --f32   store KV in f32 even with shader-f16
-  --kernel v1|v2       kernel generation (default v2: lane-group decode reads, f16 K/V on every adapter); v1 the reference
+  --kernel K           auto | v1 | v2 (default auto: v2 on software adapters, v1 on GPUs until a GPU run
+                       shows v2 ahead); v2: lane-group decode reads, f16 K/V on every adapter
 
 Quality options
   --targets LIST       conversions to measure and cite, e.g. gqa4,mqa,mla256,kv-int8,kv-int4,kv-fp8 (default: picked for the model)

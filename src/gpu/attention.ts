@@ -47,6 +47,7 @@ const LONG_SPLIT_TOKENS = 1024;
 /** decode2: threads per workgroup, and the f32 registers a lane may spend on its queries and accumulators. */
 const DECODE2_THREADS = 128;
 const DECODE2_REGISTER_FLOATS = 128;
+const DECODE2_LOAD_FLOATS = 96;
 
 export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'>, options: LaunchOptions): Launch {
   if (p.dk % 4 !== 0 || p.dv % 4 !== 0) throw new Error(`head dims must be multiples of 4 (got ${p.dk}/${p.dv}): the kernels load K and V as vec4s`);
@@ -132,8 +133,13 @@ function chooseDecode2Shape(p: AttentionProblem, group: number, budget: number, 
   if (wg > maxThreads || p.dv / 4 > wg) return undefined;
   const floatsPerHead = (p.dk + p.dv) / lanes;
   const maxHeads = Math.max(1, Math.floor(DECODE2_REGISTER_FLOATS / floatsPerHead));
+  // Tokens per lane group per step: as many as a lane's load registers hold, for the current step
+  // unpacked and the next one in flight (each token: its K and V slice, in raw words and in floats).
+  const wordsPerToken = ((p.dk + p.dv) / lanes) * (options.storage === 'f16' ? 0.5 : 1);
+  const floatsPerToken = floatsPerHead + wordsPerToken;
+  const tokensPerLane = [4, 2, 1].find((u) => u * floatsPerToken <= DECODE2_LOAD_FLOATS) ?? 1;
   for (const gb of divisorsDescending(group).filter((d) => d <= Math.min(32, maxHeads))) {
-    const shape: AttentionShape = { kernel: 'decode2', storage: options.storage, workgroupSize: wg, tileTokens: wg / lanes, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: false, lanes, subgroups };
+    const shape: AttentionShape = { kernel: 'decode2', storage: options.storage, workgroupSize: wg, tileTokens: (wg / lanes) * tokensPerLane, dk: p.dk, dv: p.dv, headsPerGroupBlock: gb, queriesPerBlock: 1, sharedKv: false, lanes, subgroups, tokensPerLane };
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;

@@ -11,7 +11,7 @@ import { kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { DispatchTooLongError, TooSlowError, type TimingOptions } from './timing';
 import { kernelWork, type KernelCase, type ProfilePlan } from '../core/profilePlan';
-import type { DeviceInfo, DevicePeaks, ProfileReport, ProfileResult, ProfileSettings, WorkerEvent } from '../shared/profileProtocol';
+import type { DeviceInfo, DevicePeaks, KernelGeneration, ProfileReport, ProfileResult, ProfileSettings, WorkerEvent } from '../shared/profileProtocol';
 
 /** Tokens allocated past the longest sequence and filled with NaN: an out-of-bounds read poisons the output. */
 const PAD_TOKENS = 5;
@@ -72,7 +72,7 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   return { device, ...(peaksAfter ? { peaksAfter } : {}), results, notes, startedAt, finishedAt: new Date().toISOString() };
 }
 
-function isSoftwareAdapter(ctx: GpuContext): boolean {
+function isSoftwareAdapter(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>): boolean {
   return /llvmpipe|lavapipe|swiftshader|software/i.test(`${ctx.adapterName} ${ctx.vendor} ${ctx.architecture}`);
 }
 
@@ -91,8 +91,8 @@ function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {
 }
 
 export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo, settings: ProfileSettings, timing: TimingOptions): Promise<ProfileResult> {
-  const generation = settings.kernel ?? 'v2';
-  const storage = caseStorage(ctx, c, device, settings);
+  const generation = kernelGeneration(ctx, settings);
+  const storage = caseStorage(c, device, settings, generation);
   const elemBytes = storage === 'f16' ? 2 : 4;
   const work = kernelWork(c, elemBytes);
   const base: ProfileResult = {
@@ -198,13 +198,20 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   }
 }
 
+/** `--kernel auto`: the generation measured faster on this kind of adapter (KERNEL_CHOICES says why). */
+export function kernelGeneration(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>, settings: Pick<ProfileSettings, 'kernel'>): KernelGeneration {
+  const choice = settings.kernel ?? 'auto';
+  if (choice !== 'auto') return choice;
+  return isSoftwareAdapter(ctx) ? 'v2' : 'v1';
+}
+
 /**
  * K/V storage of one case: the device's (f16 with shader-f16, else f32), except that v2's decode kernel
  * reads f16 as packed u32 and so stores f16 on every adapter — as the runtimes' caches are — unless
  * --f32 asked for f32.
  */
-function caseStorage(ctx: GpuContext, c: KernelCase, device: DeviceInfo, settings: ProfileSettings): 'f16' | 'f32' {
-  if (device.storage === 'f16' || settings.forceF32 || (settings.kernel ?? 'v2') !== 'v2') return device.storage;
+function caseStorage(c: KernelCase, device: DeviceInfo, settings: ProfileSettings, generation: KernelGeneration): 'f16' | 'f32' {
+  if (device.storage === 'f16' || settings.forceF32 || generation !== 'v2') return device.storage;
   if (c.naive || c.sharedKv || c.numQueries !== 1) return device.storage;
   const per = 8; // halves per 16-byte load
   return c.headDim % per === 0 && c.vHeadDim % per === 0 ? 'f16' : device.storage;

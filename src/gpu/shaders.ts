@@ -24,6 +24,8 @@ export interface AttentionShape {
    */
   lanes?: number;
   subgroups?: boolean;
+  /** decode2.wgsl: consecutive tokens a lane group reads per step. */
+  tokensPerLane?: number;
   /** prefill.wgsl: rows × keys of the score block, rows × vec4 columns of the output block per thread. */
   micro?: { rs: number; cs: number; ro: number; do: number };
   storage: StorageType;
@@ -67,7 +69,8 @@ export function workgroupBytes(shape: AttentionShape): number {
   if (shape.kernel === 'decode2') {
     const lanes = shape.lanes ?? 1;
     const groups = shape.workgroupSize / lanes;
-    return 4 * (2 * groups + groups * shape.dv + (shape.subgroups ? 1 : r * shape.workgroupSize));
+    const u = shape.tokensPerLane ?? 1;
+    return 4 * (2 * groups + groups * shape.dv + (shape.subgroups ? 1 : u * r * shape.workgroupSize));
   }
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
@@ -117,30 +120,31 @@ export function decode2Wgsl(shape: AttentionShape): string {
   const lk = shape.dk / (lanes * per);
   const lv = shape.dv / (lanes * per);
   const packed = shape.storage === 'f16';
-  const unpack = (n: string): string => packed
-    ? [
-        `  for (var i = 0u; i < ${n}; i++) {`,
-        '    let u = raw[i];',
-        '    out[2u * i] = vec4<f32>(unpack2x16float(u.x), unpack2x16float(u.y));',
-        '    out[2u * i + 1u] = vec4<f32>(unpack2x16float(u.z), unpack2x16float(u.w));',
-        '  }',
-      ].join('\n')
-    : `  for (var i = 0u; i < ${n}; i++) { out[i] = raw[i]; }`;
+  const u = shape.tokensPerLane ?? 1;
+  const quad = packed
+    ? '  let h = select(raw.xy, raw.zw, j == 1u);\n  return vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));'
+    : '  return raw;';
   const reduce = shape.subgroups
     ? [
-        '    for (var r = 0u; r < R; r++) {',
-        '      var x = s[r];',
-        '      for (var mask = L / 2u; mask > 0u; mask >>= 1u) { x += subgroupShuffleXor(x, mask); }',
-        '      s[r] = x;',
+        '    for (var u = 0u; u < U; u++) {',
+        '      for (var r = 0u; r < R; r++) {',
+        '        var x = s[u][r];',
+        '        for (var mask = L / 2u; mask > 0u; mask >>= 1u) { x += subgroupShuffleXor(x, mask); }',
+        '        s[u][r] = x;',
+        '      }',
         '    }',
       ].join('\n')
     : [
-        '    for (var r = 0u; r < R; r++) { redS[r * WG + tid] = s[r]; }',
+        '    for (var u = 0u; u < U; u++) {',
+        '      for (var r = 0u; r < R; r++) { redS[(u * R + r) * WG + tid] = s[u][r]; }',
+        '    }',
         '    workgroupBarrier();',
-        '    for (var r = 0u; r < R; r++) {',
-        '      var x = 0.0;',
-        '      for (var j = 0u; j < L; j++) { x += redS[r * WG + g * L + j]; }',
-        '      s[r] = x;',
+        '    for (var u = 0u; u < U; u++) {',
+        '      for (var r = 0u; r < R; r++) {',
+        '        var x = 0.0;',
+        '        for (var j = 0u; j < L; j++) { x += redS[(u * R + r) * WG + g * L + j]; }',
+        '        s[u][r] = x;',
+        '      }',
         '    }',
         '    workgroupBarrier();',
       ].join('\n');
@@ -154,10 +158,11 @@ export function decode2Wgsl(shape: AttentionShape): string {
     QV: (lv * per) / 4,
     LK: lk,
     LV: lv,
-    RED_SIZE: shape.subgroups ? 1 : rowsOf(shape) * shape.workgroupSize,
+    U: u,
+    QPR: per / 4,
+    RED_SIZE: shape.subgroups ? 1 : u * rowsOf(shape) * shape.workgroupSize,
     RAW_T: packed ? 'vec4<u32>' : 'vec4<f32>',
-    UNPACK_K: unpack('LK'),
-    UNPACK_V: unpack('LV'),
+    QUAD: quad,
     REDUCE: reduce,
   });
 }

@@ -5,9 +5,16 @@
  */
 import type { KernelCase, KernelVariant, ProfileMode, ProfilePlan } from '../core/profilePlan';
 
-/** Kernel generations (`--kernel`): v2 the default, v1 the reference its figures stand beside. */
+/** Kernel generations: v2 the new decode kernel, v1 the reference its figures stand beside. */
 export const KERNEL_GENERATIONS = ['v1', 'v2'] as const;
 export type KernelGeneration = (typeof KERNEL_GENERATIONS)[number];
+/**
+ * `--kernel`: a generation, or auto — on each adapter the generation measured faster there: v2 on
+ * software adapters (lavapipe: 3–5× v1), v1 on GPUs until a GPU run shows v2 ahead (on an H200 the first
+ * v2 was behind v1 at 16k: bench/results/nvidia-h200-vulkan-v1-v2.md).
+ */
+export const KERNEL_CHOICES = ['auto', ...KERNEL_GENERATIONS] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 export interface DevicePeaks {
   /** Measured copy bandwidth: (bytes read + bytes written) / time, GB/s (10^9). */
@@ -118,10 +125,10 @@ export interface ProfileSettings {
   /** Ignore shader-f16 and store KV in f32. */
   forceF32?: boolean;
   /**
-   * Kernel generation (`--kernel`): v2 (default) runs the v2 decode kernel for MHA/GQA/MQA, v1 the
+   * Kernel generation (`--kernel`, default auto): v2 runs the v2 decode kernel for MHA/GQA/MQA, v1 the
    * reference kernels it is measured beside. Modes without a v2 kernel run v1's under either.
    */
-  kernel?: KernelGeneration;
+  kernel?: KernelChoice;
   /** A case whose estimated run time exceeds this is skipped with the estimate as the reason. */
   maxCaseSeconds: number;
   /** Copy-bandwidth probe working set; ≥ 256 MB per kernels.md unless the device allows less. */

@@ -6,11 +6,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
-import { chooseLaunch, prepareAttention, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
+import { chooseLaunch, planKvChunks, prepareAttention, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import type { StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
-import { runCase } from '../../src/gpu/profile';
+import { kernelGeneration, runCase } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan } from '../../src/core/profilePlan';
@@ -196,6 +196,46 @@ test('K/V larger than one storage binding: split per sequence into KV-head chunk
     // 3 KV heads of 207 tokens × 64 fit per binding: 8 heads × 2 sequences become 6 chunks.
     await check({ name: 'chunked-kv', qHeads: 16, kvHeads: 8, dk: 64, seqLens: [200, 131] }, storage, { bindLimit: 3 * 207 * 64 * elem, kernel });
   }
+});
+
+test('v2 launch choice: lanes from row widths and the subgroup size, tokens per step and heads from registers; v1 where v2 cannot', () => {
+  const limits = { ...ctx.limits, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 256 };
+  const launch = (qHeads: number, kvHeads: number, dk: number, dv: number, storage: StorageType, subgroupMinSize: number | null) => chooseLaunch(
+    { batch: 1, qHeads, kvHeads, numQueries: 1, dk, dv, maxLen: 4100, seqLens: [4096], window: 0, chunk: 0, sharedKv: false, scale: 1 },
+    { limits }, { kind: 'flash', storage, targetWorkgroups: 1024, generation: 'v2', subgroupMinSize },
+  ).shape;
+  const pick = (s: ReturnType<typeof launch>) => ({ kernel: s.kernel, lanes: s.lanes, u: s.tokensPerLane, heads: s.headsPerGroupBlock, subgroups: s.subgroups });
+  // Llama-3.1-8B's GQA layer on a subgroup-32 GPU: a 256-byte f16 row is 16 lanes × 16 B; 4 tokens per step.
+  assert.deepEqual(pick(launch(32, 8, 128, 128, 'f16', 32)), { kernel: 'decode2', lanes: 16, u: 4, heads: 4, subgroups: true });
+  // MQA: the 32-head group in blocks of 8 (16 registers per head per lane).
+  assert.deepEqual(pick(launch(32, 1, 128, 128, 'f16', 32)), { kernel: 'decode2', lanes: 16, u: 4, heads: 8, subgroups: true });
+  // f32 rows are 512 bytes: 32 lanes.
+  assert.deepEqual(pick(launch(32, 8, 128, 128, 'f32', 32)), { kernel: 'decode2', lanes: 32, u: 4, heads: 4, subgroups: true });
+  // Subgroups of 8 (lavapipe): 8 lanes, each 2 loads per row, 2 tokens per step.
+  assert.deepEqual(pick(launch(32, 8, 128, 128, 'f16', 8)), { kernel: 'decode2', lanes: 8, u: 2, heads: 4, subgroups: true });
+  // No subgroups: workgroup-memory sums over 16 lanes.
+  assert.deepEqual(pick(launch(32, 8, 128, 128, 'f16', null)), { kernel: 'decode2', lanes: 16, u: 4, heads: 4, subgroups: false });
+  // K ≠ V (192/128): 24 and 16 loads per row share 8 lanes; one token per step.
+  assert.deepEqual(pick(launch(8, 8, 192, 128, 'f16', 32)), { kernel: 'decode2', lanes: 8, u: 1, heads: 1, subgroups: true });
+  // Head dim 80 (10 loads): 2 lanes. Head dim 36 in f16 (not whole 16-byte loads): a v1 kernel.
+  assert.equal(launch(8, 8, 80, 80, 'f16', 32).lanes, 2);
+  assert.notEqual(launch(8, 8, 36, 36, 'f16', 32).kernel, 'decode2');
+});
+
+test('K/V chunks are equal: 32 heads under a 31-head binding limit go as 16 + 16', () => {
+  const p = { batch: 1, qHeads: 32, kvHeads: 32, numQueries: 1, dk: 128, dv: 128, maxLen: 1000, seqLens: [1000], window: 0, chunk: 0, sharedKv: false, scale: 1 };
+  const chunks = planKvChunks(p, 4, 31 * 1000 * 128 * 4);
+  assert.deepEqual(chunks.map((c) => c.kvHeadCount), [16, 16]);
+});
+
+test('--kernel auto: v2 on a software adapter, v1 on a GPU until one measures v2 ahead; an explicit choice stands', () => {
+  const lavapipe = { adapterName: 'llvmpipe (LLVM 15.0.6, 256 bits)', vendor: 'mesa', architecture: '' };
+  const h200 = { adapterName: 'NVIDIA: 580.159.04 580.159.4.0 nvidia-h200', vendor: 'nvidia', architecture: '' };
+  assert.equal(kernelGeneration(lavapipe, {}), 'v2');
+  assert.equal(kernelGeneration(h200, {}), 'v1');
+  assert.equal(kernelGeneration(h200, { kernel: 'auto' }), 'v1');
+  assert.equal(kernelGeneration(h200, { kernel: 'v2' }), 'v2');
+  assert.equal(kernelGeneration(lavapipe, { kernel: 'v1' }), 'v1');
 });
 
 test('an empty sequence yields zeros, not NaN', async () => {

@@ -148,6 +148,8 @@ test('profile: bad options are one line and exit 2, before any GPU work starts',
   await expectBad(['profile', config, '--mode', 'train'], /--mode "train": choose decode, prefill or both/);
   await expectBad(['profile', config, '--samples', '0'], /--samples 0: give 1 to 10000/);
   await expectBad(['profile', config, '--backend', 'cuda'], /--backend "cuda": choose/);
+  await expectBad(['profile', config, '--kernel', 'v3'], /--kernel "v3": choose auto, v1, v2/);
+  await expectBad(['kv', config, '--kernel', 'v1'], /--kernel belongs to attention-lens profile/);
   await expectBad(['profile', config, '--timeout', '-5'], /--timeout/);
   await expectBad(['kv', config, '--samples', '30'], /--samples belongs to attention-lens profile/);
   await expectBad(['profile', file('broken-profile.json', '{"num_attention_heads": 32,')], /broken-profile\.json/);

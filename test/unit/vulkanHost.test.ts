@@ -148,6 +148,13 @@ test("NVIDIA's ICD without glvnd's libEGL.so.1 (opened at run time, never in ldd
   assert.equal(lvp.choice.icds[0]!.missingLibraries, undefined);
 });
 
+test('two manifests naming one driver library (the driver\'s and the container toolkit\'s): handed to the loader once', () => {
+  // The H200 host of 2026-12-04 had both, and Dawn listed the GPU twice.
+  const r = line({ '/proc/driver/nvidia/version': PROC_550, '/usr/share/vulkan/icd.d/nvidia_icd.json': NVIDIA_ICD, '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json': NVIDIA_ICD, '/usr/local/nvidia/lib64/libGLX_nvidia.so.0': '' }, { name: 'NVIDIA H200', backend: 'vulkan', software: false });
+  assert.equal(r.findings.icds.filter((i) => i.kind === 'nvidia').length, 2, 'both found');
+  assert.deepEqual(r.choice.icds.map((i) => i.path), ['/usr/share/vulkan/icd.d/nvidia_icd.json']);
+});
+
 test("ldd's \"not found\" lines → the missing libraries", () => {
   const ldd = '\tlinux-vdso.so.1 (0x00007ffd)\n\tlibGLdispatch.so.0 => not found\n\tlibdl.so.2 => /lib/x86_64-linux-gnu/libdl.so.2 (0x00007f)\n\tlibX11.so.6 => not found\n';
   assert.deepEqual(missingLibraries(ldd), ['libGLdispatch.so.0', 'libX11.so.6']);

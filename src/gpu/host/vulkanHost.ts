@@ -236,6 +236,15 @@ export function chooseLoader(f: HostFindings, preference: IcdPreference, scratch
     nvidia = [{ path: generated.path, library: f.nvidiaLibrary, resolvedLibrary: f.nvidiaLibrary, apiVersion: '1.3.0', kind: 'nvidia', source: 'generated' }];
     notes.push(`no manifest names the NVIDIA driver's ${path.posix.basename(f.nvidiaLibrary)}: wrote one (${generated.path})`);
   }
+  // Two manifests naming the same driver library (the driver's own and the container toolkit's copy)
+  // would make the loader open the GPU twice: Dawn then lists it twice.
+  const libraries = new Set<string>();
+  nvidia = nvidia.filter((i) => {
+    const key = i.resolvedLibrary ?? i.path;
+    if (libraries.has(key)) return false;
+    libraries.add(key);
+    return true;
+  });
   const hardware = usable.filter((i) => i.kind === 'other');
   const software = usable.filter((i) => i.kind === 'software');
   const icds = preference === 'nvidia' ? nvidia : preference === 'software' ? software : [...nvidia, ...hardware, ...software];
