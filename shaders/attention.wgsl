@@ -45,8 +45,8 @@ fn vValue(j: u32, d: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let split = wid.x % P.numSplits;
-  let qb = wid.x / P.numSplits;
+  let split = P.splitBase + wid.x % P.dispatchSplits;
+  let qb = wid.x / P.dispatchSplits;
   let kvhLocal = wid.y % P.chunkHeads;
   let kvh = P.kvHeadBase + kvhLocal;
   let hb = wid.y / P.chunkHeads;
@@ -106,7 +106,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var acc: array<f32, ACC>;
   for (var k = 0u; k < ACC; k++) { acc[k] = 0.0; }
 
-  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
+  // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
   for (var t0 = range.x; t0 < range.y; t0 += TILE) {
     // Tokens past the range load as zeros: padding may hold anything (the tests fill it with NaN).
     for (var i = tid; i < TILE * DK4; i += WG) {

@@ -34,7 +34,7 @@ var<workgroup> redL: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let split = wid.x % P.numSplits;
+  let split = P.splitBase + wid.x % P.dispatchSplits;
   let kvhLocal = wid.y % P.chunkHeads;
   let kvh = P.kvHeadBase + kvhLocal;
   let hb = wid.y / P.chunkHeads;
@@ -70,7 +70,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     acc[r] = vec4<f32>(0.0);
     lAcc[r] = 0.0;
   }
-  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
+  // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
 
   for (var t0 = lo; t0 < hi; t0 += WG) {
     // 1. Scores of this thread's token against every query of the block.

@@ -58,7 +58,7 @@ fn quad(raw: {{RAW_T}}, j: u32) -> vec4<f32> {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let split = wid.x % P.numSplits;
+  let split = P.splitBase + wid.x % P.dispatchSplits;
   let kvhLocal = wid.y % P.chunkHeads;
   let kvh = P.kvHeadBase + kvhLocal;
   let hb = wid.y / P.chunkHeads;
@@ -94,7 +94,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     m[r] = NEG;
     l[r] = 0.0;
   }
-  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
+  // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
 
   // The first step's loads; each step then loads the next step's before using the current one.
   var rawK: array<{{RAW_T}}, U * LK>;

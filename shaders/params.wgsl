@@ -14,10 +14,17 @@ struct Params {
   qBlocks: u32,
   scaleLog2: f32,
   // K/V larger than one storage binding come in chunks of whole (sequence, KV head) rows: this
-  // dispatch's buffers hold chunkHeads KV heads from kvHeadBase of the sequences from batchBase.
+  // dispatch's buffers hold chunkHeads KV heads from kvHeadBase of the sequences from batchBase —
+  // or, when one row is larger than a binding, tokens [tokenBase, tokenBase + chunkLen) of one row.
   chunkHeads: u32,
   kvHeadBase: u32,
   batchBase: u32,
+  // Tokens per row in this dispatch's buffers (maxLen unless the chunk is a token range).
+  chunkLen: u32,
+  tokenBase: u32,
+  // This dispatch's splits: splitBase .. splitBase + dispatchSplits of numSplits.
+  splitBase: u32,
+  dispatchSplits: u32,
   pad0: u32,
 };
 

@@ -96,7 +96,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let oc0 = (tid % OUT_COL_GROUPS) * DO;
   var acc: array<vec4<f32>, RO * DO>;
   for (var i = 0u; i < RO * DO; i++) { acc[i] = vec4<f32>(0.0); }
-  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.maxLen;
+  // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
 
   for (var t0 = wgLo; t0 < wgHi; t0 += BC) {
     // K tile, coalesced; tokens past the range load as zeros (padding may hold NaN).

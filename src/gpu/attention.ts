@@ -195,30 +195,53 @@ export interface AttentionRun {
  * Uploads the problem and builds the pipelines. `copies` > 1 rotates several K/V buffers so timed runs
  * read from memory rather than a warm cache.
  */
-/** A slice of the K/V cache small enough for one storage binding: whole (sequence, KV head) rows. */
+/**
+ * A slice of the K/V cache small enough for one storage binding: whole (sequence, KV head) rows, or —
+ * when one row is larger than a binding (MLA's 576-wide latent at long context) — a token range of one
+ * row, covering whole splits.
+ */
 export interface KvChunk {
   batchBase: number;
   batchCount: number;
   kvHeadBase: number;
   kvHeadCount: number;
+  /** First token and tokens per row in this chunk: 0 and maxLen for whole rows. */
+  tokenBase: number;
+  tokenCount: number;
 }
 
 /**
- * Splits K/V into chunks of whole (sequence, KV head) rows that each fit one storage binding (128 MiB
- * by default in WebGPU). One chunk when everything fits; else per sequence, as many KV heads as fit.
- * Throws when a single head's row of one sequence is already too large.
+ * Splits K/V into chunks that each fit one storage binding (128 MiB by default in WebGPU). One chunk
+ * when everything fits; else per sequence, as many KV heads as fit, in chunks of equal size; else, when
+ * one head's row of one sequence is too large, token ranges of whole splits (decode only: a split reads
+ * its own tokens, so a range of splits reads a range of tokens).
  */
-export function planKvChunks(p: AttentionProblem, elemBytes: number, bindLimit: number): KvChunk[] {
-  const rowBytes = p.maxLen * Math.max(p.dk, p.sharedKv ? 0 : p.dv) * elemBytes;
-  if (rowBytes * p.batch * p.kvHeads <= bindLimit) return [{ batchBase: 0, batchCount: p.batch, kvHeadBase: 0, kvHeadCount: p.kvHeads }];
+export function planKvChunks(p: AttentionProblem, elemBytes: number, bindLimit: number, splitTokens?: number): KvChunk[] {
+  const tokenBytes = Math.max(p.dk, p.sharedKv ? 0 : p.dv) * elemBytes;
+  const rowBytes = p.maxLen * tokenBytes;
+  const whole = { tokenBase: 0, tokenCount: p.maxLen };
+  if (rowBytes * p.batch * p.kvHeads <= bindLimit) return [{ batchBase: 0, batchCount: p.batch, kvHeadBase: 0, kvHeadCount: p.kvHeads, ...whole }];
   const maxHeads = Math.floor(bindLimit / rowBytes);
-  if (maxHeads < 1) throw new Error(`one KV head of ${p.maxLen} tokens × ${p.dk} needs ${rowBytes} B, more than this device's storage-binding limit of ${bindLimit} B`);
+  const chunks: KvChunk[] = [];
+  if (maxHeads < 1) {
+    const fits = Math.floor(bindLimit / tokenBytes);
+    const step = splitTokens ?? 1;
+    const tokens = Math.floor(fits / step) * step;
+    if (p.numQueries !== 1 || tokens < 1) {
+      throw new Error(`one KV head of ${p.maxLen} tokens × ${Math.max(p.dk, p.dv)} needs ${rowBytes} B, more than this device's storage-binding limit of ${bindLimit} B${p.numQueries !== 1 ? ' (prefill cannot split a row by tokens)' : `, and one split of ${step} tokens does not fit it`}`);
+    }
+    for (let b = 0; b < p.batch; b++) {
+      for (let h = 0; h < p.kvHeads; h++) {
+        for (let t = 0; t < p.maxLen; t += tokens) chunks.push({ batchBase: b, batchCount: 1, kvHeadBase: h, kvHeadCount: 1, tokenBase: t, tokenCount: Math.min(tokens, p.maxLen - t) });
+      }
+    }
+    return chunks;
+  }
   // Chunks of equal size: 32 heads under a 31-head limit go as 16 + 16, not 31 + 1 (a lone head's
   // dispatch would run on a handful of workgroups after the others).
   const heads = Math.ceil(p.kvHeads / Math.ceil(p.kvHeads / maxHeads));
-  const chunks: KvChunk[] = [];
   for (let b = 0; b < p.batch; b++) {
-    for (let h = 0; h < p.kvHeads; h += heads) chunks.push({ batchBase: b, batchCount: 1, kvHeadBase: h, kvHeadCount: Math.min(heads, p.kvHeads - h) });
+    for (let h = 0; h < p.kvHeads; h += heads) chunks.push({ batchBase: b, batchCount: 1, kvHeadBase: h, kvHeadCount: Math.min(heads, p.kvHeads - h), ...whole });
   }
   return chunks;
 }
@@ -232,7 +255,7 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
   const { device } = ctx;
   const { shape } = launch;
   const elemBytes = shape.storage === 'f16' ? 2 : 4;
-  const chunks = planKvChunks(p, elemBytes, Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize));
+  const chunks = planKvChunks(p, elemBytes, Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize), launch.splitTokens);
   const storage = (bytes: number, usage = 0): GPUBuffer => device.createBuffer({ size: Math.max(16, roundUp(bytes, 16)), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | usage });
   // Convert to f16 once, however many copies are uploaded.
   const kData = shape.storage === 'f16' ? toHalfArray(data.k) : data.k;
@@ -254,18 +277,21 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
 
   /** Per chunk: its params, its grid, and one bind group per cold copy. */
   const dispatches = chunks.map((chunk) => {
-    const params = device.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const pu = new Uint32Array(16);
-    pu.set([p.batch, p.qHeads, p.kvHeads, p.numQueries, p.maxLen, launch.numSplits, launch.splitTokens, p.window, p.chunk, launch.headBlocks, launch.qBlocks, 0, chunk.kvHeadCount, chunk.kvHeadBase, chunk.batchBase, 0]);
+    // A token-range chunk runs the splits whose tokens it holds; a chunk of whole rows runs them all.
+    const splitBase = Math.floor(chunk.tokenBase / launch.splitTokens);
+    const dispatchSplits = chunk.tokenCount === p.maxLen ? launch.numSplits : Math.min(launch.numSplits - splitBase, Math.ceil(chunk.tokenCount / launch.splitTokens));
+    const params = device.createBuffer({ size: 80, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const pu = new Uint32Array(20);
+    pu.set([p.batch, p.qHeads, p.kvHeads, p.numQueries, p.maxLen, launch.numSplits, launch.splitTokens, p.window, p.chunk, launch.headBlocks, launch.qBlocks, 0, chunk.kvHeadCount, chunk.kvHeadBase, chunk.batchBase, chunk.tokenCount, chunk.tokenBase, splitBase, dispatchSplits, 0]);
     new Float32Array(pu.buffer)[11] = p.scale * Math.LOG2E;
     device.queue.writeBuffer(params, 0, pu);
     buffers.push(params);
-    const grid = [launch.numSplits * launch.qBlocks, chunk.kvHeadCount * launch.headBlocks, chunk.batchCount] as const;
+    const grid = [dispatchSplits * launch.qBlocks, chunk.kvHeadCount * launch.headBlocks, chunk.batchCount] as const;
     if (grid.some((g) => g > maxDim)) throw new Error(`grid ${grid.join('×')} exceeds ${maxDim} workgroups per dimension`);
     const slice = (all: Float32Array | Uint16Array, width: number): Float32Array | Uint16Array => {
       // Rows of one sequence are contiguous over heads; a multi-sequence chunk is the whole buffer.
-      const start = ((chunk.batchBase * p.kvHeads + chunk.kvHeadBase) * p.maxLen) * width;
-      const count = chunk.batchCount * chunk.kvHeadCount * p.maxLen * width;
+      const start = ((chunk.batchBase * p.kvHeads + chunk.kvHeadBase) * p.maxLen + chunk.tokenBase) * width;
+      const count = chunk.batchCount * chunk.kvHeadCount * chunk.tokenCount * width;
       return all.subarray(start, start + count);
     };
     const kSlice = slice(kData, p.dk);

@@ -238,6 +238,20 @@ test('--kernel auto: v2 on a software adapter, v1 on a GPU until one measures v2
   assert.equal(kernelGeneration(lavapipe, { kernel: 'v1' }), 'v1');
 });
 
+test('one K/V row larger than a binding (MLA at long context): token ranges of whole splits, one dispatch each, same result', async () => {
+  for (const s of storages()) {
+    const elem = s === 'f16' ? 2 : 4;
+    // 800 latent rows per binding: each sequence's row of 1507 tokens goes in token ranges.
+    await check({ name: 'mla token chunks', qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, seqLens: [1500, 64], scale: 1 / Math.sqrt(192) }, s, { bindLimit: 800 * 576 * elem });
+  }
+  for (const [kernel, s] of decodeKernels()) {
+    const elem = s === 'f16' ? 2 : 4;
+    await check({ name: 'token chunks', qHeads: 8, kvHeads: 2, dk: 64, seqLens: [1500, 700], window: 1100 }, s, { bindLimit: 600 * 64 * elem, kernel });
+  }
+  // The naive baseline has one split per row: a row past the binding cannot run, and says why.
+  await assert.rejects(check({ name: 'naive too long', qHeads: 4, kvHeads: 1, dk: 64, seqLens: [1500] }, 'f32', { kind: 'naive', bindLimit: 600 * 64 * 4 }), /storage-binding limit .* one split of 1500 tokens does not fit it/);
+});
+
 test('an empty sequence yields zeros, not NaN', async () => {
   for (const kernel of kernels()) await check({ name: 'empty', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [1, 9] }, 'f32', { kernel });
 });
