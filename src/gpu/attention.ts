@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from './device';
 import type { KernelGeneration } from '../shared/profileProtocol';
-import { accumulatorsOf, elementsPerLoad, kernelWgsl, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { accumulatorsOf, elementsPerLoad, kernelWgsl, merge2Wgsl, MERGE2_MAX_SPLITS, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -272,7 +272,9 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
   const buffers: GPUBuffer[] = [seq, q, partO, partML, out];
 
   const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernelWgsl(shape) }), entryPoint: 'main' } });
-  const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeWgsl(p.dv) }), entryPoint: 'main' } });
+  // v2's decode is merged by merge2.wgsl (each split's weight once per row); v1 keeps its own merge.
+  const mergeCode = shape.kernel === 'decode2' && launch.numSplits <= MERGE2_MAX_SPLITS ? merge2Wgsl(p.dv) : mergeWgsl(p.dv);
+  const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeCode }), entryPoint: 'main' } });
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
 
   /** Per chunk: its params, its grid, and one bind group per cold copy. */

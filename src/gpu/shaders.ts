@@ -6,6 +6,7 @@ import attentionSource from '../../shaders/attention.wgsl';
 import decodeSource from '../../shaders/decode.wgsl';
 import decode2Source from '../../shaders/decode2.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
+import merge2Source from '../../shaders/merge2.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
 import prefillSource from '../../shaders/prefill.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
@@ -221,6 +222,13 @@ export function attentionWgsl(shape: AttentionShape): string {
 
 export function mergeWgsl(dv: number): string {
   return fill(mergeSource, { DV: dv });
+}
+
+/** merge2.wgsl holds one weight per split in workgroup memory: at most this many splits. */
+export const MERGE2_MAX_SPLITS = 2048;
+
+export function merge2Wgsl(dv: number): string {
+  return fill(merge2Source, { DV: dv, MAX_SPLITS: MERGE2_MAX_SPLITS });
 }
 
 export function peaksWgsl(type: StorageType): string {

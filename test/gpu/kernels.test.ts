@@ -149,6 +149,13 @@ test('decode v2 at every group size 1–32, head dims 64/128/256 and K ≠ V (19
   }
 });
 
+test('decode v2 with more splits than the merge has threads (merge2.wgsl: strided maxima, weights and sums)', async () => {
+  for (const kernel of kernels().filter((k) => k.generation === 'v2')) {
+    const splits = await check({ name: 'many splits', qHeads: 2, kvHeads: 1, dk: 64, seqLens: [30000, 333] }, 'f16', { kernel, targetWorkgroups: 1024 });
+    assert.ok(splits > 64, `${splits} splits`);
+  }
+});
+
 test('decode MLA absorbed: 576-wide latent rows, V = the first 512 values, 16 heads', async () => {
   for (const s of storages()) {
     for (const mlaKernel of ['decode', 'tiled'] as const) {
