@@ -30,6 +30,8 @@ export interface CliRequest {
   quality?: { targets: string[] | undefined; calibrationTokens: number; timeoutSeconds: number; device: 'auto' | 'gpu' | 'cpu' };
   /** `profile` only. */
   profile?: { plan: ProfileOptions; settings: ProfileSettings; timeoutSeconds: number };
+  /** `profile --list-adapters`: list Dawn's adapters instead of profiling (no config needed). */
+  listAdapters?: boolean;
 }
 
 
@@ -61,6 +63,8 @@ const OPTIONS = {
   backend: { type: 'string' },
   f32: { type: 'boolean' },
   kernel: { type: 'string' },
+  adapter: { type: 'string' },
+  'list-adapters': { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   quality: { type: 'string' },
   targets: { type: 'string' },
@@ -85,6 +89,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
   if (values.help || command === undefined || command === 'help') return { command: 'help', options: {}, json: false, explain: false };
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; use ${COMMANDS.join(' or ')} (attention-lens --help)`);
+  }
+  if (values['list-adapters']) {
+    if (command !== 'profile') throw new UsageError('--list-adapters belongs to attention-lens profile');
+    if (configPath !== undefined) throw new UsageError('--list-adapters takes no config file: attention-lens profile --list-adapters');
+    return { command: 'profile', options: {}, json: values.json ?? false, explain: false, listAdapters: true };
   }
   if (configPath === undefined) throw new UsageError(`${command} needs a config file: attention-lens ${command} path/to/config.json`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; give one config file`);
@@ -167,11 +176,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     const device = values.device ?? 'auto';
     if (device !== 'auto' && device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device "${device}": choose auto, gpu or cpu`);
     request.quality = { targets, calibrationTokens, timeoutSeconds: timeout ?? DEFAULT_QUALITY_TIMEOUT_S, device };
-    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32', 'kernel'].find((f) => values[f as keyof typeof values] !== undefined);
+    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32', 'kernel', 'adapter'].find((f) => values[f as keyof typeof values] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
     return request;
   }
-  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32', 'kernel'] as const;
+  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32', 'kernel', 'adapter'] as const;
   if (command !== 'profile') {
     const stray = profileOnly.find((f) => values[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
@@ -207,6 +216,10 @@ export function parseCli(argv: readonly string[]): CliRequest {
     settings.backend = b;
   }
   if (values.f32) settings.forceF32 = true;
+  if (values.adapter !== undefined) {
+    if (values.adapter.trim() === '') throw new UsageError('--adapter: give an index or a part of a name, as attention-lens profile --list-adapters shows them');
+    settings.adapter = values.adapter.trim();
+  }
   if (values.kernel !== undefined) {
     const kernel = KERNEL_CHOICES.find((k) => k === values.kernel!.toLowerCase());
     if (!kernel) throw new UsageError(`--kernel "${values.kernel}": choose ${KERNEL_CHOICES.join(', ')} (auto: the generation measured faster on this kind of adapter; v1: the reference kernels v2 is measured beside)`);
@@ -276,6 +289,9 @@ Profile options
   --max-case-seconds S skip a case whose estimated time on this device exceeds S (default 120)
   --timeout S          stop the worker after S seconds (default 1800)
   --backend B          Dawn backend: default | vulkan | metal | d3d12 | opengl;  --f32   store KV in f32 even with shader-f16
+  --adapter A          profile on this adapter: an index or a part of a name from --list-adapters
+                       (default: Dawn's high-performance choice — a discrete GPU first, a software one last)
+  --list-adapters      list the adapters Dawn offers here, numbered, and the default (no config needed)
   --kernel K           auto | v1 | v2 (default auto: v2 on software adapters, v1 on GPUs until a GPU run
                        shows v2 ahead); v2: lane-group decode reads, f16 K/V on every adapter
 

@@ -7,7 +7,7 @@ import { buildKvReport, buildVariantsReport } from '../core/report';
 import { HELP, parseCli } from './args';
 import { readModelInput } from './readInput';
 import { renderKvReport, renderVariants } from '../core/text/render';
-import { runProfileCommand } from './profileCommand';
+import { runListAdaptersCommand, runProfileCommand } from './profileCommand';
 import { runReportCommand } from './reportCommand';
 import { runQualityCommand } from './qualityCommand';
 import { VERSION } from '../shared/version';
@@ -24,6 +24,7 @@ export async function run(argv: readonly string[], io: { out: (s: string) => voi
       io.out(VERSION);
       return 0;
     }
+    if (request.command === 'profile' && request.listAdapters) return await runListAdaptersCommand(request, io);
     const input = await readModelInput(request.configPath!);
     if (request.command === 'profile') return await runProfileCommand(input, request, io);
     if (request.command === 'report') return runReportCommand(input, request, io);

@@ -10,7 +10,7 @@ import { loadModelConfig } from '../core/modelConfig';
 import { buildProfilePlan } from '../core/profilePlan';
 import type { ProfileResult } from '../shared/profileProtocol';
 import type { ModelInput } from '../core/report';
-import { ProfileError, runProfile } from '../gpu/workerClient';
+import { listAdaptersInWorker, ProfileError, runProfile } from '../gpu/workerClient';
 import type { CliRequest } from './args';
 import { profileCaseDerivation, renderProfile } from '../core/text/renderProfile';
 
@@ -51,5 +51,30 @@ export async function runProfileCommand(input: ModelInput, request: CliRequest, 
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** `attention-lens profile --list-adapters`: Dawn's adapters, numbered as --adapter takes them (listed in the worker). */
+export async function runListAdaptersCommand(request: CliRequest, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  try {
+    const list = await listAdaptersInWorker({ workerPath: path.join(__dirname, 'worker.mjs'), timeoutMs: 60_000 });
+    if (request.json) {
+      io.out(JSON.stringify(list, null, 2));
+      return 0;
+    }
+    if (list.adapters.length === 0) {
+      io.out('no adapter: Dawn found none here (on Linux: a GPU driver with its Vulkan ICD, or Mesa 23+\'s lavapipe to run on the CPU)');
+      return 0;
+    }
+    io.out('adapters Dawn offers here (attention-lens profile <config> --adapter N or a part of the name):');
+    for (const a of list.adapters) io.out(`  ${a.index}  ${a.name} (${a.backend})${a.chosen ? '  ← the default' : ''}`);
+    if (list.chosen) io.out(`default: ${list.chosen.name}${list.chosen.software ? ' — a software adapter: profiling it measures a CPU, not a GPU' : ''} (Dawn's high-performance choice: a discrete GPU before an integrated one, a GPU before a software adapter)`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ProfileError) {
+      io.err(`attention-lens: profile --list-adapters: ${e.message}`);
+      return 1;
+    }
+    throw e;
   }
 }

@@ -46,7 +46,8 @@ let instance: GPU | undefined;
 /** Open devices (for the no-adapter path: an instance that never made a device can go). */
 let openDevices = 0;
 
-export async function openGpu(options: { backend?: Backend; forceF32?: boolean } = {}): Promise<GpuContext> {
+/** `adapter`: Dawn's exact adapter name (resolveAdapter's choice); otherwise the high-performance one. */
+export async function openGpu(options: { backend?: Backend; forceF32?: boolean; adapter?: string } = {}): Promise<GpuContext> {
   if (!globalsInstalled) {
     Object.assign(globalThis, globals);
     globalsInstalled = true;
@@ -54,6 +55,8 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean }
   // Timestamps are quantized to 65.536 µs unless this Dawn feature is disabled.
   const flags = ['disable-dawn-features=timestamp_quantization'];
   if (options.backend && options.backend !== 'default') flags.push(`backend=${options.backend}`);
+  // Dawn's own choice by name (a case-sensitive part of it; we pass the whole name).
+  if (options.adapter) flags.push(`adapter=${options.adapter}`);
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = (instance ??= create(flags));
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

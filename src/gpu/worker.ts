@@ -4,7 +4,9 @@
  * one `run` request in; ready, device, progress, log, result, done or error events out. The parent
  * cancels by killing this process and enforces its own timeout.
  */
-import { NoAdapterError, openGpu, type GpuContext } from './device';
+import { NoAdapterError, openGpu, type Backend, type GpuContext } from './device';
+import { chosenAdapter, listAdapters } from './host/adapters';
+import { resolveAdapter } from './host/adapterText';
 import { runPlan } from './profile';
 import { isWorkerRequest, type WorkerEvent, type WorkerErrorCode } from '../shared/profileProtocol';
 
@@ -28,9 +30,18 @@ async function fail(code: WorkerErrorCode, message: string): Promise<never> {
 
 async function handle(message: unknown): Promise<void> {
   if (!isWorkerRequest(message)) return fail('bad-request', 'the profiler worker got a malformed request');
+  if (message.type === 'list-adapters') return listAll();
   const { plan, settings } = message;
   try {
-    ctx = await openGpu({ backend: settings.backend, forceF32: settings.forceF32 });
+    let adapter: string | undefined;
+    let backend: Backend | undefined = settings.backend;
+    if (settings.adapter !== undefined) {
+      const chosen = resolveAdapter(settings.adapter, await listAdapters());
+      if ('error' in chosen) return fail('no-adapter', `--adapter / attentionLens.profile.adapter "${settings.adapter}": ${chosen.error}`);
+      adapter = chosen.entry.name;
+      backend = chosen.entry.backend as Backend;
+    }
+    ctx = await openGpu({ backend, forceF32: settings.forceF32, adapter });
   } catch (e) {
     return fail(e instanceof NoAdapterError ? 'no-adapter' : 'gpu-error', e instanceof Error ? e.message : String(e));
   }
@@ -54,6 +65,21 @@ async function handle(message: unknown): Promise<void> {
   ctx.destroy();
   // With the device destroyed and Dawn's instance dropped, the process ends on its own; should a driver
   // keep it alive anyway, leave after a grace period (the parent already has the result).
+  process.disconnect?.();
+  setTimeout(() => process.exit(0), 5000).unref();
+}
+
+/** Every adapter Dawn offers, numbered as --adapter takes them, and the one a profile opens by default. */
+async function listAll(): Promise<void> {
+  try {
+    const list = await listAdapters();
+    const chosen = await chosenAdapter();
+    const chosenIndex = chosen ? list.findIndex((a) => chosen.name.toLowerCase().includes(a.name.toLowerCase()) || a.name.toLowerCase().includes(chosen.name.toLowerCase().split(':')[0]!.trim())) : -1;
+    finished = true;
+    await send({ type: 'adapters', adapters: list.map((a, index) => ({ index, name: a.name, backend: a.backend, chosen: index === chosenIndex })), chosen: chosen ? { name: chosen.name, software: chosen.software } : null });
+  } catch (e) {
+    return fail('gpu-error', e instanceof Error ? e.message : String(e));
+  }
   process.disconnect?.();
   setTimeout(() => process.exit(0), 5000).unref();
 }

@@ -5,7 +5,7 @@
  * error event into a ProfileError with the child's last log lines.
  */
 import type { ProfilePlan } from '../core/profilePlan';
-import { isWorkerEvent, type ProfileReport, type ProfileSettings, type WorkerErrorCode, type WorkerEvent } from '../shared/profileProtocol';
+import { isWorkerEvent, type AdapterListing, type ProfileReport, type ProfileSettings, type WorkerErrorCode, type WorkerEvent } from '../shared/profileProtocol';
 import { superviseWorker } from '../shared/superviseWorker';
 
 export type ProfileErrorCode = WorkerErrorCode | 'timeout' | 'cancelled' | 'crashed';
@@ -46,6 +46,31 @@ export function runProfile(plan: ProfilePlan, settings: ProfileSettings, options
       else if (m.type === 'error') worker.fail(new ProfileError(m.code, m.message, worker.logs));
       else if (m.type === 'done') worker.finish(m.report);
       if (m.type !== 'ready') options.onEvent?.(m);
+    },
+  });
+}
+
+export interface AdapterList {
+  adapters: AdapterListing[];
+  /** The adapter a profile opens by default (Dawn's high-performance choice), or null when none opens. */
+  chosen: { name: string; software: boolean } | null;
+}
+
+/** Dawn's adapters, listed in the worker (this process loads no WebGPU), numbered as --adapter takes them. */
+export function listAdaptersInWorker(options: Omit<RunProfileOptions, 'onEvent'>): Promise<AdapterList> {
+  return superviseWorker<WorkerEvent, AdapterList>({
+    ...options,
+    name: 'the profiler worker',
+    isEvent: isWorkerEvent,
+    error: (kind, message, lines) => new ProfileError(kind, message, lines),
+    cancelledMessage: 'listing the adapters was cancelled',
+    timeoutMessage: (s) => `listing the adapters took longer than ${s} s (a driver that hangs on open?)`,
+    crashHint: ' (a GPU driver crash?)',
+    onEvent: (m, worker) => {
+      if (m.type === 'log') worker.remember(m.message);
+      if (m.type === 'ready') worker.send({ type: 'list-adapters' });
+      else if (m.type === 'error') worker.fail(new ProfileError(m.code, m.message, worker.logs));
+      else if (m.type === 'adapters') worker.finish({ adapters: m.adapters, chosen: m.chosen });
     },
   });
 }

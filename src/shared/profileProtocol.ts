@@ -125,6 +125,12 @@ export interface ProfileSettings {
   /** Ignore shader-f16 and store KV in f32. */
   forceF32?: boolean;
   /**
+   * The adapter to profile on (`--adapter`, setting attentionLens.profile.adapter): an index into
+   * Dawn's list or a part of a name. Unset: Dawn's high-performance choice (a discrete GPU before an
+   * integrated one, a GPU before a software adapter).
+   */
+  adapter?: string;
+  /**
    * Kernel generation (`--kernel`, default auto): v2 runs the v2 decode kernel for MHA/GQA/MQA, v1 the
    * reference kernels it is measured beside. Modes without a v2 kernel run v1's under either.
    */
@@ -141,7 +147,15 @@ export interface ProfileSettings {
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { samples: 30, warmupPasses: 10, maxCaseSeconds: 120 };
 export const DEFAULT_PROFILE_TIMEOUT_S = 1800;
 
-export type WorkerRequest = { type: 'run'; plan: ProfilePlan; settings: ProfileSettings };
+export type WorkerRequest = { type: 'run'; plan: ProfilePlan; settings: ProfileSettings } | { type: 'list-adapters' };
+
+/** One of Dawn's adapters as `--list-adapters` shows it; `chosen` marks the one a profile would open. */
+export interface AdapterListing {
+  index: number;
+  name: string;
+  backend: string;
+  chosen: boolean;
+}
 
 export type WorkerErrorCode = 'no-adapter' | 'device-lost' | 'gpu-error' | 'bad-request' | 'internal';
 
@@ -152,6 +166,7 @@ export type WorkerEvent =
   | { type: 'log'; level: 'info' | 'warn'; message: string }
   | { type: 'result'; result: ProfileResult }
   | { type: 'done'; report: ProfileReport }
+  | { type: 'adapters'; adapters: AdapterListing[]; chosen: { name: string; software: boolean } | null }
   | { type: 'error'; code: WorkerErrorCode; message: string };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -175,12 +190,15 @@ export function isWorkerEvent(x: unknown): x is WorkerEvent {
       return isObject(x.report) && isObject(x.report.device) && Array.isArray(x.report.results);
     case 'error':
       return isStr(x.code) && isStr(x.message);
+    case 'adapters':
+      return Array.isArray(x.adapters) && x.adapters.every((a) => isObject(a) && isNum(a.index) && isStr(a.name) && isStr(a.backend)) && (x.chosen === null || isObject(x.chosen));
     default:
       return false;
   }
 }
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
+  if (isObject(x) && x.type === 'list-adapters') return true;
   if (!isObject(x) || x.type !== 'run' || !isObject(x.plan) || !isObject(x.settings)) return false;
   const s = x.settings;
   return Array.isArray(x.plan.cases) && isNum(s.samples) && s.samples >= 1 && isNum(s.warmupPasses) && s.warmupPasses >= 0 && isNum(s.maxCaseSeconds);

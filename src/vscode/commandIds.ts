@@ -10,6 +10,7 @@ export const COMMANDS = {
   chooseGpu: 'attentionLens.chooseGpu',
   chooseKvDtype: 'attentionLens.chooseKvDtype',
   chooseRuntime: 'attentionLens.chooseRuntime',
+  chooseProfileAdapter: 'attentionLens.chooseProfileAdapter',
   exportReport: 'attentionLens.exportReport',
   showLogs: 'attentionLens.showLogs',
 } as const;

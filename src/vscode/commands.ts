@@ -4,7 +4,7 @@ import { COMMANDS } from './commandIds';
 import { exportReport } from './exportReport';
 import type { Log } from './log';
 import type { ModelDocuments } from './modelDocuments';
-import { chooseGpu, chooseKvDtype, chooseRuntime } from './pickers';
+import { chooseGpu, chooseKvDtype, chooseProfileAdapter, chooseRuntime } from './pickers';
 import type { Profiler } from './profiler';
 import type { ReportDocuments } from './reportDocuments';
 import type { ReportPanels } from './reportPanel';
@@ -52,6 +52,7 @@ export function registerCommands({ documents, reports, panels, profiler, models,
     [COMMANDS.chooseGpu]: chooseGpu,
     [COMMANDS.chooseKvDtype]: chooseKvDtype,
     [COMMANDS.chooseRuntime]: chooseRuntime,
+    [COMMANDS.chooseProfileAdapter]: () => chooseProfileAdapter(profiler.workerPath, log),
     [COMMANDS.showLogs]: () => log.show(),
   };
   return Object.entries(table).map(([id, run]) => vscode.commands.registerCommand(id, run));

@@ -9,6 +9,8 @@ import { GPU_PRESETS } from '../core/gpus';
 import { KV_DTYPE_NAMES, KV_DTYPES, type Runtime } from '../core/kvDtypes';
 import { runtimeName } from '../core/report';
 import { SECTION } from './settings';
+import type { Log } from './log';
+import { listAdaptersInWorker } from '../gpu/workerClient';
 
 interface Pick<T> extends vscode.QuickPickItem {
   value: T;
@@ -68,6 +70,32 @@ export async function chooseRuntime(): Promise<void> {
   }));
   const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: serving runtime', placeHolder: 'Whose allocation rules the KV figures follow' });
   if (pick) await update('kv.runtime', pick.value);
+}
+
+/**
+ * Choose Profiling Adapter: Dawn's adapters, listed by the profiler's worker (this process loads no
+ * WebGPU) on the machine the extension runs on — the remote host under Remote-SSH or a dev container.
+ */
+export async function chooseProfileAdapter(workerPath: string, log: Log): Promise<void> {
+  const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Attention Lens: listing WebGPU adapters…' }, () => listAdaptersInWorker({ workerPath, timeoutMs: 60_000 }));
+  log.info(`adapters: ${list.adapters.map((a) => `${a.index}: ${a.name} (${a.backend})`).join(', ') || 'none'}; default ${list.chosen?.name ?? 'none'}`);
+  if (list.adapters.length === 0) {
+    void vscode.window.showWarningMessage('Attention Lens: Dawn found no WebGPU adapter on this machine. On Linux install the GPU driver with its Vulkan ICD (or Mesa 23+\'s lavapipe to run on the CPU).');
+    return;
+  }
+  const current = (vscode.workspace.getConfiguration(SECTION).get<string>('profile.adapter', '') ?? '').trim();
+  const items: Pick<string>[] = [
+    { value: '', label: 'Default', description: `${list.chosen?.name ?? 'none opens'}${current === '' ? ' · current' : ''}`, detail: "Dawn's high-performance choice: a discrete GPU before an integrated one, a GPU before a software adapter" },
+    ...list.adapters.map((a) => ({
+      // The name, not the index: it survives an adapter added or removed.
+      value: a.name,
+      label: `${a.index}: ${a.name}`,
+      description: `${a.backend}${a.chosen ? ' · the default' : ''}${current !== '' && a.name.toLowerCase().includes(current.toLowerCase()) ? ' · current' : ''}`,
+      detail: /llvmpipe|lavapipe|swiftshader|warp/i.test(a.name) ? 'A software adapter: profiling it measures this machine\'s CPU, not a GPU' : undefined,
+    })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: adapter to profile on', placeHolder: 'The WebGPU adapter the profiler opens' });
+  if (pick) await update('profile.adapter', pick.value === '' ? undefined : pick.value);
 }
 
 /** Writes where the user keeps the setting: a workspace value stays in the workspace. */

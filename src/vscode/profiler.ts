@@ -66,7 +66,7 @@ export class Profiler implements vscode.Disposable {
           progress.report({ message: 'starting the GPU worker…' });
           let done = 0;
           return runProfile(plan, settings.settings, {
-            workerPath: this.context.asAbsolutePath(path.join('dist', 'worker.mjs')),
+            workerPath: this.workerPath,
             timeoutMs: settings.timeoutSeconds * 1000,
             signal: abort.signal,
             onEvent: (e) => {
@@ -105,6 +105,11 @@ export class Profiler implements vscode.Disposable {
       this.running = false;
     }
   }
+  /** dist/worker.mjs: the profiler's child process (also lists the adapters for the quick pick). */
+  get workerPath(): string {
+    return this.context.asAbsolutePath(path.join('dist', 'worker.mjs'));
+  }
+
 
   private async fail(message: string, logs: readonly string[]): Promise<void> {
     this.log.error(`profile: ${message}`);

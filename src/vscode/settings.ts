@@ -46,6 +46,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
   const mode = c.get<ProfileMode | 'both'>('profile.mode', 'decode');
   const variants = c.get<'own' | 'all'>('profile.variants', 'all');
   const backend = c.get<Backend>('profile.backend', 'default');
+  const adapter = (c.get<string>('profile.adapter', '') ?? '').trim();
   const device = c.get<string>('quality.device', 'auto');
   return {
     report,
@@ -55,7 +56,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
     include: c.get<string[]>('files.include', []) ?? [],
     profile: {
       plan: { contexts: contexts.length > 0 ? contexts : DEFAULT_PROFILE_CONTEXTS, mode, variants, batch: report.batch ?? 1 },
-      settings: { ...DEFAULT_PROFILE_SETTINGS, ...(backend !== 'default' ? { backend } : {}) },
+      settings: { ...DEFAULT_PROFILE_SETTINGS, ...(backend !== 'default' ? { backend } : {}), ...(adapter ? { adapter } : {}) },
       timeoutSeconds: positive(c.get<number>('profile.workerTimeoutSeconds', DEFAULT_PROFILE_TIMEOUT_S)) ?? DEFAULT_PROFILE_TIMEOUT_S,
     },
     quality: { device: device === 'gpu' || device === 'cpu' ? device : 'auto' },

@@ -124,6 +124,24 @@ test('no adapter: the error says which backend failed and how to fix it on this 
   assert.match(r.stderr, /attention-lens: profile: no WebGPU adapter/);
 });
 
+test('--list-adapters names every adapter Dawn offers, numbered, and the default; --adapter picks one by index or name, and a wrong one is refused with the list', async () => {
+  const listed = spawnSync(process.execPath, [CLI, 'profile', '--list-adapters', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(listed.status, 0, listed.stderr);
+  const list = JSON.parse(listed.stdout) as { adapters: { index: number; name: string; backend: string; chosen: boolean }[]; chosen: { name: string; software: boolean } | null };
+  assert.ok(list.adapters.length >= 1, 'at least the adapter the tests run on');
+  assert.deepEqual(list.adapters.map((a) => a.index), list.adapters.map((_, i) => i));
+  assert.equal(list.adapters.filter((a) => a.chosen).length, 1, 'the default is marked');
+  assert.ok(list.chosen !== null);
+  const text = spawnSync(process.execPath, [CLI, 'profile', '--list-adapters'], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(text.stdout, new RegExp(`^  0  ${list.adapters[0]!.name.replace(/[()]/g, '\\$&')} \\(${list.adapters[0]!.backend}\\)`, 'm'));
+  // By index and by a part of the name, lower-cased: the worker opens that adapter.
+  for (const adapter of ['0', list.adapters[0]!.name.slice(0, 5).toLowerCase()]) {
+    const report = await runProfile(tinyPlan({ variants: 'own', contexts: [64], mode: 'decode' }), { ...SETTINGS, adapter }, { workerPath: WORKER, timeoutMs: 300_000 });
+    assert.equal(report.results[0]!.status, 'measured', adapter);
+  }
+  await assert.rejects(runProfile(tinyPlan(), { ...SETTINGS, adapter: '99' }, { workerPath: WORKER, timeoutMs: 60_000 }), (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter' && /no adapter 99 \(adapters here: 0: /.test(e.message));
+});
+
 test('a shape no kernel supports (head dim 6) is reported with the reason, and the run completes', async () => {
   const odd = JSON.stringify({ model_type: 'llama', hidden_size: 24, num_attention_heads: 4, num_key_value_heads: 4, num_hidden_layers: 1, intermediate_size: 48, vocab_size: 100, max_position_embeddings: 1024 });
   const plan = buildProfilePlan(deriveAttentionSpec(loadModelConfig('odd.json', odd)), { variants: 'own', contexts: [64], mode: 'decode' });

@@ -149,6 +149,10 @@ test('profile: bad options are one line and exit 2, before any GPU work starts',
   await expectBad(['profile', config, '--samples', '0'], /--samples 0: give 1 to 10000/);
   await expectBad(['profile', config, '--backend', 'cuda'], /--backend "cuda": choose/);
   await expectBad(['profile', config, '--kernel', 'v3'], /--kernel "v3": choose auto, v1, v2/);
+  await expectBad(['profile', config, '--adapter', ' '], /--adapter: give an index or a part of a name/);
+  await expectBad(['kv', config, '--adapter', '0'], /--adapter belongs to attention-lens profile/);
+  await expectBad(['kv', '--list-adapters'], /--list-adapters belongs to attention-lens profile/);
+  await expectBad(['profile', config, '--list-adapters'], /--list-adapters takes no config file/);
   await expectBad(['kv', config, '--kernel', 'v1'], /--kernel belongs to attention-lens profile/);
   await expectBad(['profile', config, '--timeout', '-5'], /--timeout/);
   await expectBad(['kv', config, '--samples', '30'], /--samples belongs to attention-lens profile/);

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chooseLoader, findingLine, missingLibraries, probeHost, type ProbeOptions } from '../../src/gpu/host/vulkanHost';
-import { isSoftwareAdapter, loadedVulkanLibraries, parseAdapterList } from '../../src/gpu/host/adapterText';
+import { describeAdapters, isSoftwareAdapter, loadedVulkanLibraries, parseAdapterList, resolveAdapter } from '../../src/gpu/host/adapterText';
 
 /** /proc/driver/nvidia/version as the 550 proprietary and the 555 open kernel modules print it. */
 const PROC_550 = 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n';
@@ -169,6 +169,27 @@ test("Dawn's adapter list (its refusal of an unknown adapter name) is parsed", (
     { backend: 'vulkan', name: 'NVIDIA H200' },
   ]);
   assert.deepEqual(parseAdapterList('Error: something else'), []);
+});
+
+test('--adapter resolves an index or a case-insensitive part of a name; ambiguity and misses are refused with the list', () => {
+  const list = [
+    { backend: 'vulkan', name: 'NVIDIA H200' },
+    { backend: 'vulkan', name: 'NVIDIA H200' },
+    { backend: 'vulkan', name: 'AMD Radeon Graphics (RADV GFX1103_R1)' },
+    { backend: 'vulkan', name: 'llvmpipe (LLVM 15.0.6, 256 bits)' },
+  ];
+  assert.deepEqual(resolveAdapter('2', list), { entry: list[2], index: 2 });
+  assert.deepEqual(resolveAdapter(' radeon ', list), { entry: list[2], index: 2 });
+  // One GPU reached through two ICDs is listed twice: the first.
+  assert.deepEqual(resolveAdapter('h200', list), { entry: list[0], index: 0 });
+  const ambiguous = resolveAdapter('a', list);
+  assert.ok('error' in ambiguous && /"a" names 3 adapters: 0: NVIDIA H200 \(vulkan\), 1: NVIDIA H200 \(vulkan\), 2: AMD Radeon/.test(ambiguous.error), JSON.stringify(ambiguous));
+  const missing = resolveAdapter('9', list);
+  assert.ok('error' in missing && /^no adapter 9 \(adapters here: 0: NVIDIA H200 \(vulkan\), 1: /.test(missing.error));
+  const none = resolveAdapter('nvidia', []);
+  assert.ok('error' in none && /Dawn found no adapter here/.test(none.error));
+  assert.ok('error' in resolveAdapter('  ', list));
+  assert.equal(describeAdapters(list.slice(2)), '0: AMD Radeon Graphics (RADV GFX1103_R1) (vulkan), 1: llvmpipe (LLVM 15.0.6, 256 bits) (vulkan)');
 });
 
 test('software adapters are told apart from GPUs', () => {

@@ -15,6 +15,32 @@ export function parseAdapterList(message: string): AdapterEntry[] {
   return out;
 }
 
+/**
+ * `--adapter` / `attentionLens.profile.adapter` → one of Dawn's adapters: an index into its list (as
+ * `--list-adapters` numbers it) or a case-insensitive part of a name. A part that names two different
+ * adapters is refused with both; the same name twice (one GPU reached through two ICDs) takes the first.
+ */
+export function resolveAdapter(spec: string, list: readonly AdapterEntry[]): { entry: AdapterEntry; index: number } | { error: string } {
+  const wanted = spec.trim();
+  const known = list.length ? `adapters here: ${describeAdapters(list)}` : 'Dawn found no adapter here';
+  if (wanted === '') return { error: `an empty adapter name: give an index or a part of a name (${known})` };
+  if (/^\d+$/.test(wanted)) {
+    const index = Number(wanted);
+    const entry = list[index];
+    return entry ? { entry, index } : { error: `no adapter ${index} (${known})` };
+  }
+  const matches = list.map((entry, index) => ({ entry, index })).filter((m) => m.entry.name.toLowerCase().includes(wanted.toLowerCase()));
+  if (matches.length === 0) return { error: `no adapter's name contains "${wanted}" (${known})` };
+  const names = new Set(matches.map((m) => `${m.entry.backend}\u0000${m.entry.name}`));
+  if (names.size > 1) return { error: `"${wanted}" names ${matches.length} adapters: ${matches.map((m) => `${m.index}: ${m.entry.name} (${m.entry.backend})`).join(', ')}; give the index or more of the name` };
+  return matches[0]!;
+}
+
+/** "0: NVIDIA H200 (vulkan), 1: llvmpipe (LLVM 15.0.6, 256 bits) (vulkan)". */
+export function describeAdapters(list: readonly AdapterEntry[]): string {
+  return list.map((a, i) => `${i}: ${a.name} (${a.backend})`).join(', ');
+}
+
 export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean }): boolean {
   return info.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`);
 }
