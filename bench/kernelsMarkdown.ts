@@ -61,6 +61,7 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
   const lines = [
     `# Attention kernels on ${d.adapter}`,
     '',
+    ...(d.software ? [`**${d.adapter} is a software adapter: these figures are this machine's CPU, not a GPU.**`, ''] : []),
     `Backend **${d.backend}**, KV stored as ${d.storage}, ${d.timing} timing, ${o.settings.samples} samples after ${o.settings.warmupPasses} warm-up passes, cold K/V (rotated copies). ${o.date.slice(0, 10)}, Node ${o.node}, ${o.platform}.`,
     '',
     `Measured peaks: copy **${d.peaks.copyGBps.toFixed(2)} GB/s**${d.peaks.readGBps === undefined ? '' : `, read **${d.peaks.readGBps.toFixed(2)} GB/s**`}, f32 FMA **${d.peaks.f32TFlops.toFixed(4)} TFLOP/s**${d.peaks.f16TFlops === null ? '' : `, f16 FMA **${d.peaks.f16TFlops.toFixed(4)} TFLOP/s**`}${d.sustainedSeconds ? `, after ${d.sustainedSeconds.toFixed(1)} s of sustained load` : ''}. Each percentage names the peak it is of.${d.storage === 'f32' ? ' This adapter has no shader-f16: the v1 kernels stored K/V in f32; v2\'s decode stores f16, read as packed u32 (the KV column says which).' : ''}`,

@@ -14,11 +14,10 @@
  * Usage: gpuCheck.mjs [--out DIR] [--quick] [--budget SECONDS] [--icd auto|nvidia|software|all]
  *                     [--parts adapters,tests,bench,quality] [--allow-software] [--kit DIR] [--host-root DIR]
  */
-import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chooseLoader, findingLine, probeHost, type AdapterOutcome, type IcdPreference } from '../../src/gpu/host/vulkanHost';
+import { chooseLoader, findingLine, probeHost, runQuietly, type AdapterOutcome, type IcdPreference } from '../../src/gpu/host/vulkanHost';
 import type { AdapterEntry, ChosenAdapter } from '../../src/gpu/host/adapters';
 import { checkMarkdown, resultsSlug, type CheckReport, type CheckResults, type KitInfo } from './results';
 import { runPart, skippedPart, type PartRun } from './runPart';
@@ -78,7 +77,7 @@ const remaining = (): number => budgetSeconds - (performance.now() - started) / 
 const limitFor = (part: keyof typeof LIMITS): number => Math.max(1, Math.min(LIMITS[part], Math.floor(remaining())));
 
 const kit = readKit(kitDir);
-const host = probeHost({ root: hostRoot, runCommand: hostRoot === '/' ? runQuiet : () => undefined });
+const host = probeHost({ root: hostRoot, runCommand: hostRoot === '/' ? runQuietly : () => undefined });
 const choice = chooseLoader(host, icdPreference, scratch, hostRoot);
 if (choice.generated) writeFileSync(choice.generated.path, choice.generated.json);
 // Libraries the ICD's library cannot find that the kit carries (glvnd's libGLdispatch and libEGL for
@@ -247,7 +246,3 @@ function readKit(dir: string): KitInfo | null {
   }
 }
 
-function runQuiet(file: string, args: string[]): string | undefined {
-  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? r.stdout : undefined;
-}

@@ -160,6 +160,7 @@ function measuredRun(report: ProfileReport): MeasuredRun {
     device: report.device.adapter,
     backend: report.device.backend,
     storage: report.device.storage,
+    ...(report.device.software ? { software: true } : {}),
     date: report.finishedAt,
     peaks: { copyGBps: peaks.copyGBps, f32TFlops: peaks.f32TFlops, ...(peaks.readGBps !== undefined ? { readGBps: peaks.readGBps } : {}) },
     points: report.results.filter((r) => r.status === 'measured' && r.medianUs !== null && r.layerKind === 'full').map((r) => {

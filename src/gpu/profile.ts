@@ -87,6 +87,7 @@ function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {
     timing: ctx.hasTimestamps ? 'timestamp' : 'wall-clock',
     limits: { ...ctx.limits },
     peaks,
+    software: isSoftwareAdapter(ctx),
   };
 }
 

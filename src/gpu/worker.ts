@@ -6,7 +6,8 @@
  */
 import { NoAdapterError, openGpu, type Backend, type GpuContext } from './device';
 import { chosenAdapter, listAdapters } from './host/adapters';
-import { resolveAdapter } from './host/adapterText';
+import { isSoftwareAdapter, resolveAdapter } from './host/adapterText';
+import { diagnoseHost } from './host/vulkanHost';
 import { runPlan } from './profile';
 import { isWorkerRequest, type WorkerEvent, type WorkerErrorCode } from '../shared/profileProtocol';
 
@@ -16,6 +17,8 @@ const send = (event: WorkerEvent): Promise<void> =>
     process.send(event, undefined, {}, () => resolve());
   });
 
+/** Test hook: a folder standing for "/" when the host is diagnosed (fake /proc and ICD folders). */
+const HOST_ROOT = process.env.ATTENTION_LENS_HOST_ROOT || '/';
 /** Test hook: crash | hang | device-lost, to exercise the parent's handling of each. */
 const fault = process.env.ATTENTION_LENS_WORKER_FAULT;
 
@@ -43,8 +46,18 @@ async function handle(message: unknown): Promise<void> {
     }
     ctx = await openGpu({ backend, forceF32: settings.forceF32, adapter });
   } catch (e) {
-    return fail(e instanceof NoAdapterError ? 'no-adapter' : 'gpu-error', e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof NoAdapterError)) return fail('gpu-error', message);
+    // Why, for this host: an NVIDIA GPU without its Vulkan ICD, a container without the graphics
+    // capability, a library the driver cannot find — with the command that fixes it.
+    const { advice } = diagnoseHost({ error: message }, HOST_ROOT);
+    return fail('no-adapter', advice ? `${message} This host: ${advice}.` : message);
   }
+  // A software adapter where a GPU is present measures the CPU: say so, and why the GPU did not open.
+  const software = isSoftwareAdapter({ vendor: ctx.vendor, architecture: ctx.architecture, description: ctx.adapterName });
+  const host = software ? diagnoseHost({ name: ctx.adapterName, backend: ctx.backend, software: true }, HOST_ROOT) : undefined;
+  const gpuPresent = host?.nvidiaPresent === true;
+  const softwareAdvice = host?.advice ?? '';
   void ctx.lost.then((reason) => {
     if (!finished) void fail('device-lost', `the GPU device was lost during profiling (${reason}); the results so far were kept. If this repeats, update the GPU driver or profile shorter contexts.`);
   });
@@ -53,7 +66,9 @@ async function handle(message: unknown): Promise<void> {
   if (fault === 'hang') await new Promise(() => undefined);
 
   try {
+    if (gpuPresent) await send({ type: 'log', level: 'warn', message: `profiling ${ctx.adapterName}, a software adapter: these figures are this machine's CPU, not its GPU — ${softwareAdvice}` });
     const report = await runPlan(ctx, plan, settings, (e) => void send(e));
+    if (gpuPresent) report.notes.push(`${ctx.adapterName} is a software adapter: these figures are the CPU's, not the GPU's. ${softwareAdvice}`);
     finished = true;
     await send({ type: 'done', report });
   } catch (e) {

@@ -45,6 +45,8 @@ export interface DeviceInfo {
   peaks: DevicePeaks;
   /** Seconds of sustained load run before the peaks, so clocks were at their loaded level. */
   sustainedSeconds?: number;
+  /** A software adapter (lavapipe, SwiftShader, WARP): the figures are the CPU's, not a GPU's. */
+  software?: boolean;
 }
 
 export interface ProfileResult {

@@ -51,6 +51,8 @@ export interface MeasuredRun {
   date: string;
   /** readGBps: absent in runs measured before the read peak was. */
   peaks: { copyGBps: number; f32TFlops: number; readGBps?: number };
+  /** A software adapter (lavapipe, SwiftShader): the figures are the CPU's, not a GPU's. */
+  software?: boolean;
   points: MeasuredPoint[];
 }
 

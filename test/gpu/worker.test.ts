@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan, type ProfileOptions } from '../../src/core/profilePlan';
@@ -122,6 +124,22 @@ test('no adapter: the error says which backend failed and how to fix it on this 
   const r = spawnSync(process.execPath, [CLI, 'profile', path.join(ROOT, 'test', 'fixtures', 'configs', 'gpt2.json'), '--contexts', '64'], { encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' } });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /attention-lens: profile: no WebGPU adapter/);
+});
+
+test('no adapter on a host with an NVIDIA GPU: the error says why for this host (a container without the graphics capability) and how to fix it', { skip: process.platform !== 'linux' && 'the host diagnosis reads Linux files' }, async () => {
+  // A fake host (the worker's ATTENTION_LENS_HOST_ROOT): NVIDIA's kernel driver, a docker container, no Vulkan ICD.
+  const root = mkdtempSync(path.join(tmpdir(), 'attention-lens-host-'));
+  try {
+    mkdirSync(path.join(root, 'proc/driver/nvidia'), { recursive: true });
+    writeFileSync(path.join(root, 'proc/driver/nvidia/version'), 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n');
+    writeFileSync(path.join(root, '.dockerenv'), '');
+    const env = { VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json', ATTENTION_LENS_HOST_ROOT: root, NVIDIA_DRIVER_CAPABILITIES: 'compute,utility' };
+    const run = runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env });
+    await assert.rejects(run, (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter'
+      && /This host: an NVIDIA GPU is here but its Vulkan ICD is not: inside a docker container .*NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics/.test(e.message));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('--list-adapters names every adapter Dawn offers, numbered, and the default; --adapter picks one by index or name, and a wrong one is refused with the list', async () => {

@@ -325,7 +325,8 @@ function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pe
   const meta = h('p', { class: 'run-meta' },
     h('span', null, h('strong', null, run.device)), ' · ', `${run.backend}`, ' · ', `KV ${run.storage}`, ' · ', h('time', { datetime: run.date }, when(run.date)),
     ' · ', `measured peaks: copy ${run.peaks.copyGBps.toFixed(1)} GB/s${run.peaks.readGBps === undefined ? '' : `, read ${run.peaks.readGBps.toFixed(1)} GB/s`}, f32 ${run.peaks.f32TFlops.toFixed(2)} TFLOP/s`,
-    d.measured.length > 1 ? h('span', { class: 'muted' }, ` · newest of ${d.measured.length} runs`) : null);
+    d.measured.length > 1 ? h('span', { class: 'muted' }, ` · newest of ${d.measured.length} runs`) : null,
+    run.software ? h('span', { class: 'muted' }, ' · a software adapter: these figures are this machine’s CPU, not a GPU') : null);
   return section('measured', title, ['Solid lines: decode; dashed: prefill; dotted: the roofline bound of the same variant (what this device’s measured bandwidth and FMA rate allow).'],
     meta, chartFigure(ui, 'measured', () => charts.measured(run), table, pending));
 }

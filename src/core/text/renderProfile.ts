@@ -10,6 +10,7 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
   const out: string[] = [];
   out.push(file);
   out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage}${device.storage === 'f32' ? ' (no shader-f16 on this adapter: v1 kernels store K/V in f32, twice the bytes of f16; v2 decode reads f16 packed in u32 — the kernel column says which ran)' : ''} · ${device.timing} timing`);
+  if (device.software) out.push('           a software adapter: these figures are this machine\'s CPU, not a GPU');
   out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s${p.readGBps === undefined ? '' : ` · read ${fixed(p.readGBps)} GB/s`} · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device${device.sustainedSeconds ? ` after ${device.sustainedSeconds.toFixed(1)} s of sustained load` : ''}; each % below names its peak)`);
   if (report.peaksAfter) {
     const a = report.peaksAfter;

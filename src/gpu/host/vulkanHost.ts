@@ -9,7 +9,9 @@
  * Every path is read under `root` (default "/"), and the environment and commands are injectable, so a
  * test builds a fake host in a temporary folder. Paths in the results are the host's own ("/usr/…").
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export type IcdKind = 'nvidia' | 'software' | 'other';
@@ -322,4 +324,21 @@ export function hostAdvice(f: HostFindings, choice: LoaderChoice, adapter: Adapt
   }
   if ('error' in adapter) return 'no GPU driver found: install your GPU\'s Vulkan driver, or Mesa 23+ (lavapipe) to run on the CPU';
   return 'no hardware GPU found; figures taken here are a CPU\'s';
+}
+
+/** Runs a host command (nvidia-smi, ldd) for probeHost: its stdout, or undefined when it is missing or fails. */
+export function runQuietly(file: string, args: string[]): string | undefined {
+  const r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/**
+ * Why this Linux host gave the profiler no GPU, and what to do — the same advice as the GPU kit's
+ * finding (`hostAdvice`), for the profiler's own no-adapter error and for a run that only found a
+ * software adapter. Empty when nothing is wrong or this is not Linux. `root` stands for "/" in tests.
+ */
+export function diagnoseHost(adapter: AdapterOutcome, root = '/', env: Record<string, string | undefined> = process.env): { advice: string; nvidiaPresent: boolean } {
+  if (process.platform !== 'linux') return { advice: '', nvidiaPresent: false };
+  const findings = probeHost({ root, env, runCommand: root === '/' ? runQuietly : () => undefined });
+  return { advice: hostAdvice(findings, chooseLoader(findings, 'auto', tmpdir(), root), adapter), nvidiaPresent: findings.nvidiaDriver !== null || findings.nvidiaGpus.length > 0 };
 }
