@@ -6,6 +6,7 @@
 // Run through `node scripts/e2e.mjs`, which installs the toolchain first and bounds the whole run;
 // `node --test test/e2e/editor.e2e.mjs` works too once test/e2e/node_modules is installed.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -200,8 +201,28 @@ step('i-choose-gpu', 'i. "Attention Lens: Choose GPU" → H200: the context lens
   log(`lenses: ${JSON.stringify(titles)}`);
 });
 
-step('j-profile', 'j. "Attention Lens: Profile Attention Config" runs in the worker with progress and opens measured results', async () => {
+/** The profiler workers alive now: pid and ancestors (Linux /proc). */
+function profilerWorkers() {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.mjs')) continue;
+      const ancestors = [];
+      for (let p = Number(pid); p > 1 && ancestors.length < 32;) {
+        p = Number(readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+        ancestors.push(p);
+      }
+      out.push({ pid: Number(pid), ancestors });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+step('j-profile', 'j. "Attention Lens: Profile Attention Config" runs in the worker on the server side with progress and opens measured results on the server\'s adapter', async () => {
   await wb.quickOpen(FILES.gqa);
+  // The worker must be the server's child (the extension host runs on the server, as under Remote-SSH).
+  const seen = new Map();
+  const watch = setInterval(() => { for (const w of profilerWorkers()) seen.set(w.pid, w); }, 50);
   await wb.runCommand('Attention Lens: Profile Attention Config');
   const progress = await poll('the progress notification', () => wb.notifications(),
     (ns) => ns.some((n) => /profiling/i.test(n)), { timeoutMs: 30_000 }).catch(() => []);
@@ -210,8 +231,17 @@ step('j-profile', 'j. "Attention Lens: Profile Attention Config" runs in the wor
   const shown = await poll('the profile results', async () => ({ tab: await wb.activeTabLabel(), text: await wb.editorText() }),
     (s) => /profile/i.test(s.tab) && /device/.test(s.text) && /median/.test(s.text), { timeoutMs: 110_000 });
   log(`profile tab "${shown.tab}": ${shown.text.split('\n').slice(0, 3).join(' / ')}`);
+  clearInterval(watch);
   assert.match(shown.text, /GQA-8 32 q \/ 8 kv heads/, 'the own attention of Llama-3.1-8B was timed');
   assert.match(shown.text, /checked against an f32 CPU reference/);
+  const workers = [...seen.values()];
+  assert.ok(workers.length > 0, 'the profiler worker was seen running');
+  assert.ok(workers.every((w) => w.ancestors.includes(server.pid)), `the worker runs under the code-server process ${server.pid}: ${JSON.stringify(workers)}`);
+  // The adapter it reports is the one the server's machine offers.
+  const cli = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'profile', '--list-adapters', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const chosen = JSON.parse(cli.stdout).chosen;
+  assert.ok(chosen && shown.text.includes(chosen.name), `the profile names the server's adapter ${chosen?.name}`);
+  log(`worker ${workers.map((w) => w.pid).join(', ')} under code-server ${server.pid}; adapter ${chosen.name}`);
 });
 
 step('k-report-panel', 'k. the report panel opens from a lens, draws its charts, and redraws them for another GPU', async () => {
