@@ -11,7 +11,7 @@
  * It writes <out>/<adapter>.json (the benchmark's results file, with a `check` object added),
  * <adapter>.md and gpu-check.log. `--quick` is the reduced case list CI runs on lavapipe.
  *
- * Usage: gpuCheck.mjs [--out DIR] [--quick] [--budget SECONDS] [--icd auto|nvidia|software|all]
+ * Usage: gpuCheck.mjs [--out DIR] [--quick] [--budget SECONDS] [--icd auto|nvidia|software|all] [--adapter A]
  *                     [--parts adapters,tests,bench,quality] [--allow-software] [--kit DIR] [--host-root DIR]
  */
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ const budgetSeconds = Number(option('budget', quick ? '1200' : '480'));
 const icdPreference = option('icd', 'auto') as IcdPreference;
 const hostRoot = option('host-root', '/');
 const wantedParts = new Set(option('parts', 'adapters,tests,bench,quality').split(','));
+/** --adapter: an index or a part of a name from the adapters part's list; every part runs on it. */
+const adapterSpec = option('adapter', '').trim();
 const allowSoftware = flag('allow-software');
 if (!['auto', 'nvidia', 'software', 'all'].includes(icdPreference)) usage(`--icd ${icdPreference}: choose auto, nvidia, software or all`);
 if (!Number.isFinite(budgetSeconds) || budgetSeconds <= 0) usage(`--budget ${option('budget', '')}: a number of seconds`);
@@ -101,6 +103,7 @@ const childEnv: NodeJS.ProcessEnv = {
   ...choice.env,
   // The kit's loader stays first (run-gpu-check.sh put it there); the ICD library's own folder after it.
   LD_LIBRARY_PATH: [process.env.LD_LIBRARY_PATH, ...choice.libraryDirs].filter(Boolean).join(':'),
+  ...(adapterSpec ? { ATTENTION_LENS_ADAPTER: adapterSpec } : {}),
 };
 // Run under a test runner (the kit's own test), the GPU tests must still report to this check.
 delete childEnv.NODE_TEST_CONTEXT;

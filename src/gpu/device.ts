@@ -4,6 +4,7 @@
  * which backend failed and how to fix it on this OS.
  */
 import { create, globals } from 'webgpu';
+import { adapterFlagsFromEnv } from './host/adapters';
 
 export type Backend = 'default' | 'vulkan' | 'metal' | 'd3d12' | 'opengl' | 'null';
 
@@ -55,8 +56,16 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean; 
   // Timestamps are quantized to 65.536 µs unless this Dawn feature is disabled.
   const flags = ['disable-dawn-features=timestamp_quantization'];
   if (options.backend && options.backend !== 'default') flags.push(`backend=${options.backend}`);
-  // Dawn's own choice by name (a case-sensitive part of it; we pass the whole name).
+  // Dawn's own choice by name (a case-sensitive part of it; we pass the whole name). Without one,
+  // gpu:check's --adapter (ATTENTION_LENS_ADAPTER) for every part it runs.
   if (options.adapter) flags.push(`adapter=${options.adapter}`);
+  else {
+    try {
+      flags.push(...(await adapterFlagsFromEnv()).flags.filter((f) => !(f.startsWith('backend=') && flags.some((g) => g.startsWith('backend=')))));
+    } catch (e) {
+      throw new NoAdapterError(e instanceof Error ? e.message : String(e));
+    }
+  }
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = (instance ??= create(flags));
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -158,6 +158,10 @@ test('--list-adapters names every adapter Dawn offers, numbered, and the default
     assert.equal(report.results[0]!.status, 'measured', adapter);
   }
   await assert.rejects(runProfile(tinyPlan(), { ...SETTINGS, adapter: '99' }, { workerPath: WORKER, timeoutMs: 60_000 }), (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter' && /no adapter 99 \(adapters here: 0: /.test(e.message));
+  // gpu:check --adapter reaches every part through ATTENTION_LENS_ADAPTER: the same resolution and refusal.
+  const viaEnv = await runProfile(tinyPlan({ variants: 'own', contexts: [64], mode: 'decode' }), SETTINGS, { workerPath: WORKER, timeoutMs: 300_000, env: { ATTENTION_LENS_ADAPTER: '0' } });
+  assert.equal(viaEnv.results[0]!.status, 'measured');
+  await assert.rejects(runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env: { ATTENTION_LENS_ADAPTER: '99' } }), (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter' && /ATTENTION_LENS_ADAPTER "99": no adapter 99/.test(e.message));
 });
 
 test('a shape no kernel supports (head dim 6) is reported with the reason, and the run completes', async () => {

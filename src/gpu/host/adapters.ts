@@ -4,7 +4,7 @@
  * refuse with the list of every adapter they found — on every backend — which is parsed here.
  */
 import { create, globals } from 'webgpu';
-import { isSoftwareAdapter, parseAdapterList, type AdapterEntry } from './adapterText';
+import { isSoftwareAdapter, parseAdapterList, resolveAdapter, type AdapterEntry } from './adapterText';
 
 export type { AdapterEntry } from './adapterText';
 
@@ -40,7 +40,7 @@ export async function listAdapters(flags: string[] = []): Promise<AdapterEntry[]
 /** The adapter openGpu would take (high-performance preference), or null when there is none. */
 export async function chosenAdapter(flags: string[] = []): Promise<ChosenAdapter | null> {
   Object.assign(globalThis, globals);
-  const gpu = create(flags);
+  const gpu = create([...flags, ...(await adapterFlagsFromEnv()).flags]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return null;
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
@@ -65,3 +65,15 @@ export async function chosenAdapter(flags: string[] = []): Promise<ChosenAdapter
   };
 }
 
+
+/**
+ * `ATTENTION_LENS_ADAPTER` (set by gpu:check --adapter for every part it runs): an index or a part of a
+ * name, resolved against Dawn's list → Dawn's flags for that adapter; none when unset.
+ */
+export async function adapterFlagsFromEnv(env: Record<string, string | undefined> = process.env): Promise<{ flags: string[]; entry: AdapterEntry | null }> {
+  const spec = env.ATTENTION_LENS_ADAPTER?.trim();
+  if (!spec) return { flags: [], entry: null };
+  const chosen = resolveAdapter(spec, await listAdapters());
+  if ('error' in chosen) throw new Error(`ATTENTION_LENS_ADAPTER "${spec}": ${chosen.error}`);
+  return { flags: [`adapter=${chosen.entry.name}`, `backend=${chosen.entry.backend}`], entry: chosen.entry };
+}
