@@ -6,6 +6,8 @@
  * Pure data and lookups, no I/O; hovers, the report and `attention-lens quality` all read from here.
  */
 
+import { parseVariantName } from './variantNames';
+
 export type EvidenceKind = 'gqa' | 'mqa' | 'mla' | 'kv-quant' | 'window' | 'cross-layer';
 
 export interface Evidence {
@@ -474,31 +476,31 @@ function posInt(s: string | undefined, max: number): number | undefined {
   return n <= max ? n : undefined;
 }
 
-/** Targets use the CLI grammar: gqa-4 (4 KV heads), gqa4, mqa, mla-256 / mla256 (latent rank), kv-int8, kv-fp8, kv-q8_0, kv-int4, kv-nvfp4, kv-q4_0, kv-int2, window-4096. */
+/** A target in the one vocabulary (variantNames.ts): gqa-4 / gqa4 (4 KV heads), mqa, mla-256 / mla256 (latent rank), kv-int8 / int8, kv-fp8, kv-q8_0, kv-int4, kv-nvfp4, kv-q4_0, kv-int2, window-4096. */
 export function parseTarget(target: string): Target | undefined {
-  const t = target.trim().toLowerCase();
-  if (t === 'mqa') return { kind: 'mqa', groups: 1, label: 'MQA' };
-  let m = /^gqa-?(\d+)$/.exec(t);
-  if (m) {
-    const groups = posInt(m[1], MAX_HEADS);
-    return groups === undefined ? undefined : { kind: 'gqa', groups, label: `GQA-${groups}` };
+  const v = parseVariantName(target);
+  switch (v?.kind) {
+    case 'mqa':
+      return { kind: 'mqa', groups: 1, label: 'MQA' };
+    case 'gqa': {
+      const groups = posInt(String(v.kvHeads), MAX_HEADS);
+      return groups === undefined ? undefined : { kind: 'gqa', groups, label: `GQA-${groups}` };
+    }
+    case 'mla': {
+      const rank = v.rank === undefined ? undefined : posInt(String(v.rank), MAX_RANK);
+      return rank === undefined ? undefined : { kind: 'mla', rank, label: `MLA-${rank}` };
+    }
+    case 'kv': {
+      const bits = KV_BITS[v.dtype];
+      return bits === undefined ? undefined : { kind: 'kv-quant', bits, label: `KV ${v.dtype}` };
+    }
+    case 'window': {
+      const windowTokens = posInt(String(v.tokens), MAX_WINDOW);
+      return windowTokens === undefined ? undefined : { kind: 'window', windowTokens, label: `window ${windowTokens}` };
+    }
+    default:
+      return undefined;
   }
-  m = /^mla-?(\d+)$/.exec(t);
-  if (m) {
-    const rank = posInt(m[1], MAX_RANK);
-    return rank === undefined ? undefined : { kind: 'mla', rank, label: `MLA-${rank}` };
-  }
-  m = /^kv-([a-z0-9_]+)$/.exec(t);
-  if (m) {
-    const bits = KV_BITS[m[1]!];
-    return bits === undefined ? undefined : { kind: 'kv-quant', bits, label: `KV ${m[1]}` };
-  }
-  m = /^window-?(\d+)$/.exec(t);
-  if (m) {
-    const windowTokens = posInt(m[1], MAX_WINDOW);
-    return windowTokens === undefined ? undefined : { kind: 'window', windowTokens, label: `window ${windowTokens}` };
-  }
-  return undefined;
 }
 
 /** Distance between a target and a row of its family: 0 is an exact match; rows of another family are excluded. */

@@ -5,6 +5,7 @@
  * the bytes and FLOPs each case must move and do (FlashMLA's formulas), which every measured time is
  * divided by. Pure: the worker runs the plan, the CLI and the editor build it.
  */
+import { parseVariantName } from './variantNames';
 import type { AttentionSpec, LayerSpec } from './attentionSpec';
 import { UsageError } from './errors';
 import { int, tokens as fmtTokens } from './format';
@@ -200,12 +201,12 @@ export function selectShapes(spec: AttentionSpec, variants: 'own' | 'all' | stri
     else if (s.own) dup.own = true;
   };
   for (const raw of names) {
-    const name = raw.trim().toLowerCase();
-    const m = /^(mha|mqa|naive|own|mla-naive|mla|gqa)-?(\d+)?$/.exec(name);
-    if (!m) throw new UsageError(`--variants: unknown variant "${raw}"; use own, all, or a list of mha, gqa<N>, mqa, mla[<rank>], mla-naive, naive`);
-    const [, kind, nText] = m;
-    const n = nText === undefined ? undefined : Number(nText);
-    switch (kind) {
+    const v = parseVariantName(raw);
+    if (!v || v.kind === 'kv' || v.kind === 'window') {
+      throw new UsageError(`--variants: ${v ? `"${raw}" is a KV dtype or window, not a kernel variant` : `unknown variant "${raw}"`}; use own, all, or a list of mha, gqa-N (or gqaN), mqa, mla, mla-R (or mlaR), mla-naive, naive`);
+    }
+    const n = v.kind === 'gqa' ? v.kvHeads : v.kind === 'mla' ? v.rank : undefined;
+    switch (v.kind) {
       case 'own':
         own().forEach(add);
         break;

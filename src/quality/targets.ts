@@ -1,10 +1,12 @@
 /**
- * Measurement targets: the CLI grammar (gqa-4, mqa, mla-256, kv-int8 …) ⇄ QualityTargetSpec. Targets
+ * Measurement targets: the one vocabulary (core/variantNames.ts: gqa-4 / gqa4, mqa, mla-256 / mla256,
+ * kv-int8 / int8 …) ⇄ QualityTargetSpec. Targets
  * that are not a weight-space conversion (window-N) stay in the list as `unmeasured`, so the result can
  * say why they have no number.
  */
 import type { KvQuantDtype } from './conversions';
 import { QualityInputError } from './safetensors';
+import { parseVariantName, variantName } from '../core/variantNames';
 
 export type QualityTargetSpec =
   | { kind: 'gqa'; groups: number }
@@ -31,16 +33,15 @@ export function parseMeasureTargets(targets: readonly string[]): QualityTargetSp
   const out: QualityTargetSpec[] = [];
   const seen = new Set<string>();
   for (const raw of targets) {
-    const t = raw.trim().toLowerCase();
+    const v = parseVariantName(raw);
     let spec: QualityTargetSpec | undefined;
-    let m: RegExpMatchArray | null;
-    if (t === 'mqa') spec = { kind: 'mqa' };
-    else if ((m = t.match(/^gqa-(\d+)$/))) spec = { kind: 'gqa', groups: Number(m[1]) };
-    else if ((m = t.match(/^mla-(\d+)$/))) spec = { kind: 'mla', rank: Number(m[1]) };
-    else if ((m = t.match(/^kv-(.+)$/)) && (KV_DTYPES as readonly string[]).includes(m[1]!)) spec = { kind: 'kv', dtype: m[1] as KvQuantDtype };
-    else if (/^window-\d+$/.test(t)) spec = { kind: 'unmeasured', target: t, reason: 'a sliding window drops old tokens rather than changing weights: nothing to measure on the weights' };
+    if (v?.kind === 'mqa') spec = { kind: 'mqa' };
+    else if (v?.kind === 'gqa') spec = { kind: 'gqa', groups: v.kvHeads };
+    else if (v?.kind === 'mla' && v.rank !== undefined) spec = { kind: 'mla', rank: v.rank };
+    else if (v?.kind === 'kv' && (KV_DTYPES as readonly string[]).includes(v.dtype)) spec = { kind: 'kv', dtype: v.dtype as KvQuantDtype };
+    else if (v?.kind === 'window') spec = { kind: 'unmeasured', target: variantName(v), reason: 'a sliding window drops old tokens rather than changing weights: nothing to measure on the weights' };
     if (!spec || (spec.kind === 'gqa' && spec.groups < 1) || (spec.kind === 'mla' && spec.rank < 1)) {
-      throw new QualityInputError(`"${raw}" is not a measurable target; use gqa-N, mqa, mla-R, kv-int8, kv-int4, kv-fp8, kv-q8_0, kv-q4_0, kv-nvfp4 (or window-N, which is not measured on weights)`);
+      throw new QualityInputError(`"${raw}" is not a measurable target; use gqa-N (or gqaN), mqa, mla-R (or mlaR), kv-int8 (or int8), kv-int4, kv-fp8, kv-q8_0, kv-q4_0, kv-nvfp4 (or window-N, which is not measured on weights)`);
     }
     const name = targetName(spec);
     if (seen.has(name)) continue;
