@@ -3,6 +3,7 @@
  * anchored on the config key it is about (its range in the file), with the action a click runs. The
  * VS Code provider only turns these into CodeLens objects; the titles are tested here on real configs.
  */
+import { describeGpusNeeded } from './gpusNeeded';
 import type { ConfigField } from './configKeys';
 import type { SourceRange } from './errors';
 import { bytes, int, layerMix, ratio } from './format';
@@ -61,10 +62,10 @@ export function computeLenses(input: ModelInput, options: ReportOptions = {}, re
   if (context) {
     const b = json.budget;
     const gpus = b.gpus > 1 ? `${b.gpus}× ${b.gpu.name}` : b.gpu.name;
-    const fits = b.maxBatchAtContext > 0 ? `fits ${b.maxBatchAtContext}× on ${gpus}`
-      : !b.fits ? `weights alone (${bytes(b.weightsBytesPerGpu)} per GPU) exceed ${gpus}`
-        : `does not fit on ${gpus}`;
-    out.push({ ...context, title: `KV at ${int(json.kv.contextTokens)} tokens: ${bytes(json.kv.totalBytes)} (${json.kv.dtype}) · ${fits}`, tooltip: `Usable for KV on one ${b.gpu.name}: ${bytes(b.usableBytesPerGpu)} after ${bytes(b.weightsBytesPerGpu)} of weights and a ${bytes(b.reserveBytes)} reserve.`, action: 'openReport' });
+    const n = b.gpusNeeded;
+    const needs = n.fits ? `needs ${describeGpusNeeded(n, b.gpu.name)}: fits ${n.maxBatchAtContext}× there` : `no count of ${b.gpu.name} fits it`;
+    const fits = b.maxBatchAtContext > 0 ? `fits ${b.maxBatchAtContext}× on ${gpus}` : needs;
+    out.push({ ...context, title: `KV at ${int(json.kv.contextTokens)} tokens: ${bytes(json.kv.totalBytes)} (${json.kv.dtype}) · ${fits}`, tooltip: b.maxBatchAtContext > 0 ? `Usable for KV on one ${b.gpu.name}: ${bytes(b.usableBytesPerGpu)} after ${bytes(b.weightsBytesPerGpu)} of weights and a ${bytes(b.reserveBytes)} reserve.` : `${gpus} cannot hold ${bytes(b.weightsBytes)} of weights and one ${int(json.kv.contextTokens)}-token request (${bytes(b.weightsBytesPerGpu)} of weights per GPU). GPUs needed: ${n.reason}.`, action: 'openReport' });
   }
 
   const mix = mixOf(report);

@@ -5,6 +5,7 @@
 import { deriveAttentionSpec, type AttentionSpec, type LayerKind } from './attentionSpec';
 import { MIXER_NAMES } from './recurrentState';
 import { computeBudget, DEFAULT_CONCURRENCY_CONTEXTS, DEFAULT_RESERVE_BYTES, type Budget } from './budget';
+import { describeGpusNeeded, gpusNeeded, type GpusNeeded } from './gpusNeeded';
 import { MAX_CONTEXT_TOKENS } from './configKeys';
 import { UsageError } from './errors';
 import { bytes as fmtBytes, int, params as fmtParams } from './format';
@@ -98,7 +99,8 @@ export interface KvReportJson {
     flashAttention?: boolean;
     perLayer: PerLayerJson[];
   };
-  budget: Omit<Budget, 'derivation'>;
+  /** gpusNeeded: the smallest GPU count of this kind that holds the weights and one request at the context (gpusNeeded.ts). */
+  budget: Omit<Budget, 'derivation'> & { gpusNeeded: GpusNeeded };
   notes: string[];
   /** kvMayBeWrong: the warning says the KV figures themselves may be wrong (an unmodelled structural key, an unknown family). */
   warnings: { code: string; message: string; key?: string; line?: number; kvMayBeWrong: boolean }[];
@@ -206,8 +208,9 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
     gpu: r.gpu, utilization: r.utilization, reserveBytes: r.reserveBytes, weightsBytes: weights.bytes, weightsSource: weights.source,
     concurrencyContexts: DEFAULT_CONCURRENCY_CONTEXTS,
   });
+  const needed = gpusNeeded(spec, r.kv, { gpu: r.gpu, utilization: r.utilization, reserveBytes: r.reserveBytes, weightsBytes: weights.bytes, weightsSource: weights.source });
   const notes = [...spec.notes, ...cost.notes, ...runtimeNotes(spec, r)];
-  const derivation = explainReport(spec, cost, r, weights.derivation, budget);
+  const derivation = [...explainReport(spec, cost, r, weights.derivation, budget), `GPUs needed: ${describeGpusNeeded(needed, r.gpu.name)} — ${needed.reason}`];
 
   const kinds: Record<LayerKind, number> = { full: 0, sliding: 0, chunked: 0, linear: 0, mamba: 0, conv: 0, shared: 0, none: 0 };
   const sliding = new Set<number>();
@@ -268,7 +271,7 @@ function assembleReport(input: ModelInput, config: ModelConfig, spec: AttentionS
         kBytesPerToken: l.kBytesPerToken, vBytesPerToken: l.vBytesPerToken, bytesPerToken: l.bytesPerToken, cachedTokens: l.cachedTokens, totalBytes: l.totalBytes,
       })),
     },
-    budget: budgetJson,
+    budget: { ...budgetJson, gpusNeeded: needed },
     notes,
     warnings,
     exact: !warnings.some((w) => w.kvMayBeWrong),

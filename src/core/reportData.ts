@@ -88,6 +88,7 @@ export function buildReportData({ input, options, runs = [], evidence, measureme
       gpus: json.budget.gpus,
       weightsBytesPerGpu: json.budget.weightsBytesPerGpu,
       usableBytesPerGpu: json.budget.usableBytesPerGpu,
+      gpusNeeded: (({ gpus, tp, pipelineStages, nodes, fits, maxContextTokens, maxBatchAtContext, reason }) => ({ gpus, tp, pipelineStages, nodes, fits, maxContextTokens, maxBatchAtContext, reason }))(json.budget.gpusNeeded),
     },
     derivation: base.derivation,
     variants: rows,
@@ -182,9 +183,13 @@ function measuredRun(report: ProfileReport): MeasuredRun {
 
 function budgetTable(input: ModelInput, options: ReportOptions, variantIds: string[]): ReportData['budgetTable'] {
   const rows: ReportData['budgetTable']['rows'] = [];
+  const gpus: ReportData['budgetTable']['gpus'] = [];
   const { gpuMemGiB: _custom, utilization: _u, ...rest } = options;
   for (const gpu of GPU_PRESETS) {
     const perContext = BUDGET_CONTEXTS.map((contextTokens) => buildVariantsReport(input, { ...rest, gpu: gpu.id, contextTokens, ...(options.utilization !== undefined ? { utilization: options.utilization } : {}) }));
+    // Sized for one request at the first budget context (the table's own first column).
+    const n = perContext[0]!.json.budget.gpusNeeded;
+    gpus.push({ id: gpu.id, name: gpu.name, memoryBytes: gpu.memoryBytes, gpusNeeded: { gpus: n.gpus, tp: n.tp, pipelineStages: n.pipelineStages, nodes: n.nodes, fits: n.fits } });
     for (const id of variantIds) {
       const first = perContext[0]!.rows.find((r) => r.id === id);
       if (!first) continue;
@@ -194,7 +199,7 @@ function budgetTable(input: ModelInput, options: ReportOptions, variantIds: stri
       });
     }
   }
-  return { contexts: BUDGET_CONTEXTS, gpus: GPU_PRESETS.map((g) => ({ id: g.id, name: g.name, memoryBytes: g.memoryBytes })), rows };
+  return { contexts: BUDGET_CONTEXTS, gpus, rows };
 }
 
 function modelTitle(file: string, modelType: string | null): string {

@@ -126,6 +126,8 @@ export interface ReportData {
     gpus: number;
     weightsBytesPerGpu: number;
     usableBytesPerGpu: number;
+    /** The smallest count of this GPU for the weights and one request at the context (core/gpusNeeded.ts), with its budget. */
+    gpusNeeded?: { gpus: number; tp: number; pipelineStages: number; nodes: number; fits: boolean; maxContextTokens: number | null; maxBatchAtContext: number; reason: string };
   };
   derivation: string[];
   variants: ReportVariant[];
@@ -142,7 +144,8 @@ export interface ReportData {
   /** Table 4: GPU presets × variants. */
   budgetTable: {
     contexts: number[];
-    gpus: { id: string; name: string; memoryBytes: number }[];
+    /** gpusNeeded: the config's own smallest count of this GPU for its weights and one request (core/gpusNeeded.ts). */
+    gpus: { id: string; name: string; memoryBytes: number; gpusNeeded?: { gpus: number; tp: number; pipelineStages: number; nodes: number; fits: boolean } }[];
     rows: { gpu: string; variant: string; fits: boolean; maxContextTokens: number | null; concurrency: number[] }[];
   };
   notes: string[];

@@ -51,9 +51,12 @@ test('lens numbers follow the chosen GPU, KV dtype and context settings', () => 
   assert.equal(attention!.title, 'GQA · 32 q / 8 kv heads · 64.0 KiB/token');
 });
 
-test('DeepSeek-V3 on one H100: the weights (671B params, fp8 checkpoint) leave no room, and the lens says so', () => {
+test('DeepSeek-V3 on one H100: the weights (671B params, fp8 checkpoint) leave no room, and the lens says how many GPUs do', () => {
   const context = lenses('deepseek-v3').find((l) => l.key === 'max_position_embeddings');
-  assert.match(context!.title, /^KV at 163,840 tokens: .* · weights alone \(\d+ GiB per GPU\) exceed H100 SXM 80GB$/);
+  // SGLang's DeepSeek V3 guide: FP8 on "2 x 8 x H100"; the tooltip says why one GPU cannot.
+  assert.match(context!.title, /^KV at 163,840 tokens: .* · needs 16× H100 SXM 80GB \(TP 8 × PP 2, 2 nodes\): fits \d+× there$/);
+  assert.match(context!.tooltip, /H100 SXM 80GB cannot hold 627 GiB of weights and one 163,840-token request .* GPUs needed: 8 GPUs of one node cannot hold/);
+  assert.match(lenses('deepseek-v3', { gpu: 'h200' }).find((l) => l.key === 'max_position_embeddings')!.title, /needs 8× H200 SXM 141GB \(TP 8\): fits \d+× there$/);
   const tp8 = lenses('deepseek-v3', { gpu: 'h200', tp: 8 }).find((l) => l.key === 'max_position_embeddings');
   assert.match(tp8!.title, /fits \d+× on 8× H200 SXM 141GB$/);
 });

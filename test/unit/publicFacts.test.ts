@@ -239,3 +239,24 @@ test('Llama 4 Scout: 12 global + 36 chunked (8192) layers, as vLLM groups them',
   assert.equal(r.json.kv.totalBytes, 12 * 1_048_576 * perLayer + 36 * 8192 * perLayer);
   assert.equal(r.json.model.modelType, 'llama4_text');
 });
+
+test('GPUs needed: DeepSeek-V3 (FP8) on 8× H200, on 8× B200, and on 2 × 8 H100 — as vLLM\'s and SGLang\'s deployment guides say', () => {
+  // vLLM recipes, DeepSeek-V3 usage guide: "8xH200 with fp8" (vllm serve … --tensor-parallel-size 8).
+  // SGLang docs, DeepSeek V3/V3.1/R1 usage, recommended settings for FP8: "8 x H200", "8 x B200",
+  // "2 x 8 x H100/800/20".
+  const h200 = kv('deepseek-v3', { gpu: 'h200' }).json.budget.gpusNeeded;
+  assert.deepEqual([h200.gpus, h200.tp, h200.pipelineStages, h200.nodes], [8, 8, 1, 1]);
+  const b200 = kv('deepseek-v3', { gpu: 'b200' }).json.budget.gpusNeeded;
+  assert.deepEqual([b200.gpus, b200.tp, b200.pipelineStages], [8, 8, 1]);
+  const h100 = kv('deepseek-v3', { gpu: 'h100-sxm' }).json.budget.gpusNeeded;
+  assert.deepEqual([h100.gpus, h100.tp, h100.pipelineStages, h100.nodes], [16, 8, 2, 2]);
+  // Each count holds at least one request at the model's full context, and says so.
+  for (const n of [h200, b200, h100]) assert.ok(n.fits && n.maxBatchAtContext >= 1 && n.contextTokens === 163840);
+  // A model one GPU holds needs one: Llama-3.1-8B (16 GB of bf16 weights) on an H100.
+  assert.equal(kv('llama-3.1-8b', { gpu: 'h100-sxm' }).json.budget.gpusNeeded.gpus, 1);
+  // The budget at a pinned --tp stays the user's; the count needed is reported beside it.
+  const pinned = kv('deepseek-v3', { gpu: 'h200', tp: 1 }).json.budget;
+  assert.equal(pinned.gpus, 1);
+  assert.equal(pinned.fits, false);
+  assert.equal(pinned.gpusNeeded.gpus, 8);
+});

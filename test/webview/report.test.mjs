@@ -368,6 +368,10 @@ describe('report webview', () => {
     const maxCells = await page.evaluate(() => [...document.querySelectorAll('#table-variants tbody.group > tr:first-child')].map((tr) => tr.children[3].textContent));
     assert.ok(maxCells.every((t) => t === 'doesn’t fit'), maxCells.join());
     assert.match(await page.locator('#table-budget tr[data-gpu="h100-sxm"]').innerText(), /weights don’t fit/);
+    // How many GPUs do: SGLang's DeepSeek V3 guide says FP8 on 8 x H200 and 2 x 8 x H100.
+    assert.match(await page.locator('#table-budget tr[data-gpu="h100-sxm"]').innerText(), /16 \(TP 8 × PP 2\)/);
+    assert.match(await page.locator('#table-budget tr[data-gpu="h200"]').innerText(), /8 \(TP 8\)/);
+    assert.match(await page.locator('.summary').innerText(), /GPUs needed\s*16 \(TP 8 × PP 2\) × H100 SXM 80GB/);
     assert.deepEqual(errors, []);
     await context.close();
   });

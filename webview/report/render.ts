@@ -129,7 +129,10 @@ export function header(d: ReportData, ui: UiState): HTMLElement {
       item(`KV at ${tokens(s.contextTokens)}${d.choices.batch > 1 ? ` × ${d.choices.batch}` : ' tokens'}`, bytes(s.totalBytes),
         s.contextTokens > s.modelMaxContextTokens ? h('span', { class: 'muted' }, ` (beyond the model’s ${tokens(s.modelMaxContextTokens)})`) : null),
       item('GPU', s.gpus > 1 ? `${s.gpus} × ${s.gpuName}` : s.gpuName),
-      item('Usable per GPU', s.usableBytesPerGpu > 0 ? bytes(s.usableBytesPerGpu) : 'none', h('span', { class: 'muted' }, ` after ${bytes(s.weightsBytesPerGpu)} of weights`))),
+      item('Usable per GPU', s.usableBytesPerGpu > 0 ? bytes(s.usableBytesPerGpu) : 'none', h('span', { class: 'muted' }, ` after ${bytes(s.weightsBytesPerGpu)} of weights`)),
+      s.gpusNeeded && (s.gpusNeeded.gpus !== s.gpus || s.gpusNeeded.pipelineStages > 1)
+        ? item('GPUs needed', s.gpusNeeded.fits ? `${gpusNeededText(s.gpusNeeded)} × ${s.gpuName}` : 'none that fits', h('span', { class: 'muted', title: s.gpusNeeded.reason }, s.gpusNeeded.fits ? ` → ${s.gpusNeeded.maxBatchAtContext} request${s.gpusNeeded.maxBatchAtContext === 1 ? '' : 's'} at ${tokens(s.contextTokens)}` : ` (${s.gpusNeeded.reason})`))
+        : null),
     h('p', { class: 'meta' }, `Generated ${when(d.generatedAt)} by ${d.generator}`),
     d.notes.length ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, d.notes.map((n) => h('li', null, n))) : null,
     details(ui, 'deriv:model', 'How these numbers are derived', lines(d.derivation), 'derivation'));
@@ -417,7 +420,7 @@ function budgetSection(d: ReportData): HTMLElement {
   const table = h('table', { id: 'table-budget', class: 'data budget' },
     h('caption', { class: 'sr-only' }, `Max context at batch 1 and max concurrent sequences at ${bt.contexts.map(tokens).join(', ')} tokens, per GPU preset and variant. The current GPU is marked.`),
     h('thead', null,
-      h('tr', null, h('th', { scope: 'col', rowspan: 2 }, 'GPU'),
+      h('tr', null, h('th', { scope: 'col', rowspan: 2 }, 'GPU'), h('th', { scope: 'col', rowspan: 2, class: 'num', title: 'The smallest count of this GPU that holds the config’s weights and one request at the first context: tensor parallel within a node (≤ 8), pipeline stages over nodes beyond' }, 'GPUs needed'),
         ids.map((id) => { const s = slot.get(id) ?? 0; return h('th', { scope: 'colgroup', colspan: 1 + bt.contexts.length, class: 'group-head' }, swatch(s, dashCss(s), POINT_STYLES[s % POINT_STYLES.length]!), variantLabel(d, id)); })),
       h('tr', null, ids.flatMap((id) => [
         h('th', { scope: 'col', class: 'num group-start', title: `${variantLabel(d, id)}: max context at batch 1` }, 'Max context'),
@@ -427,10 +430,11 @@ function budgetSection(d: ReportData): HTMLElement {
       const isCurrent = g.id === current;
       return h('tr', { class: isCurrent ? 'current' : null, 'aria-current': isCurrent ? 'true' : null, 'data-gpu': g.id },
         h('th', { scope: 'row' }, isCurrent ? h('span', { class: 'marker', 'aria-hidden': 'true' }, '▶ ') : null, g.name, isCurrent ? h('span', { class: 'current-tag' }, ' (current)') : null),
+        num(gpusNeededText(g.gpusNeeded)),
         ids.flatMap((id) => {
           const r = rows.get(`${g.id}|${id}`);
           if (!r) return [h('td', { class: 'num group-start muted', colspan: 1 + bt.contexts.length }, '—')];
-          if (!r.fits) return [h('td', { class: 'num group-start muted', colspan: 1 + bt.contexts.length }, 'weights don’t fit')];
+          if (!r.fits) return [h('td', { class: 'num group-start muted', colspan: 1 + bt.contexts.length }, `weights don’t fit${g.gpusNeeded?.fits ? ` — needs ${gpusNeededText(g.gpusNeeded)}` : ''}`)];
           return [
             h('td', { class: 'num group-start' }, maxContext(r.maxContextTokens)),
             ...r.concurrency.map((c) => num(c > 0 ? int(c) : '0')),
@@ -444,3 +448,11 @@ function budgetSection(d: ReportData): HTMLElement {
 }
 
 export { srOnly };
+
+/** "1", "8 (TP 8)", "16 (TP 8 × PP 2)", "—" when no count fits or the data predates the column. */
+function gpusNeededText(n: { gpus: number; tp: number; pipelineStages: number; fits: boolean } | undefined): string {
+  if (!n || !n.fits) return '—';
+  if (n.gpus === 1) return '1';
+  if (n.tp === 1) return `${n.gpus} (layer split)`;
+  return n.pipelineStages > 1 ? `${n.gpus} (TP ${n.tp} × PP ${n.pipelineStages})` : `${n.gpus} (TP ${n.tp})`;
+}

@@ -1,4 +1,5 @@
 /** Text output of the CLI: the KV report and the variants table, readable in an 100-column terminal. */
+import { describeGpusNeeded } from '../gpusNeeded';
 import { bytes, int, layerMix, params, ratio, signed, tokens } from '../format';
 import { kvCaveat } from '../caveat';
 import { runtimeName, type KvReport, type VariantsReport } from '../report';
@@ -46,8 +47,14 @@ export function renderKvReport(report: KvReport, explain: boolean): string {
 
   out.push(`  Budget on ${budget.gpu.name}${budget.gpus > 1 ? ` × ${budget.gpus}` : ''} (utilization ${budget.utilization}, reserve ${bytes(budget.reserveBytes)})`);
   out.push(`    weights          ${bytes(budget.weightsBytes)}${budget.gpus > 1 ? ` (${bytes(budget.weightsBytesPerGpu)} per GPU)` : ''} — ${budget.weightsSource}`);
+  const needed = json.budget.gpusNeeded;
+  if (needed.gpus !== budget.gpus || needed.pipelineStages > 1) {
+    out.push(needed.fits
+      ? `    GPUs needed      ${describeGpusNeeded(needed, budget.gpu.name)} → max context ${needed.maxContextTokens !== null && needed.maxContextTokens >= 2 ** 31 ? 'unbounded' : int(needed.maxContextTokens ?? 0)}, ${int(needed.maxBatchAtContext)} request${needed.maxBatchAtContext === 1 ? '' : 's'} at ${tokens(needed.contextTokens)} (${needed.reason}; pin another count with --tp)`
+      : `    GPUs needed      none that fits: ${needed.reason}`);
+  }
   if (!budget.fits) {
-    out.push(`    usable for KV    ${bytes(budget.usableBytesPerGpu)} per GPU — the weights do not leave room for a KV cache; try --tp, a bigger GPU or a quantized checkpoint`);
+    out.push(`    usable for KV    ${bytes(budget.usableBytesPerGpu)} per GPU — the weights do not leave room for a KV cache on ${budget.gpus === 1 ? 'one GPU' : `${budget.gpus} GPUs`}${needed.fits ? `; ${describeGpusNeeded(needed, budget.gpu.name)} do (above)` : '; try a bigger GPU or a quantized checkpoint'}`);
   } else {
     out.push(`    usable for KV    ${bytes(budget.usableBytesPerGpu)} per GPU → ${int(budget.cacheTokens)} cache tokens`);
     out.push(`    max context      ${budget.maxContextTokens !== null && budget.maxContextTokens >= 2 ** 31 ? 'unbounded (all caching layers are windowed)' : `${int(budget.maxContextTokens ?? 0)} tokens at batch 1`}${budget.fitsModelContext ? ` (≥ the model's ${int(spec.maxContextTokens)})` : ` (model allows ${int(spec.maxContextTokens)})`}`);
