@@ -343,6 +343,9 @@ describe('report webview', () => {
     assert.match(await h100.locator('th').innerText(), /^▶ H100 SXM 80GB \(current\)$/);
     assert.equal(await h100.evaluate((tr) => getComputedStyle(tr.children[1]).fontWeight), '700');
     const cells = (await h100.locator('td').allInnerTexts()).map((t) => t.trim());
+    // First the GPUs the config needs there (Llama-3.1-8B: one H100), then each variant's columns.
+    assert.equal(d.budgetTable.gpus.find((g) => g.id === 'h100-sxm').gpusNeeded.gpus, 1);
+    assert.equal(cells.shift(), '1');
     const expected = d.memory.series.flatMap((s) => {
       const r = d.budgetTable.rows.find((x) => x.gpu === 'h100-sxm' && x.variant === s.variant);
       return [fmt.int(r.maxContextTokens), ...r.concurrency.map((c) => fmt.int(c))];
@@ -371,7 +374,7 @@ describe('report webview', () => {
     // How many GPUs do: SGLang's DeepSeek V3 guide says FP8 on 8 x H200 and 2 x 8 x H100.
     assert.match(await page.locator('#table-budget tr[data-gpu="h100-sxm"]').innerText(), /16 \(TP 8 × PP 2\)/);
     assert.match(await page.locator('#table-budget tr[data-gpu="h200"]').innerText(), /8 \(TP 8\)/);
-    assert.match(await page.locator('.summary').innerText(), /GPUs needed\s*16 \(TP 8 × PP 2\) × H100 SXM 80GB/);
+    assert.match(await page.locator('.summary').innerText(), /GPUs needed\s*16 \(TP 8 × PP 2\) × H100 SXM 80GB/i);
     assert.deepEqual(errors, []);
     await context.close();
   });
