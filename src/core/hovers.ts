@@ -39,7 +39,9 @@ export function hoverAt(input: ModelInput, offset: number, options: ReportOption
     const { json } = report;
     const quality = qualityLines(targetsForField(field, report.spec), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads }, measured);
     const caveats = json.warnings.filter((w) => w.kvMayBeWrong).map((w) => `${w.line ? `line ${w.line}: ` : ''}${w.message}`);
-    return { field, key, range, meaning: info.meaning, kvEffect: info.kvEffect, derivation: [...uses, ...totals], quality, caveats };
+    // The context key: when the chosen GPUs cannot hold one request, how many do (gpusNeeded.ts).
+    const gpus = field === 'maxContext' && json.budget.maxBatchAtContext === 0 ? report.derivation.filter((line) => line.startsWith('GPUs needed:')) : [];
+    return { field, key, range, meaning: info.meaning, kvEffect: info.kvEffect, derivation: [...uses, ...totals, ...gpus], quality, caveats };
   }
   return undefined;
 }

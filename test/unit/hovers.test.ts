@@ -37,3 +37,12 @@ test('the KV-heads hover says what the savings cost: published rows with their s
   assert.ok(withRun.quality.some((l) => l.startsWith("mqa: MQA on this model's weights: K error 3.1%, V error 5.4% (mean-pooled, before any uptraining) · published: ")));
   assert.match(hoverMarkdown(withRun), /\*Quality cost:\*/);
 });
+
+test('max_position_embeddings on DeepSeek-V3 when one H100 cannot hold it: the hover says how many GPUs do (2 × 8 H100, as SGLang deploys it)', () => {
+  const h = hoverAt(input('deepseek-v3'), offsetOf('deepseek-v3', 'max_position_embeddings'))!;
+  assert.equal(h.field, 'maxContext');
+  assert.ok(h.derivation.some((l) => /^GPUs needed: 16× H100 SXM 80GB \(TP 8 × PP 2, 2 nodes\) — 8 GPUs of one node cannot hold/.test(l)), h.derivation.join('\n'));
+  // Where one GPU holds it, no such line.
+  const small = hoverAt(input('llama-3.1-8b'), offsetOf('llama-3.1-8b', 'max_position_embeddings'))!;
+  assert.ok(!small.derivation.some((l) => l.startsWith('GPUs needed:')));
+});
