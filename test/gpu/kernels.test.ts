@@ -110,8 +110,16 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
 const storages = (): StorageType[] => (ctx.hasF16 ? ['f32', 'f16'] : ['f32']);
 /** v2 reads f16 K/V as packed u32s: f16 on every adapter, shader-f16 or not. */
 const storagesFor = (k: KernelChoice): StorageType[] => (k.generation === 'v2' ? ['f32', 'f16'] : storages());
-/** Every decode kernel and its storages. */
-const decodeKernels = (): [KernelChoice, StorageType][] => kernels().flatMap((k) => storagesFor(k).map((s) => [k, s] as [KernelChoice, StorageType]));
+/**
+ * Every decode kernel, each storage at least once: v1 in each storage the adapter has; v2 in f32 through
+ * workgroup memory and in f16 (packed) with subgroups where the adapter has them (else through workgroup
+ * memory too). Every v2 path and both of its storages, without the full product (lavapipe compiles each
+ * pipeline for seconds).
+ */
+const decodeKernels = (): [KernelChoice, StorageType][] => {
+  const [v1, wg, sg] = kernels();
+  return [...storages().map((s) => [v1!, s] as [KernelChoice, StorageType]), [wg!, 'f32'], [sg ?? wg!, 'f16']];
+};
 
 test('decode MHA 8 heads × 64, one sequence of 1000 tokens, split-K', async () => {
   for (const [kernel, s] of decodeKernels()) {
@@ -140,12 +148,11 @@ test('decode v2 at every group size 1–32, head dims 64/128/256 and K ≠ V (19
     { qHeads: 4, kvHeads: 1, dk: 256 },
     { qHeads: 4, kvHeads: 4, dk: 192, dv: 128 },
   ];
-  for (const shape of shapes) {
-    for (const kernel of v2) {
-      for (const s of storagesFor(kernel)) {
-        await check({ name: `v2 ${shape.qHeads}/${shape.kvHeads}×${shape.dk}/${shape.dv ?? shape.dk}`, ...shape, seqLens: [257, 3, 130], scale: 1 / Math.sqrt(shape.dk) }, s, { kernel, targetWorkgroups: 16 });
-      }
-    }
+  // Each shape once, the paths and storages alternating over the shapes (every one of them several times).
+  const combos = v2.flatMap((kernel) => storagesFor(kernel).map((s) => [kernel, s] as const));
+  for (const [i, shape] of shapes.entries()) {
+    const [kernel, s] = combos[i % combos.length]!;
+    await check({ name: `v2 ${shape.qHeads}/${shape.kvHeads}×${shape.dk}/${shape.dv ?? shape.dk}`, ...shape, seqLens: [257, 3, 130], scale: 1 / Math.sqrt(shape.dk) }, s, { kernel, targetWorkgroups: 16 });
   }
 });
 
