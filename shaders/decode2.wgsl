@@ -68,18 +68,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let lane = tid % L;
   let g = tid / L;
 
-  // The one query sits at position len − 1; its range is causal ∩ window or chunk ∩ this split.
-  let len = seqLens[b];
-  var lo = 0u;
-  var hi = len;
-  if (len > 0u) {
-    let pos = len - 1u;
-    if (P.window > 0u && len > P.window) { lo = len - P.window; }
-    if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
-  }
-  lo = max(lo, split * P.splitTokens);
-  hi = min(hi, split * P.splitTokens + P.splitTokens);
-  if (lo >= hi) { lo = 0u; hi = 0u; }
+  // The one query's tokens: causal ∩ window or chunk ∩ this split (params.wgsl).
+  let range = decodeRange(seqLens[b], split);
+  let lo = range.x;
+  let hi = range.y;
 
   // This lane's slice of the R queries, pre-scaled by log2(e)/sqrt(d_k) so the softmax runs in exp2.
   var q: array<array<vec4<f32>, QK>, R>;

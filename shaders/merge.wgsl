@@ -2,17 +2,7 @@
 // One workgroup per (batch, head, query) row; rows are laid out over x and y to stay under 65,535.
 const DV: u32 = {{DV}}u;
 
-struct MergeParams {
-  rows: u32,
-  numSplits: u32,
-  rowsPerY: u32,
-  pad: u32,
-};
-
-@group(0) @binding(0) var<uniform> M: MergeParams;
-@group(0) @binding(1) var<storage, read> partO: array<f32>;
-@group(0) @binding(2) var<storage, read> partML: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read_write> outO: array<f32>;
+{{MERGE_PARAMS}}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {

@@ -7,17 +7,7 @@ const DV: u32 = {{DV}}u;
 const WG: u32 = 64u;
 const MAX_SPLITS: u32 = {{MAX_SPLITS}}u;
 
-struct MergeParams {
-  rows: u32,
-  numSplits: u32,
-  rowsPerY: u32,
-  pad: u32,
-};
-
-@group(0) @binding(0) var<uniform> M: MergeParams;
-@group(0) @binding(1) var<storage, read> partO: array<f32>;
-@group(0) @binding(2) var<storage, read> partML: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read_write> outO: array<f32>;
+{{MERGE_PARAMS}}
 
 var<workgroup> weight: array<f32, MAX_SPLITS>;
 var<workgroup> red: array<f32, WG>;

@@ -35,3 +35,17 @@ struct Params {
 @group(0) @binding(4) var<storage, read> V: array<vec4<{{KV_T}}>>;
 @group(0) @binding(5) var<storage, read_write> partO: array<{{PART_T}}>;
 @group(0) @binding(6) var<storage, read_write> partML: array<vec2<f32>>;
+
+// Decode's token range for its one query, at position len − 1: causal ∩ the window or chunk ∩ this
+// split; (0, 0) when empty. From uniform values only, so loops over it stay in uniform control flow.
+fn decodeRange(len: u32, split: u32) -> vec2<u32> {
+  var lo = 0u;
+  if (len > 0u) {
+    let pos = len - 1u;
+    if (P.window > 0u && len > P.window) { lo = len - P.window; }
+    if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
+  }
+  lo = max(lo, split * P.splitTokens);
+  let hi = min(len, split * P.splitTokens + P.splitTokens);
+  return select(vec2<u32>(0u, 0u), vec2<u32>(lo, hi), lo < hi);
+}

@@ -4,6 +4,7 @@
  * only if it passes, through the timer. Results are reported as they come; nothing is shown for a case
  * that failed its gate or could not run here, only the reason.
  */
+import { isSoftwareAdapter as isSoftwareAdapterInfo } from './host/adapterText';
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
@@ -72,8 +73,9 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   return { device, ...(peaksAfter ? { peaksAfter } : {}), results, notes, startedAt, finishedAt: new Date().toISOString() };
 }
 
+/** A software adapter (lavapipe, SwiftShader, WARP) measures a CPU: adapterText's one rule, on the open device. */
 function isSoftwareAdapter(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>): boolean {
-  return /llvmpipe|lavapipe|swiftshader|software/i.test(`${ctx.adapterName} ${ctx.vendor} ${ctx.architecture}`);
+  return isSoftwareAdapterInfo({ vendor: ctx.vendor, architecture: ctx.architecture, description: ctx.adapterName });
 }
 
 function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {

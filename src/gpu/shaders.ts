@@ -7,6 +7,7 @@ import decodeSource from '../../shaders/decode.wgsl';
 import decode2Source from '../../shaders/decode2.wgsl';
 import mergeSource from '../../shaders/merge.wgsl';
 import merge2Source from '../../shaders/merge2.wgsl';
+import mergeParamsSource from '../../shaders/mergeParams.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
 import prefillSource from '../../shaders/prefill.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
@@ -221,14 +222,14 @@ export function attentionWgsl(shape: AttentionShape): string {
 }
 
 export function mergeWgsl(dv: number): string {
-  return fill(mergeSource, { DV: dv });
+  return fill(mergeSource, { DV: dv, MERGE_PARAMS: mergeParamsSource });
 }
 
 /** merge2.wgsl holds one weight per split in workgroup memory: at most this many splits. */
 export const MERGE2_MAX_SPLITS = 2048;
 
 export function merge2Wgsl(dv: number): string {
-  return fill(merge2Source, { DV: dv, MAX_SPLITS: MERGE2_MAX_SPLITS });
+  return fill(merge2Source, { DV: dv, MAX_SPLITS: MERGE2_MAX_SPLITS, MERGE_PARAMS: mergeParamsSource });
 }
 
 export function peaksWgsl(type: StorageType): string {

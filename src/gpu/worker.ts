@@ -91,7 +91,7 @@ async function listAll(): Promise<void> {
     const chosen = await chosenAdapter();
     const chosenIndex = chosen ? list.findIndex((a) => chosen.name.toLowerCase().includes(a.name.toLowerCase()) || a.name.toLowerCase().includes(chosen.name.toLowerCase().split(':')[0]!.trim())) : -1;
     finished = true;
-    await send({ type: 'adapters', adapters: list.map((a, index) => ({ index, name: a.name, backend: a.backend, chosen: index === chosenIndex })), chosen: chosen ? { name: chosen.name, software: chosen.software } : null });
+    await send({ type: 'adapters', adapters: list.map((a, index) => ({ index, name: a.name, backend: a.backend, chosen: index === chosenIndex, software: isSoftwareAdapter({ description: a.name }) })), chosen: chosen ? { name: chosen.name, software: chosen.software } : null });
   } catch (e) {
     return fail('gpu-error', e instanceof Error ? e.message : String(e));
   }

@@ -5,7 +5,7 @@
  * error event into a ProfileError with the child's last log lines.
  */
 import type { ProfilePlan } from '../core/profilePlan';
-import { isWorkerEvent, type AdapterListing, type ProfileReport, type ProfileSettings, type WorkerErrorCode, type WorkerEvent } from '../shared/profileProtocol';
+import { isWorkerEvent, type AdapterListing, type ProfileReport, type ProfileSettings, type WorkerErrorCode, type WorkerEvent, type WorkerRequest } from '../shared/profileProtocol';
 import { superviseWorker } from '../shared/superviseWorker';
 
 export type ProfileErrorCode = WorkerErrorCode | 'timeout' | 'cancelled' | 'crashed';
@@ -32,22 +32,10 @@ export interface RunProfileOptions {
 }
 
 export function runProfile(plan: ProfilePlan, settings: ProfileSettings, options: RunProfileOptions): Promise<ProfileReport> {
-  return superviseWorker<WorkerEvent, ProfileReport>({
-    ...options,
-    name: 'the profiler worker',
-    isEvent: isWorkerEvent,
-    error: (kind, message, lines) => new ProfileError(kind, message, lines),
-    cancelledMessage: 'profiling was cancelled',
-    timeoutMessage: (s) => `profiling took longer than ${s} s and was stopped; give it more time (CLI --timeout, setting attentionLens.profile.workerTimeoutSeconds) or fewer contexts`,
-    crashHint: ' (a GPU driver crash?)',
-    onEvent: (m, worker) => {
-      if (m.type === 'log') worker.remember(m.message);
-      if (m.type === 'ready') worker.send({ type: 'run', plan, settings });
-      else if (m.type === 'error') worker.fail(new ProfileError(m.code, m.message, worker.logs));
-      else if (m.type === 'done') worker.finish(m.report);
-      if (m.type !== 'ready') options.onEvent?.(m);
-    },
-  });
+  return askWorker(options, { type: 'run', plan, settings }, {
+    cancelled: 'profiling was cancelled',
+    timeout: (s) => `profiling took longer than ${s} s and was stopped; give it more time (CLI --timeout, setting attentionLens.profile.workerTimeoutSeconds) or fewer contexts`,
+  }, (m) => (m.type === 'done' ? m.report : undefined));
 }
 
 export interface AdapterList {
@@ -58,19 +46,34 @@ export interface AdapterList {
 
 /** Dawn's adapters, listed in the worker (this process loads no WebGPU), numbered as --adapter takes them. */
 export function listAdaptersInWorker(options: Omit<RunProfileOptions, 'onEvent'>): Promise<AdapterList> {
-  return superviseWorker<WorkerEvent, AdapterList>({
+  return askWorker(options, { type: 'list-adapters' }, {
+    cancelled: 'listing the adapters was cancelled',
+    timeout: (s) => `listing the adapters took longer than ${s} s (a driver that hangs on open?)`,
+  }, (m) => (m.type === 'adapters' ? { adapters: m.adapters, chosen: m.chosen } : undefined));
+}
+
+/**
+ * One request to dist/worker.mjs: sent when the worker is ready, its log lines kept for errors, its
+ * events relayed, its error event turned into a ProfileError, and the event `resultOf` maps ending it.
+ */
+function askWorker<T>(options: RunProfileOptions, request: WorkerRequest, messages: { cancelled: string; timeout: (seconds: number) => string }, resultOf: (m: WorkerEvent) => T | undefined): Promise<T> {
+  return superviseWorker<WorkerEvent, T>({
     ...options,
     name: 'the profiler worker',
     isEvent: isWorkerEvent,
     error: (kind, message, lines) => new ProfileError(kind, message, lines),
-    cancelledMessage: 'listing the adapters was cancelled',
-    timeoutMessage: (s) => `listing the adapters took longer than ${s} s (a driver that hangs on open?)`,
+    cancelledMessage: messages.cancelled,
+    timeoutMessage: messages.timeout,
     crashHint: ' (a GPU driver crash?)',
     onEvent: (m, worker) => {
       if (m.type === 'log') worker.remember(m.message);
-      if (m.type === 'ready') worker.send({ type: 'list-adapters' });
+      if (m.type === 'ready') worker.send(request);
       else if (m.type === 'error') worker.fail(new ProfileError(m.code, m.message, worker.logs));
-      else if (m.type === 'adapters') worker.finish({ adapters: m.adapters, chosen: m.chosen });
+      else {
+        const result = resultOf(m);
+        if (result !== undefined) worker.finish(result);
+      }
+      if (m.type !== 'ready') options.onEvent?.(m);
     },
   });
 }

@@ -157,6 +157,8 @@ export interface AdapterListing {
   name: string;
   backend: string;
   chosen: boolean;
+  /** A software adapter (lavapipe, SwiftShader, WARP): profiling it measures the CPU. */
+  software?: boolean;
 }
 
 export type WorkerErrorCode = 'no-adapter' | 'device-lost' | 'gpu-error' | 'bad-request' | 'internal';

@@ -11,6 +11,7 @@ import { runtimeName } from '../core/report';
 import { SECTION } from './settings';
 import type { Log } from './log';
 import { listAdaptersInWorker } from '../gpu/workerClient';
+import { describeAdapters } from '../gpu/host/adapterText';
 
 interface Pick<T> extends vscode.QuickPickItem {
   value: T;
@@ -78,7 +79,7 @@ export async function chooseRuntime(): Promise<void> {
  */
 export async function chooseProfileAdapter(workerPath: string, log: Log): Promise<void> {
   const list = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Attention Lens: listing WebGPU adapters…' }, () => listAdaptersInWorker({ workerPath, timeoutMs: 60_000 }));
-  log.info(`adapters: ${list.adapters.map((a) => `${a.index}: ${a.name} (${a.backend})`).join(', ') || 'none'}; default ${list.chosen?.name ?? 'none'}`);
+  log.info(`adapters: ${describeAdapters(list.adapters) || 'none'}; default ${list.chosen?.name ?? 'none'}`);
   if (list.adapters.length === 0) {
     void vscode.window.showWarningMessage('Attention Lens: Dawn found no WebGPU adapter on this machine. On Linux install the GPU driver with its Vulkan ICD (or Mesa 23+\'s lavapipe to run on the CPU).');
     return;
@@ -91,7 +92,7 @@ export async function chooseProfileAdapter(workerPath: string, log: Log): Promis
       value: a.name,
       label: `${a.index}: ${a.name}`,
       description: `${a.backend}${a.chosen ? ' · the default' : ''}${current !== '' && a.name.toLowerCase().includes(current.toLowerCase()) ? ' · current' : ''}`,
-      detail: /llvmpipe|lavapipe|swiftshader|warp/i.test(a.name) ? 'A software adapter: profiling it measures this machine\'s CPU, not a GPU' : undefined,
+      detail: a.software ? 'A software adapter: profiling it measures this machine\'s CPU, not a GPU' : undefined,
     })),
   ];
   const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: adapter to profile on', placeHolder: 'The WebGPU adapter the profiler opens' });
