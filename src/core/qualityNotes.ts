@@ -58,7 +58,8 @@ export function reportEvidence(variants: readonly ReportVariant[], context: { pa
       // A point sits at this variant's bytes: only rows about that very shape (same KV heads, same
       // bits; MQA is MQA; MLA rows only at the cache size they state) — never a neighbour's number.
       if (e.value === null || !t) continue;
-      if (t.kind === 'gqa' && e.match.groups !== t.groups) continue;
+      // MQA is one KV head (groups 1): the GQA rows evidenceFor ranks as its neighbours are not about it.
+      if ((t.kind === 'gqa' || t.kind === 'mqa') && e.match.groups !== t.groups) continue;
       if (t.kind === 'kv-quant' && e.match.bits !== t.bits) continue;
       if (t.kind === 'mla' && !mlaRowMatches(e.match.keptFraction, t.rank, context.mla)) continue;
       out.push({ variant: v.id, metric: e.metric, value: e.value, baseline: e.baseline, source: `${e.source} — ${e.setting}`, caveat: caveatOf(e) });

@@ -66,7 +66,12 @@ test('the tradeoff points are published rows about that very shape, as reported'
     const row = EVIDENCE.find((r) => r.value === e.value && e.source.startsWith(r.source));
     assert.ok(row, `${e.variant} ${e.metric} ${e.value} is a published row`);
     if (e.variant.startsWith('gqa-')) assert.equal(row.match.groups, Number(e.variant.slice(4)));
+    // MQA is one KV head: a GQA-8 or GQA-4 row (47.1, 41.2, 13.36) is never placed at MQA's bytes.
+    if (e.variant === 'mqa') assert.equal(row.match.groups, 1, `${row.id} at MQA`);
   }
+  const mqa = d.quality.evidence.filter((e) => e.variant === 'mqa');
+  assert.ok(mqa.some((e) => e.value === 46.6 && e.baseline === 47.2), 'T5-XXL MQA 46.6 vs MHA 47.2 (GQA Table 1)');
+  assert.equal(mqa.some((e) => e.value === 47.1 || e.value === 41.2 || e.value === 13.36), false);
 });
 
 test('measured runs become points with the device roofline; without runs nothing is made up', () => {
