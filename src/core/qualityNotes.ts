@@ -7,6 +7,7 @@ import type { AttentionSpec } from './attentionSpec';
 import { CONFIG_KEYS, type ConfigField, type KeyInfo, type Tradeoff } from './configKeys';
 import { percent } from './format';
 import { evidenceFor, evidenceLine, parseTarget, type Evidence } from './evidence';
+import { qualityChange } from './qualityMetrics';
 import type { WeightsMeasurementJson } from '../shared/qualityProtocol';
 import type { QualityEvidence, ReportVariant } from '../shared/reportProtocol';
 
@@ -62,10 +63,25 @@ export function reportEvidence(variants: readonly ReportVariant[], context: { pa
       if ((t.kind === 'gqa' || t.kind === 'mqa') && e.match.groups !== t.groups) continue;
       if (t.kind === 'kv-quant' && e.match.bits !== t.bits) continue;
       if (t.kind === 'mla' && !mlaRowMatches(e.match.keptFraction, t.rank, context.mla)) continue;
-      out.push({ variant: v.id, metric: e.metric, value: e.value, baseline: e.baseline, source: `${e.source} — ${e.setting}`, caveat: caveatOf(e) });
+      out.push(withChange({
+        variant: v.id, metric: e.metric, value: e.value, baseline: e.baseline, source: `${e.source} — ${e.setting}`, caveat: caveatOf(e),
+        baselineLabel: e.baselineLabel, modelScale: e.modelScale, trainingBudget: e.trainingBudget,
+      }));
     }
   }
   return out;
+}
+
+/**
+ * A published point with its metric's kind and its change against its own baseline (core/qualityMetrics.ts),
+ * or the reason it is listed but not charted. Recomputed from metric, value and baseline whatever the
+ * point carried: the chart draws only what this table says.
+ */
+export function withChange(e: QualityEvidence): QualityEvidence {
+  const { metricKind: _k, changePoints: _p, changePercent: _r, uncharted: _u, ...rest } = e;
+  const c = qualityChange(e.metric, e.value, e.baseline);
+  if ('uncharted' in c) return { ...rest, ...(c.kind ? { metricKind: c.kind } : {}), uncharted: c.uncharted };
+  return { ...rest, metricKind: c.kind, ...('changePoints' in c ? { changePoints: c.changePoints } : { changePercent: c.changePercent }) };
 }
 
 /**

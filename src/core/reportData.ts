@@ -11,7 +11,7 @@ import { parseTarget } from './evidence';
 import { int, layerMix } from './format';
 import { GPU_PRESETS } from './gpus';
 import { KV_DTYPE_NAMES } from './kvDtypes';
-import { reportEvidence, type MlaShape } from './qualityNotes';
+import { reportEvidence, withChange, type MlaShape } from './qualityNotes';
 import { buildKvReport, buildVariantsReport, resolveOptions, runtimeName, type ModelInput, type ReportOptions, type VariantRow } from './report';
 import { measuredPoints, type MeasurementInput } from './reportMeasured';
 import { withKvHeads } from './variants';
@@ -50,7 +50,8 @@ export function buildReportData({ input, options, runs = [], evidence, measureme
     derivation: variantDerivation(r, json.kv.contextTokens, json.kv.batch),
   }));
 
-  const published = evidence ?? reportEvidence(rows.filter((r) => r.charted), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads, mla: mlaShape(base.spec, options) });
+  // Given points (tests, other front ends) get their kind and change from the same table as the engine's.
+  const published = evidence?.map(withChange) ?? reportEvidence(rows.filter((r) => r.charted), { params: json.model.params, kvHeads: json.attention.kvHeads, qHeads: json.attention.qHeads, mla: mlaShape(base.spec, options) });
   const measured = measurement?.weights.found ? measuredPoints(measurement, variants.rows, (target) => bytesElsewhere(input, options, target)) : undefined;
 
   // Memory vs context: the same choices at each context, KV per GPU (what the budget line is in).
@@ -97,7 +98,7 @@ export function buildReportData({ input, options, runs = [], evidence, measureme
     quality: {
       evidence: [...published],
       note: published.length > 0
-        ? 'Published results as reported, placed at this model\'s KV bytes per token for the variant they are about; each point names its model, training budget and source. Different metrics are not comparable with each other.'
+        ? 'Each published result is drawn as its change against its own baseline in the same study — percentage points for accuracy-like scores, % relative for perplexity and generation scores — one chart per kind of metric, at this model\'s KV bytes per token for the variant it is about. Each point names its model, training budget, baseline and source; results from different studies are about different models. The table keeps the reported values.'
         : 'No published result with a number matches these variants. Nothing here is estimated.',
       ...(measured ? { measured: measured.points, weights: measured.weights } : {}),
     },

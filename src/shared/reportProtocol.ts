@@ -63,6 +63,19 @@ export interface QualityEvidence {
   baseline: number | null;
   source: string;
   caveat: string;
+  /** What the baseline is in the same study ("MHA", "fp16 KV"); absent in data saved before it was recorded. */
+  baselineLabel?: string;
+  /** The model the result is about ("T5-XXL (11B)") and how it was trained or converted ("5% uptraining"). */
+  modelScale?: string;
+  trainingBudget?: string;
+  /** The metric's kind (core/qualityMetrics.ts): each kind is charted on its own axis. */
+  metricKind?: 'accuracy' | 'perplexity' | 'generation';
+  /** Accuracy-like: value − baseline, in percentage points. */
+  changePoints?: number;
+  /** Perplexity-like and generation scores: (value / baseline − 1) × 100, relative (ln PPL: the perplexity ratio). */
+  changePercent?: number;
+  /** Why the result is listed in the table but not charted (no baseline, not a quality score, metric not classified). */
+  uncharted?: string;
 }
 
 /**
