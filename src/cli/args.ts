@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
 import type { ReportOptions } from '../core/report';
 import type { Runtime } from '../core/kvDtypes';
+import { LAUNCH_RUNTIMES, parseLaunchRuntime, type LaunchRuntime } from '../core/launch';
 import { parseVariantsOption, type ProfileOptions } from '../core/profilePlan';
 import { DEFAULT_PROFILE_SETTINGS, DEFAULT_PROFILE_TIMEOUT_S, KERNEL_CHOICES, type ProfileSettings } from '../shared/profileProtocol';
 
-export const COMMANDS = ['kv', 'variants', 'profile', 'report', 'quality'] as const;
+export const COMMANDS = ['kv', 'variants', 'profile', 'report', 'quality', 'launch'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const DEFAULT_CALIBRATION_TOKENS = 256;
@@ -32,6 +33,8 @@ export interface CliRequest {
   profile?: { plan: ProfileOptions; settings: ProfileSettings; timeoutSeconds: number };
   /** `profile --list-adapters`: list Dawn's adapters instead of profiling (no config needed). */
   listAdapters?: boolean;
+  /** `launch` only: the runtime whose command is written. */
+  launchRuntime?: LaunchRuntime;
 }
 
 
@@ -124,7 +127,13 @@ export function parseCli(argv: readonly string[]): CliRequest {
   set('kvDtype', values['kv-dtype']);
   set('kDtype', values['k-dtype']);
   set('vDtype', values['v-dtype']);
-  if (values.runtime !== undefined) {
+  let launchRuntime: LaunchRuntime | undefined;
+  if (values.runtime !== undefined && command === 'launch') {
+    launchRuntime = parseLaunchRuntime(values.runtime);
+    if (!launchRuntime) throw new UsageError(`--runtime "${values.runtime}": choose ${LAUNCH_RUNTIMES.join(', ')} (the runtime to launch)`);
+    // vLLM and llama.cpp are also the engine's runtimes: their options (--flash-attn) are checked as for kv.
+    if (launchRuntime !== 'sglang') options.runtime = launchRuntime;
+  } else if (values.runtime !== undefined) {
     const runtime = values.runtime.toLowerCase().replace(/[.\-_]/g, '');
     const map: Record<string, Runtime> = { hf: 'hf', transformers: 'hf', huggingface: 'hf', vllm: 'vllm', llamacpp: 'llamacpp', llama: 'llamacpp', gguf: 'llamacpp' };
     const r = map[runtime];
@@ -153,6 +162,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
   set('mlaRank', integer('mla-rank', values['mla-rank']));
   set('mlaRope', integer('mla-rope', values['mla-rope']));
   const request: CliRequest = { command: command as Command, configPath, options, json: values.json ?? false, explain: values.explain ?? false };
+  if (command === 'launch') {
+    if (!launchRuntime) throw new UsageError(`launch needs --runtime ${LAUNCH_RUNTIMES.join('|')}: attention-lens launch ${configPath} --runtime vllm`);
+    if (options.batch !== undefined) throw new UsageError('--batch: launch sizes the concurrent requests itself, from the budget (--max-num-seqs, --max-running-requests, -np)');
+    request.launchRuntime = launchRuntime;
+  }
   if (values.out !== undefined) {
     if (command !== 'report') throw new UsageError('--out belongs to attention-lens report');
     if (values.out.trim() === '') throw new UsageError('--out: give a file name, e.g. report.html');
@@ -261,6 +275,7 @@ Usage
   attention-lens profile <config.json> [options]    run one layer's attention (and its variants) on this machine's GPU
   attention-lens report <config.json> [--out F]     the report (charts and tables) as one self-contained HTML file
   attention-lens quality <config.json> [options]    what each memory saving costs: cited results, and errors measured on local weights
+  attention-lens launch <config.json> --runtime R   the serving command for vLLM, SGLang or llama.cpp, sized by the budget
 
 Options
   --context N          context length in tokens (default: the model's maximum); 32k and 1m work too
@@ -300,6 +315,13 @@ Quality options
   --calibration N      calibration tokens for the KV-quantization errors (default 256; embedding rows when the table is there)
   --device D           where the MLA eigenproblems run: auto (WebGPU on a hardware GPU, else the CPU; default) | gpu | cpu
   --timeout S          stop the measurement after S seconds without progress (default 600)
+
+Launch options
+  --runtime R          vllm | sglang | llamacpp: the command to write, each value with a comment saying why
+                       (tensor/pipeline parallelism from the GPUs needed, or --tp; the context; the KV dtype;
+                       the requests that fit at once); a KV dtype or split the runtime lacks is refused
+  --gpu, --gpu-mem, --context, --tp, --kv-dtype, --util, --reserve-gib, --flash-attn (llama.cpp)   as above
+  --json               { runtime, argv, command, reasons: [{ flag, value, why }], warnings, budget, … }
 
 Report options
   --out F, -o F        where the HTML goes (default: <model>.attention-report.html here); --json writes the data instead

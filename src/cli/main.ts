@@ -10,6 +10,7 @@ import { renderKvReport, renderVariants } from '../core/text/render';
 import { runListAdaptersCommand, runProfileCommand } from './profileCommand';
 import { runReportCommand } from './reportCommand';
 import { runQualityCommand } from './qualityCommand';
+import { runLaunchCommand } from './launchCommand';
 import { VERSION } from '../shared/version';
 
 
@@ -29,6 +30,7 @@ export async function run(argv: readonly string[], io: { out: (s: string) => voi
     if (request.command === 'profile') return await runProfileCommand(input, request, io);
     if (request.command === 'report') return runReportCommand(input, request, io);
     if (request.command === 'quality') return await runQualityCommand(input, request, io);
+    if (request.command === 'launch') return await runLaunchCommand(input, request, io);
     if (request.command === 'kv') {
       const report = buildKvReport(input, request.options);
       io.out(request.json ? JSON.stringify(request.explain ? { ...report.json, derivation: report.derivation } : report.json, null, 2) : renderKvReport(report, request.explain));

@@ -29,6 +29,11 @@ export function llamaCppKeepsWindows(spec: Pick<AttentionSpec, 'modelType' | 'nu
 /** Quantized cache types and their block size (ggml_blck_size). */
 const QUANTIZED_BLOCK: Partial<Record<KvDtype, number>> = { q8_0: 32, q4_0: 32 };
 
+/** Whether llama.cpp stores this cache type in quantized blocks (a quantized V then needs flash attention). */
+export function isQuantizedCacheType(dtype: KvDtype): boolean {
+  return QUANTIZED_BLOCK[dtype] !== undefined;
+}
+
 /**
  * Families whose GGUF converter keeps the multi-token-prediction layers (block_count = num_hidden_layers +
  * num_nextn_predict_layers: conversion/glm.py:121, conversion/exaone.py:226) and whose main context caches
