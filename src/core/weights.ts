@@ -6,7 +6,7 @@
  */
 import type { AttentionSpec, LayerSpec } from './attentionSpec';
 import type { RecurrentState } from './recurrentState';
-import { int as fmt } from './format';
+import { int as fmt, params as fmtParams } from './format';
 import { bool, num, numAt, list, type ModelConfig } from './modelConfig';
 
 export interface ParamBreakdown {
@@ -20,6 +20,21 @@ export interface ParamBreakdown {
   total: number;
   /** Parameters used per token (routed experts counted only for the top-k). */
   active: number;
+}
+
+/**
+ * One linear module of a decoder layer, as a checkpoint names it under `model.layers.<i>.`: the
+ * projections a weight quantizer converts (or leaves alone when `modules_to_not_convert` names them).
+ * Modules whose inner names vary by family (MLA, MoE blocks, non-gated MLPs) are one entry under their
+ * block's name, with their output rows approximated as params / hidden.
+ */
+export interface LinearModule {
+  layer: number;
+  /** e.g. `self_attn.q_proj`, `mlp.down_proj`, or a whole block `self_attn`, `mlp`. */
+  name: string;
+  params: number;
+  /** Output rows (one row-wise scale each). */
+  rows: number;
 }
 
 export interface WeightEstimate {
@@ -82,7 +97,25 @@ function linearLayerParams(spec: AttentionSpec, hidden: number): number {
   return inProj + conv + out + 2 * s.numValueHeads + s.valueHeadDim;
 }
 
-export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamBreakdown {
+/** Attention projections of a standard (non-MLA) attention layer, each with its output rows. */
+function attentionModules(hidden: number, layer: LayerSpec, bias: boolean): LinearModule[] {
+  const qRows = layer.qHeads * layer.kHeadDim;
+  const kRows = layer.kvHeads * layer.kHeadDim;
+  const vRows = layer.kvHeads * layer.vHeadDim;
+  const b = (rows: number): number => (bias ? rows : 0);
+  return [
+    { layer: layer.index, name: 'self_attn.q_proj', params: hidden * qRows + b(qRows), rows: qRows },
+    { layer: layer.index, name: 'self_attn.k_proj', params: hidden * kRows + b(kRows), rows: kRows },
+    { layer: layer.index, name: 'self_attn.v_proj', params: hidden * vRows + b(vRows), rows: vRows },
+    { layer: layer.index, name: 'self_attn.o_proj', params: layer.qHeads * layer.vHeadDim * hidden, rows: hidden },
+  ];
+}
+
+/**
+ * Parameters by kind; with `linears`, also the decoder layers' linear modules (attention projections and
+ * MLPs/experts; recurrent mixers are not listed and so stay in the checkpoint's dtype).
+ */
+export function estimateParams(config: ModelConfig, spec: AttentionSpec, linears?: LinearModule[]): ParamBreakdown {
   const info = config.typeInfo;
   const h = spec.hiddenSize;
   const vocab = num(config, 'vocabSize') ?? 0;
@@ -127,7 +160,16 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
   let activeExperts = 0;
   let norms = 0;
   for (const layer of spec.layers) {
-    attention += layer.kind === 'linear' && spec.linear && layer.state?.mixer !== 'kda' ? linearLayerParams(spec, h) : attentionParams(h, layer, qkvBias) + (layer.state && !(layer.kind === 'linear' && spec.linear) ? mixerParams(h, layer.state) : 0);
+    const linearLayer = layer.kind === 'linear' && spec.linear && layer.state?.mixer !== 'kda';
+    attention += linearLayer ? linearLayerParams(spec, h) : attentionParams(h, layer, qkvBias) + (layer.state && !(layer.kind === 'linear' && spec.linear) ? mixerParams(h, layer.state) : 0);
+    if (linears && !linearLayer && layer.variant !== null) {
+      if (layer.mla) {
+        const p = attentionParams(h, layer, qkvBias);
+        linears.push({ layer: layer.index, name: 'self_attn', params: p, rows: Math.round(p / h) });
+      } else {
+        linears.push(...attentionModules(h, layer, qkvBias));
+      }
+    }
     norms += 2 * h;
     if (layer.mlp === 'none') continue; // a single-mixer block (Nemotron-H) or a NAS block whose FFN is a no-op
     if (layer.mlp === 'moe' || (layer.mlp === undefined && isMoeLayer(layer.index))) {
@@ -136,10 +178,21 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
       const router = h * experts;
       expertParams += routed + sharedP + router;
       activeExperts += topK * mats * h * moeInter + sharedP + router;
+      linears?.push({ layer: layer.index, name: 'mlp', params: routed + sharedP + router, rows: Math.round((routed + sharedP + router) / h) });
     } else {
       // Llama 4's dense layers use intermediate_size_mlp; DeepSeek's dense layers use intermediate_size.
       const width = experts > 0 ? denseInterAt(layer.index) : interAt(layer.index);
-      mlp += mats * h * width + (gated ? 0 : bias ? width + h : 0);
+      const p = mats * h * width + (gated ? 0 : bias ? width + h : 0);
+      mlp += p;
+      if (linears && gated) {
+        linears.push(
+          { layer: layer.index, name: 'mlp.gate_proj', params: h * width, rows: width },
+          { layer: layer.index, name: 'mlp.up_proj', params: h * width, rows: width },
+          { layer: layer.index, name: 'mlp.down_proj', params: width * h, rows: h },
+        );
+      } else {
+        linears?.push({ layer: layer.index, name: 'mlp', params: p, rows: Math.round(p / h) });
+      }
     }
   }
   norms += h;
@@ -151,11 +204,30 @@ export function estimateParams(config: ModelConfig, spec: AttentionSpec): ParamB
 }
 
 /**
+ * Whether `modules_to_not_convert` names this module or a block above it. Entries are matched from their
+ * `layers.` part on (so `model.layers.0`, `model.language_model.layers.0.mlp` and `layers.0.mlp.up_proj`
+ * all work) and on whole dotted name parts otherwise (`down_proj`, `self_attn`), as transformers' quantizers
+ * match them; `layers.1` never matches layer 10. vLLM's fbgemm_fp8 loader matches the full module names
+ * the checkpoints list (per projection), which this agrees with.
+ */
+export function moduleNotConverted(module: Pick<LinearModule, 'layer' | 'name'>, modulesToNotConvert: readonly string[]): boolean {
+  const key = `.layers.${module.layer}.${module.name}.`;
+  return modulesToNotConvert.some((entry) => {
+    const at = entry.indexOf('layers.');
+    const core = at >= 0 && (at === 0 || entry[at - 1] === '.') ? entry.slice(at) : entry;
+    return core.length > 0 && key.includes(`.${core}.`);
+  });
+}
+
+/**
  * Bytes per weight from `quantization_config` (weights, not KV): fp8 checkpoints 1 B (+ fp32 block
- * scales), mxfp4 4.25 bits on the experts, awq/gptq `bits` with group scales; otherwise the dtype.
+ * scales); fbgemm_fp8 (Meta's Llama 3.1 FP8) 1 B + an fp32 scale per output row on every decoder
+ * projection `modules_to_not_convert` does not name, the rest at the checkpoint dtype; mxfp4 4.25 bits on
+ * the experts; awq/gptq `bits` with group scales; otherwise the dtype.
  */
 export function estimateWeights(config: ModelConfig, spec: AttentionSpec): WeightEstimate {
-  const params = estimateParams(config, spec);
+  const linears: LinearModule[] = [];
+  const params = estimateParams(config, spec, linears);
   const dtypeBytes = spec.dtype === 'float32' ? 4 : 2;
   const q = config.get('quantizationConfig')?.value as Record<string, unknown> | null | undefined;
   const method = typeof q?.quant_method === 'string' ? q.quant_method.toLowerCase() : undefined;
@@ -165,7 +237,26 @@ export function estimateWeights(config: ModelConfig, spec: AttentionSpec): Weigh
   const unquantized = params.embedding + params.lmHead + params.norms;
   let bytes: number;
   let text: string;
-  if (method === 'fp8') {
+  if (method === 'fbgemm_fp8') {
+    // transformers' FbgemmFp8Linear and vLLM's FBGEMMFp8LinearMethod: an fp8 e4m3 weight and a float32
+    // scale per output row; lm_head and embeddings are never converted.
+    const skip = Array.isArray(q?.modules_to_not_convert) ? (q.modules_to_not_convert as unknown[]).filter((e): e is string => typeof e === 'string') : [];
+    let converted = 0;
+    let kept = 0;
+    let scaleBytes = 0;
+    const layersConverted = new Set<number>();
+    for (const m of linears) {
+      if (moduleNotConverted(m, skip)) {
+        kept += m.params;
+      } else {
+        converted += m.params;
+        scaleBytes += 4 * m.rows;
+        layersConverted.add(m.layer);
+      }
+    }
+    bytes = params.total * dtypeBytes - converted * (dtypeBytes - 1) + scaleBytes;
+    text = `fbgemm_fp8: ${fmtParams(converted)} projection weights in ${layersConverted.size} of ${spec.layers.length} layers at 1 B + an fp32 scale per output row; the ${fmtParams(kept)} modules_to_not_convert names, embeddings, lm_head and norms at ${dtypeBytes} B`;
+  } else if (method === 'fp8') {
     const linear = params.total - unquantized;
     bytes = linear * (1 + 4 / (128 * 128)) + unquantized * dtypeBytes;
     text = `fp8 linear weights (1 B + fp32 scale per 128×128 block), embeddings/norms at ${dtypeBytes} B`;
