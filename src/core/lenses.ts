@@ -11,7 +11,7 @@ import { kvCaveat } from './caveat';
 import { buildKvReport, buildVariantsReport, type KvReport, type ModelInput, type ReportOptions } from './report';
 
 /** What clicking a lens does; the editor maps each to a command. */
-export type LensAction = 'openReport' | 'profile' | 'compareVariants';
+export type LensAction = 'openReport' | 'profile' | 'compareVariants' | 'copyLaunchCommand';
 
 export interface LensModel {
   /** The field the lens sits on, and the key spelling and range it has in this file. */
@@ -66,6 +66,14 @@ export function computeLenses(input: ModelInput, options: ReportOptions = {}, re
     const needs = n.fits ? `needs ${describeGpusNeeded(n, b.gpu.name)}: fits ${n.maxBatchAtContext}× there` : `no count of ${b.gpu.name} fits it`;
     const fits = b.maxBatchAtContext > 0 ? `fits ${b.maxBatchAtContext}× on ${gpus}` : needs;
     out.push({ ...context, title: `KV at ${int(json.kv.contextTokens)} tokens: ${bytes(json.kv.totalBytes)} (${json.kv.dtype}) · ${fits}`, tooltip: b.maxBatchAtContext > 0 ? `Usable for KV on one ${b.gpu.name}: ${bytes(b.usableBytesPerGpu)} after ${bytes(b.weightsBytesPerGpu)} of weights and a ${bytes(b.reserveBytes)} reserve.` : `${gpus} cannot hold ${bytes(b.weightsBytes)} of weights and one ${int(json.kv.contextTokens)}-token request (${bytes(b.weightsBytesPerGpu)} of weights per GPU). GPUs needed: ${n.reason}.`, action: 'openReport' });
+    // The budget as a command: the runtime is picked on click, each refusal said there.
+    if (n.fits) {
+      out.push({
+        ...context, title: '$(copy) Copy launch command',
+        tooltip: `A vLLM, SGLang or llama.cpp command sized by this budget (${describeGpusNeeded(n, b.gpu.name)}, or the tensor-parallel size set above 1; ${int(json.kv.contextTokens)}-token context; the requests that fit at once), each flag's reason in a comment above it.`,
+        action: 'copyLaunchCommand',
+      });
+    }
   }
 
   const mix = mixOf(report);

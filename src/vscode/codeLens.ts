@@ -13,6 +13,7 @@ const ACTION_COMMANDS: Record<LensAction, string> = {
   openReport: COMMANDS.openReport,
   profile: COMMANDS.profile,
   compareVariants: COMMANDS.compareVariants,
+  copyLaunchCommand: COMMANDS.copyLaunchCommand,
 };
 
 export class AttentionCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {

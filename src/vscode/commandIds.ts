@@ -12,6 +12,7 @@ export const COMMANDS = {
   chooseRuntime: 'attentionLens.chooseRuntime',
   chooseProfileAdapter: 'attentionLens.chooseProfileAdapter',
   exportReport: 'attentionLens.exportReport',
+  copyLaunchCommand: 'attentionLens.copyLaunchCommand',
   showLogs: 'attentionLens.showLogs',
 } as const;
 

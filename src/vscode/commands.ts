@@ -12,6 +12,7 @@ import type { ModelsView, RunsView } from './sidebar';
 import type { ReportAssets } from '../shared/reportPage';
 import type { QualityRunner } from './qualityRunner';
 import { resolveConfig } from './workspaceConfigs';
+import { copyLaunchCommand, isLaunchRuntime } from './launchCommand';
 
 export interface CommandServices {
   documents: ModelDocuments;
@@ -49,6 +50,8 @@ export function registerCommands({ documents, reports, panels, profiler, models,
     [COMMANDS.profile]: withConfig('profile', (uri) => profiler.profile(uri)),
     [COMMANDS.measureQuality]: withConfig('measure quality', (uri) => quality.measure(uri)),
     [COMMANDS.exportReport]: withConfig('export report', (uri) => exportReport({ documents, profiler, quality, assets, log }, uri)),
+    // (config, runtime): a runtime given (vllm, sglang, llamacpp) skips the pick.
+    [COMMANDS.copyLaunchCommand]: (arg?: unknown, runtime?: unknown) => withConfig('copy launch command', (uri) => copyLaunchCommand(documents, log, uri, isLaunchRuntime(runtime) ? runtime : undefined))(arg),
     [COMMANDS.chooseGpu]: chooseGpu,
     [COMMANDS.chooseKvDtype]: chooseKvDtype,
     [COMMANDS.chooseRuntime]: chooseRuntime,

@@ -20,7 +20,16 @@ test('Llama-3.1-8B: GQA 32/8 at 128 KiB per token; 16.0 GiB at 131,072 tokens (v
   assert.deepEqual([profile!.title, profile!.action, compare!.title, compare!.action], ['$(play) Profile', 'profile', 'Compare variants', 'compareVariants']);
   assert.equal(context!.title, 'KV at 131,072 tokens: 16.0 GiB (bf16) · fits 3× on H100 SXM 80GB');
   assert.equal(context!.key, 'max_position_embeddings');
-  assert.equal(ls.length, 4, 'no layer-mix lens for an all-full model');
+  // Beside the budget lens, on the same key: the budget as a launch command.
+  const copy = ls[4]!;
+  assert.deepEqual([copy.title, copy.action, copy.key], ['$(copy) Copy launch command', 'copyLaunchCommand', 'max_position_embeddings']);
+  assert.match(copy.tooltip, /vLLM, SGLang or llama\.cpp command sized by this budget \(1× H100 SXM 80GB/);
+  assert.equal(ls.length, 5, 'no layer-mix lens for an all-full model');
+});
+
+test('no launch lens when no count of the GPU holds the model (DeepSeek-V3 on a 1 GiB GPU)', () => {
+  assert.ok(lenses('deepseek-v3', { gpu: 'h200' }).some((l) => l.action === 'copyLaunchCommand'));
+  assert.ok(!lenses('deepseek-v3', { gpuMemGiB: 1 }).some((l) => l.action === 'copyLaunchCommand'));
 });
 
 test('Llama-2-7B: MHA at 512 KiB per token (llama.cpp log F1.1: 2048 MiB at 4096 tokens)', () => {

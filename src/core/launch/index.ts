@@ -27,6 +27,15 @@ export interface LaunchFiles {
   ggufs?: readonly string[];
 }
 
+/**
+ * The editor's settings as launch options: the runtime and batch are the launch's own, and a tensor-parallel
+ * size of 1 (the setting's default) leaves the count to the budget; above 1 it is the user's.
+ */
+export function launchOptions(settings: ReportOptions): ReportOptions {
+  const { runtime: _r, batch: _b, tp, ...rest } = settings;
+  return tp !== undefined && tp > 1 ? { ...rest, tp } : rest;
+}
+
 /** "vllm", "SGLang", "llama.cpp", "llama-cpp" → the runtime; undefined when it is none of the three. */
 export function parseLaunchRuntime(name: string): LaunchRuntime | undefined {
   const key = name.toLowerCase().replace(/[.\-_\s]/g, '');

@@ -6,11 +6,16 @@
 import { int } from '../format';
 import { shellQuote, type LaunchPlan } from '../launch/model';
 
-export function renderLaunch(plan: LaunchPlan): string {
+/** "8× H200 SXM 141GB (TP 8): 4 requests of 163,840 tokens at once" — what the command is sized for. */
+export function launchSummary(plan: LaunchPlan): string {
   const b = plan.budget;
   const shape = b.tp === 1 && b.gpus > 1 ? `layers split over ${b.gpus}${b.nodes > 1 ? `, ${b.nodes} nodes` : ''}` : b.pipelineStages > 1 ? `TP ${b.tp} × PP ${b.pipelineStages}${b.nodes > 1 ? `, ${b.nodes} nodes` : ''}` : b.tp > 1 ? `TP ${b.tp}` : '';
+  return `${b.gpus}× ${b.gpu}${shape ? ` (${shape})` : ''}: ${int(b.maxConcurrentRequests)} request${b.maxConcurrentRequests === 1 ? '' : 's'} of ${int(b.contextTokens)} tokens at once`;
+}
+
+export function renderLaunch(plan: LaunchPlan): string {
   const lines = [
-    `# ${plan.runtimeName} on ${b.gpus}× ${b.gpu}${shape ? ` (${shape})` : ''}: ${int(b.maxConcurrentRequests)} request${b.maxConcurrentRequests === 1 ? '' : 's'} of ${int(b.contextTokens)} tokens at once — sized by attention-lens`,
+    `# ${plan.runtimeName} on ${launchSummary(plan)} — sized by attention-lens`,
     ...plan.reasons.map((r) => `# ${r.flag === 'model' ? 'model' : r.flag} ${r.value}: ${r.why}`),
     ...plan.warnings.map((w) => `# note: ${w}`),
   ];
