@@ -17,7 +17,7 @@ export async function runLaunchCommand(input: ModelInput, request: CliRequest, i
 }
 
 /** *.gguf names in the config's folder; none when it cannot be listed (the command then says to convert). */
-async function ggufsBeside(configFile: string): Promise<string[]> {
+export async function ggufsBeside(configFile: string): Promise<string[]> {
   try {
     const entries = await fs.readdir(path.dirname(configFile), { withFileTypes: true });
     return entries.filter((e) => e.isFile() && /\.gguf$/i.test(e.name)).map((e) => e.name);

@@ -28,7 +28,7 @@ export async function run(argv: readonly string[], io: { out: (s: string) => voi
     if (request.command === 'profile' && request.listAdapters) return await runListAdaptersCommand(request, io);
     const input = await readModelInput(request.configPath!);
     if (request.command === 'profile') return await runProfileCommand(input, request, io);
-    if (request.command === 'report') return runReportCommand(input, request, io);
+    if (request.command === 'report') return await runReportCommand(input, request, io);
     if (request.command === 'quality') return await runQualityCommand(input, request, io);
     if (request.command === 'launch') return await runLaunchCommand(input, request, io);
     if (request.command === 'kv') {

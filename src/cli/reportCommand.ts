@@ -11,8 +11,9 @@ import type { ModelInput } from '../core/report';
 import { exportPage, reportAssetPaths } from '../shared/reportPage';
 import { GENERATOR } from '../shared/version';
 import type { CliRequest } from './args';
+import { ggufsBeside } from './launchCommand';
 
-export function runReportCommand(input: ModelInput, request: CliRequest, io: { out: (s: string) => void; err: (s: string) => void }): number {
+export async function runReportCommand(input: ModelInput, request: CliRequest, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   let measurement: MeasurementInput | undefined;
   if (request.qualityFile !== undefined) {
     const m = loadMeasurement(request.qualityFile, input.file, io);
@@ -22,7 +23,7 @@ export function runReportCommand(input: ModelInput, request: CliRequest, io: { o
     }
     measurement = m;
   }
-  const data = buildReportData({ input, options: request.options, measurement, generator: `${GENERATOR} (CLI)` });
+  const data = buildReportData({ input, options: request.options, measurement, generator: `${GENERATOR} (CLI)`, launch: { ggufs: await ggufsBeside(input.file) } });
   if (request.json && request.out === undefined) {
     io.out(JSON.stringify(data, null, 2));
     return 0;

@@ -16,7 +16,9 @@ import { buildKvReport, buildVariantsReport, resolveOptions, runtimeName, type M
 import { measuredPoints, type MeasurementInput } from './reportMeasured';
 import { withKvHeads } from './variants';
 import type { ProfileReport } from '../shared/profileProtocol';
-import type { MeasuredRun, QualityEvidence, ReportChoices, ReportData, ReportVariant } from '../shared/reportProtocol';
+import type { MeasuredRun, QualityEvidence, ReportChoices, ReportData, ReportLaunch, ReportVariant } from '../shared/reportProtocol';
+import { buildLaunch, LAUNCH_CLIS, LAUNCH_RUNTIMES, launchOptions, type LaunchFiles } from './launch';
+import { launchSummary, renderLaunch } from './text/renderLaunch';
 
 /** Contexts of the memory chart: 1k to 1M tokens, doubling at every other step. */
 export const MEMORY_CONTEXTS = [1024, 4096, 16384, 32768, 65536, 131072, 262144, 1048576];
@@ -33,9 +35,11 @@ export interface ReportDataInput {
   measurement?: MeasurementInput;
   generator: string;
   now?: Date;
+  /** For the launch commands: the config's path as a terminal finds it (default input.file) and the GGUFs beside it. */
+  launch?: LaunchFiles & { file?: string };
 }
 
-export function buildReportData({ input, options, runs = [], evidence, measurement, generator, now = new Date() }: ReportDataInput): ReportData {
+export function buildReportData({ input, options, runs = [], evidence, measurement, generator, now = new Date(), launch }: ReportDataInput): ReportData {
   const base = buildKvReport(input, options);
   const variants = buildVariantsReport(input, options);
   const { json } = base;
@@ -104,7 +108,21 @@ export function buildReportData({ input, options, runs = [], evidence, measureme
     },
     budgetTable: budgetTable(input, options, rows.filter((r) => r.charted).map((r) => r.id)),
     notes: [...json.notes, ...json.warnings.map((w) => `${w.key ? `${w.key}: ` : ''}${w.message}`)],
+    launch: launchCommands(launch?.file !== undefined ? { ...input, file: launch.file } : input, options, launch ?? {}),
   };
+}
+
+/** The report's budget as each runtime's command, or why that runtime cannot take these settings. */
+function launchCommands(input: ModelInput, options: ReportOptions, files: LaunchFiles): ReportLaunch[] {
+  return LAUNCH_RUNTIMES.map((runtime) => {
+    try {
+      const plan = buildLaunch(input, launchOptions(options), runtime, files);
+      return { runtime, name: plan.runtimeName, summary: launchSummary(plan), text: renderLaunch(plan), command: plan.command };
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof ConfigError) return { runtime, name: LAUNCH_CLIS[runtime].name, refused: e.message };
+      throw e;
+    }
+  });
 }
 
 /** What an MLA evidence row's kept fraction is compared with: this model's MHA cache per layer, and the report's RoPE width. */

@@ -115,6 +115,22 @@ export interface MeasuredWeights {
   notes: string[];
 }
 
+/**
+ * A launch command per runtime (core/launch), sized by the report's budget: the commented shell text the
+ * page shows and copies, or why the runtime cannot take the report's settings (a KV dtype it lacks).
+ */
+export interface ReportLaunch {
+  runtime: 'vllm' | 'sglang' | 'llamacpp';
+  name: string;
+  /** What the command is sized for: "8× H200 SXM 141GB (TP 8): 4 requests of 163,840 tokens at once". */
+  summary?: string;
+  /** The command with a comment line per value saying why (runs as pasted). */
+  text?: string;
+  /** The command on one line. */
+  command?: string;
+  refused?: string;
+}
+
 export interface ReportData {
   version: 1;
   file: string;
@@ -162,6 +178,8 @@ export interface ReportData {
     rows: { gpu: string; variant: string; fits: boolean; maxContextTokens: number | null; concurrency: number[] }[];
   };
   notes: string[];
+  /** Launch commands for vLLM, SGLang and llama.cpp; absent in data saved before they existed. */
+  launch?: ReportLaunch[];
 }
 
 export type HostMessage =
@@ -174,12 +192,14 @@ export type ViewMessage =
   | { type: 'choose'; choices: ReportChoices }
   | { type: 'runProfile' }
   | { type: 'measureQuality' }
-  | { type: 'export'; format: 'html' | 'json' };
+  | { type: 'export'; format: 'html' | 'json' }
+  | { type: 'copyLaunch'; runtime: ReportLaunch['runtime'] };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isArr = Array.isArray;
+const isLaunchRuntime = (x: unknown): x is ReportLaunch['runtime'] => x === 'vllm' || x === 'sglang' || x === 'llamacpp';
 
 export function isReportChoices(x: unknown): x is ReportChoices {
   return isObject(x) && isStr(x.gpu) && isStr(x.kvDtype) && (x.runtime === 'hf' || x.runtime === 'vllm' || x.runtime === 'llamacpp')
@@ -200,6 +220,9 @@ export function isReportData(x: unknown): x is ReportData {
     && (p.bytesPerToken === undefined || (isNum(p.bytesPerToken) && p.bytesPerToken > 0)) && (p.variant === undefined || isStr(p.variant))))) return false;
   if (quality.weights !== undefined && !(isObject(quality.weights) && isArr(quality.weights.files) && isNum(quality.weights.layersRead))) return false;
   if (!isObject(budgetTable) || !isArr(budgetTable.rows) || !isArr(budgetTable.gpus) || !isArr(budgetTable.contexts)) return false;
+  if (x.launch !== undefined && !(isArr(x.launch) && x.launch.every((l) => isObject(l) && isLaunchRuntime(l.runtime) && isStr(l.name)
+    && (isStr(l.text) || isStr(l.refused)) && (l.text === undefined || isStr(l.text)) && (l.refused === undefined || isStr(l.refused))
+    && (l.summary === undefined || isStr(l.summary)) && (l.command === undefined || isStr(l.command))))) return false;
   return true;
 }
 
@@ -216,6 +239,7 @@ export function isViewMessage(x: unknown): x is ViewMessage {
     case 'ready': case 'runProfile': case 'measureQuality': return true;
     case 'choose': return isReportChoices(x.choices);
     case 'export': return x.format === 'html' || x.format === 'json';
+    case 'copyLaunch': return isLaunchRuntime(x.runtime);
     default: return false;
   }
 }

@@ -14,13 +14,14 @@ import type { ReportOptions } from '../core/report';
 import { ConfigError, UsageError } from '../core/errors';
 import type { ProfileReport } from '../shared/profileProtocol';
 import { reportHtml } from '../shared/reportHtml';
-import { isReportData, isViewMessage, type HostMessage, type ReportChoices, type ReportData } from '../shared/reportProtocol';
+import { isReportData, isViewMessage, type HostMessage, type ReportChoices, type ReportData, type ReportLaunch } from '../shared/reportProtocol';
 import { GENERATOR } from '../shared/version';
 import type { Log } from './log';
 import type { ModelDocuments } from './modelDocuments';
 import type { Profiler } from './profiler';
 import type { QualityRunner } from './qualityRunner';
 import { exportPage, newNonce, type ReportAssets } from '../shared/reportPage';
+import { ggufsBeside, launchInput } from './launchCommand';
 
 export const REPORT_VIEW_TYPE = 'attentionLens.report';
 
@@ -32,6 +33,8 @@ interface OpenReport {
   ready: boolean;
   /** A redraw is queued: several causes in one turn (an edit, a finished profile or measurement) send one. */
   queued: boolean;
+  /** The data the page shows: a copied launch command is the one on screen. */
+  data?: ReportData;
 }
 
 /** What the panel reads of the quality runner: the stored measurement and when a new one lands. */
@@ -142,6 +145,9 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
       case 'export':
         await this.export(report, message.format);
         return;
+      case 'copyLaunch':
+        await this.copyLaunch(report, message.runtime);
+        return;
     }
   }
 
@@ -161,7 +167,8 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     const send = (m: HostMessage): Thenable<boolean> => report.panel.webview.postMessage(m);
     await send({ type: 'busy', message: 'Recomputing…' });
     try {
-      await send({ type: 'data', data: await this.dataFor(report) });
+      report.data = await this.dataFor(report);
+      await send({ type: 'data', data: report.data });
     } catch (e) {
       const message = e instanceof ConfigError || e instanceof UsageError || e instanceof Error ? e.message : String(e);
       await send({ type: 'error', message });
@@ -176,8 +183,21 @@ export class ReportPanels implements vscode.Disposable, vscode.WebviewPanelSeria
     const options = optionsFor(this.documents.current.report, report.choices);
     const runs = this.profiler.runsFor(report.config);
     const measurement = measurementFor(this.quality, report.config, this.log);
-    const data = buildReportData({ input: analysis.input, options, runs, measurement, generator: GENERATOR });
+    const launch = { file: launchInput(analysis.input, report.config).file, ggufs: await ggufsBeside(report.config) };
+    const data = buildReportData({ input: analysis.input, options, runs, measurement, generator: GENERATOR, launch });
     return { ...data, source: report.config.toString() };
+  }
+
+  /** The page's Copy button: the webview asks, the extension writes the clipboard (the text it sent the page). */
+  private async copyLaunch(report: OpenReport, runtime: ReportLaunch['runtime']): Promise<void> {
+    const launch = report.data?.launch?.find((l) => l.runtime === runtime);
+    if (!launch) return;
+    if (launch.text === undefined) {
+      void vscode.window.showWarningMessage(`Attention Lens: no ${launch.name} command for these settings: ${launch.refused ?? 'not available'}`);
+      return;
+    }
+    await vscode.env.clipboard.writeText(launch.text);
+    void vscode.window.showInformationMessage(`Attention Lens: copied the ${launch.name} command${launch.summary ? ` for ${launch.summary}` : ''}.`);
   }
 
   private async export(report: OpenReport, format: 'html' | 'json'): Promise<void> {

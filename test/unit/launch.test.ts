@@ -11,6 +11,8 @@ import { buildLaunch, LAUNCH_CLIS, type LaunchPlan, type LaunchRuntime } from '.
 import { UsageError } from '../../src/core/errors';
 import { renderLaunch } from '../../src/core/text/renderLaunch';
 import { run } from '../../src/cli/main';
+import { buildReportData } from '../../src/core/reportData';
+import { isReportData, isViewMessage } from '../../src/shared/reportProtocol';
 import type { ReportOptions } from '../../src/core/report';
 import { fixtureText, kv, ROOT } from './helpers';
 
@@ -318,4 +320,26 @@ test('CLI: the README line runs, text and --json (a stable contract)', async () 
   assert.equal(await run(['launch', config, '--runtime', 'vllm', '--kv-dtype', 'q4_0'], io), 2);
   assert.match(err.join('\n'), /vLLM has no q4_0 KV cache/);
   assert.equal(await run(['launch', config, '--runtime', 'hf'], io), 2);
+});
+
+test('the report carries each runtime\'s command (the text it shows and copies) or why that runtime cannot take its settings', () => {
+  const data = buildReportData({ input: input('deepseek-v3'), options: { gpu: 'h200' }, generator: 'test', now: new Date('2026-01-15T10:30:00Z') });
+  assert.deepEqual(data.launch?.map((l) => l.runtime), ['vllm', 'sglang', 'llamacpp']);
+  const vllm = data.launch!.find((l) => l.runtime === 'vllm')!;
+  // vLLM's DeepSeek-V3 recipe: 8×H200, --tensor-parallel-size 8 (as in the CLI test above).
+  assert.equal(value(pasted(vllm.text!), '--tensor-parallel-size'), '8');
+  assert.deepEqual(shellWords(vllm.command!), pasted(vllm.text!));
+  assert.ok(isReportData(data));
+  // The report's own choices: a llama.cpp-only KV dtype leaves vLLM and SGLang without a command, said.
+  const q8 = buildReportData({ input: input('llama-3.1-8b'), options: { kvDtype: 'q8_0', tp: 1 }, generator: 'test' });
+  assert.match(q8.launch!.find((l) => l.runtime === 'vllm')!.refused!, /vLLM has no q8_0 KV cache/);
+  assert.match(q8.launch!.find((l) => l.runtime === 'sglang')!.refused!, /SGLang has no q8_0/);
+  assert.equal(value(pasted(q8.launch!.find((l) => l.runtime === 'llamacpp')!.text!), '-ctk'), 'q8_0');
+  // The panel's report choices carry TP 1 by default: that leaves the count to the budget, not pins it.
+  assert.equal(value(pasted(buildReportData({ input: input('deepseek-v3'), options: { gpu: 'h200', tp: 1 }, generator: 'test' }).launch![0]!.text!), '--tensor-parallel-size'), '8');
+  // The protocol: the page asks the host to copy one runtime's command; anything else is dropped.
+  assert.ok(isViewMessage({ type: 'copyLaunch', runtime: 'sglang' }));
+  assert.ok(!isViewMessage({ type: 'copyLaunch', runtime: 'hf' }));
+  assert.ok(!isReportData({ ...data, launch: [{ runtime: 'vllm', name: 'vLLM' }] }), 'neither a command nor why not');
+  assert.ok(!isReportData({ ...data, launch: [{ runtime: 'tgi', name: 'TGI', text: 'x' }] }));
 });

@@ -815,3 +815,55 @@ describe('quality measured on this model’s weights', () => {
     }
   });
 });
+
+// ------------------------------------------------------------------ launch commands
+
+describe('launch commands', () => {
+  test('each runtime\'s command shown whole; Copy asks the extension; a runtime without these settings says why', async () => {
+    const { context, page, errors } = await openWebview({ theme: 'dark' });
+    await postData(page, dataFor('deepseek-v3', { options: { gpu: 'h200' } }));
+    assert.equal(await page.locator('#launch .launch').count(), 3);
+    const vllm = await page.locator('#launch-vllm-text').innerText();
+    // vLLM's DeepSeek-V3 recipe: vllm serve deepseek-ai/DeepSeek-V3 --tensor-parallel-size 8 on 8×H200.
+    assert.match(vllm, /^vllm serve models\/deepseek-v3 \\$/m);
+    assert.match(vllm, /^ {2}--tensor-parallel-size 8 \\$/m);
+    assert.match(vllm, /^# --tensor-parallel-size 8: /m, 'each value says why');
+    assert.match(await page.locator('#launch-sglang-text').innerText(), /^python -m sglang\.launch_server \\$/m);
+    await page.click('#launch-sglang-copy');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'copyLaunch', runtime: 'sglang' });
+    await page.locator('#launch').screenshot({ path: join(ARTIFACTS, 'launch-dark.png') });
+    // A KV dtype only llama.cpp has: vLLM and SGLang say why, with no command and no Copy.
+    await postData(page, dataFor('llama-3.1-8b', { options: { kvDtype: 'q8_0' } }));
+    assert.match(await page.locator('#launch-vllm').innerText(), /No command for these settings: vLLM has no q8_0 KV cache/);
+    assert.equal(await page.locator('#launch-vllm-copy, #launch-sglang-copy').count(), 0);
+    assert.match(await page.locator('#launch-llamacpp-text').innerText(), /-ctk q8_0/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the exported page shows the commands and copies them itself (or selects them when the browser refuses)', async () => {
+    const d = dataFor('llama-3.1-8b');
+    const dir = mkdtempSync(join(tmpdir(), 'al-export-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, reportHtml({ title: 'llama-3.1-8b — Attention Lens report', script: assets.script, css: assets.css, nonce: NONCE, mode: 'export', data: d }));
+    try {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, reducedMotion: 'reduce', offline: true });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('body[data-rendered="true"]');
+      assert.match(await page.locator('#launch-vllm-text').innerText(), /^vllm serve models\/llama-3\.1-8b \\$/m);
+      assert.match(await page.locator('#launch-llamacpp-text').innerText(), /^llama-server \\$/m);
+      await page.click('#launch-vllm-copy');
+      await page.waitForFunction(() => (document.getElementById('launch-status')?.textContent ?? '') !== '');
+      const status = await page.locator('#launch-status').innerText();
+      if (/selected/.test(status)) assert.match(await page.evaluate(() => String(window.getSelection())), /vllm serve/);
+      else assert.match(status, /Copied the vLLM command/);
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

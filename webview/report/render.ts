@@ -3,7 +3,7 @@
  * numbers), the variants table with a derivation under every row, and the budget table. Text goes in
  * through textContent only. Charts are drawn by main.ts once their canvases are in the document.
  */
-import type { MeasuredQualityPoint, MeasuredRun, ReportChoices, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
+import type { MeasuredQualityPoint, MeasuredRun, ReportChoices, ReportData, ReportLaunch, ReportVariant } from '../../src/shared/reportProtocol';
 import { chartedMeasured, fmtValue, measuredSeries, placeEvidence, slots, variantLabel, type ChartSpec, type LegendEntry } from './charts';
 import { h, idOf, srOnly, svg, type Child } from './dom';
 import { bytes, int, maxContext, micros, percent, ratio, signedParams, tokens, when } from './format';
@@ -253,8 +253,9 @@ export interface SectionBuilders {
   weights: () => ChartSpec;
 }
 
-export function content(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' } | { type: 'measureQuality' }) => void): HTMLElement[] {
-  return [memorySection(d, ui, charts, pending), variantsSection(d, ui), measuredSection(d, ui, charts, pending, interactive, post), qualitySection(d, ui, charts, pending, interactive, post), budgetSection(d)];
+export function content(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'runProfile' } | { type: 'measureQuality' } | { type: 'copyLaunch'; runtime: ReportLaunch['runtime'] }) => void): HTMLElement[] {
+  const launch = launchSection(d, interactive, post);
+  return [memorySection(d, ui, charts, pending), variantsSection(d, ui), measuredSection(d, ui, charts, pending, interactive, post), qualitySection(d, ui, charts, pending, interactive, post), budgetSection(d), ...(launch ? [launch] : [])];
 }
 
 function memorySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
@@ -445,6 +446,52 @@ function budgetSection(d: ReportData): HTMLElement {
     [`Longest context at batch 1, and how many sequences of ${bt.contexts.map(tokens).join(' / ')} tokens fit at once (× @), with ${d.choices.kvDtype === 'auto' ? 'the model’s KV dtype' : `KV ${d.choices.kvDtype}`}, ${d.options.runtimes.find((r) => r.id === d.choices.runtime)?.name ?? d.choices.runtime} rules${d.choices.tp > 1 ? `, tensor parallel ${d.choices.tp}` : ''}. `,
       ...(current === 'custom' ? ['The current GPU is a custom size, not one of these presets.'] : ['The current GPU is marked ', h('strong', null, '▶'), ' and bold.'])],
     h('div', { class: 'table-wrap' }, table));
+}
+
+/**
+ * The budget as each runtime's launch command, shown whole (the exported page keeps the text). Copy: in
+ * the panel the extension writes the clipboard (a `copyLaunch` message); the exported page uses the
+ * browser's clipboard, or selects the command for the user to copy when the browser refuses.
+ */
+function launchSection(d: ReportData, interactive: boolean, post: (m: { type: 'copyLaunch'; runtime: ReportLaunch['runtime'] }) => void): HTMLElement | null {
+  const launches = d.launch ?? [];
+  if (launches.length === 0) return null;
+  const status = h('p', { class: 'status', id: 'launch-status', role: 'status', 'aria-live': 'polite' });
+  const items = launches.map((l) => {
+    const id = `launch-${l.runtime}`;
+    const head = (...extra: Child[]): HTMLDivElement => h('div', { class: 'launch-head' }, h('h3', { id: `${id}-h` }, l.name), ...extra);
+    if (l.text === undefined) {
+      return h('div', { class: 'launch refused', id, 'data-runtime': l.runtime }, head(), h('p', { class: 'muted' }, `No command for these settings: ${l.refused ?? 'not available'}`));
+    }
+    const text = l.text;
+    const pre = h('pre', { class: 'launch-text', id: `${id}-text`, tabindex: 0, 'aria-labelledby': `${id}-h` }, h('code', null, text));
+    const copy = h('button', { type: 'button', class: 'button secondary small', id: `${id}-copy`, 'aria-label': `Copy the ${l.name} command` }, 'Copy');
+    copy.addEventListener('click', () => {
+      if (interactive) post({ type: 'copyLaunch', runtime: l.runtime });
+      else copyInPage(text, pre, status, l.name);
+    });
+    return h('div', { class: 'launch', id, 'data-runtime': l.runtime }, head(l.summary ? h('span', { class: 'muted' }, l.summary) : null, copy), pre);
+  });
+  return section('launch', 'Launch commands',
+    ['This budget as each runtime’s command: tensor and pipeline parallelism, context, KV dtype and the requests that fit at once, each value’s reason in a comment above it. ',
+      'They run as pasted; a runtime that lacks these settings says why.'],
+    status, ...items);
+}
+
+function copyInPage(text: string, pre: HTMLElement, status: HTMLElement, name: string): void {
+  const selectIt = (): void => {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const selection = window.getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    status.textContent = `The ${name} command is selected: copy it with the keyboard (the page has no clipboard access here).`;
+  };
+  if (!navigator.clipboard?.writeText) {
+    selectIt();
+    return;
+  }
+  navigator.clipboard.writeText(text).then(() => { status.textContent = `Copied the ${name} command.`; }, selectIt);
 }
 
 export { srOnly };
