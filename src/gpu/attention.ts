@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from './device';
 import type { KernelGeneration } from '../shared/profileProtocol';
-import { accumulatorsOf, elementsPerLoad, kernelWgsl, merge2Wgsl, MERGE2_MAX_SPLITS, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { accumulatorsOf, elementsPerLoad, generationOf, kernelWgsl, merge2Wgsl, MERGE2_MAX_SPLITS, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -62,8 +62,11 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   let best: AttentionShape | undefined;
   const v2 = (options.generation ?? 'v2') === 'v2';
   if (v2 && !prefill && !p.sharedKv && options.kind === 'flash') best = chooseDecode2Shape(p, group, budget, maxThreads, options);
+  // v2 tiles: prefill and MLA absorbed decode, unless a v1 kernel was asked for by name.
+  const explicitTiled = prefill ? options.prefillKernel === 'tiled' : options.mlaKernel === 'tiled';
+  if (!best && v2 && options.kind === 'flash' && (prefill || p.sharedKv) && !explicitTiled) best = chooseTile2Shape(p, group, budget, ctx.limits.maxComputeInvocationsPerWorkgroup, options);
   if (!best && !prefill && (options.mlaKernel !== 'tiled' || !p.sharedKv)) best = chooseDecodeShape(p, group, budget, maxThreads, options);
-  if (prefill && !p.sharedKv && options.prefillKernel !== 'tiled') best = choosePrefillShape(p, group, budget, maxThreads, options);
+  if (!best && prefill && !p.sharedKv && options.prefillKernel !== 'tiled') best = choosePrefillShape(p, group, budget, maxThreads, options);
   let bestScore = -1;
   for (const gb of best ? [] : headChoices) {
     for (const qb of queryChoices) {
@@ -161,6 +164,64 @@ function choosePrefillShape(p: AttentionProblem, group: number, budget: number, 
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;
+}
+
+/**
+ * tile2.wgsl: the largest tiles that fit the workgroup memory — rows (query heads × queries) and keys per
+ * tile, 256 threads for MLA's 512-wide output when the adapter allows — preferring Q staged once, then
+ * the head dim in chunks. Score blocks of up to 4 × 4, output blocks of up to 64 accumulators a thread.
+ */
+function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, maxInvocations: number, options: LaunchOptions): AttentionShape | undefined {
+  const prefill = p.numQueries > 1;
+  const dk4 = p.dk / 4;
+  const dv4 = p.dv / 4;
+  const candidates: { rows: number; keys: number; threads: number }[] = [
+    { rows: 32, keys: 32, threads: 256 },
+    { rows: 32, keys: 32, threads: 128 },
+    { rows: 32, keys: 16, threads: 128 },
+    { rows: 16, keys: 32, threads: 128 },
+    { rows: 16, keys: 16, threads: 128 },
+    { rows: 8, keys: 16, threads: 64 },
+    { rows: 4, keys: 16, threads: 32 },
+    { rows: 1, keys: 32, threads: 32 },
+  ];
+  for (const { rows, keys, threads } of candidates) {
+    // 256 threads only for a wide output (MLA's 512): prefill's 128-wide rows keep 128 threads' larger blocks.
+    if (threads > maxInvocations || (threads > 128 && dv4 < 64)) continue;
+    // MLA decode puts the group's heads on the rows; prefill packs heads × queries (heads first).
+    const gb = divisorsDescending(group).find((d) => d <= rows && rows % d === 0) ?? 1;
+    if (!prefill && gb !== rows) continue;
+    const micro = tile2MicroTile(rows, keys, dv4, threads);
+    if (!micro || micro.ro * micro.do * 4 > 64 || micro.rs * micro.cs > 16) continue;
+    const rowGroup = keys / micro.cs;
+    const subgroups = (options.subgroupMinSize ?? 0) >= rowGroup && (rowGroup & (rowGroup - 1)) === 0;
+    for (const dkChunk4 of [dk4, ...[32, 16, 8, 4].filter((c) => c < dk4 && dk4 % c === 0)]) {
+      for (const vTokens of [keys, 16, 8, 4, 2, 1].filter((v) => v <= keys && keys % v === 0)) {
+        const shape: AttentionShape = {
+          kernel: 'tile2', storage: options.storage, workgroupSize: threads, tileTokens: keys, dk: p.dk, dv: p.dv,
+          headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: p.sharedKv, micro, subgroups, dkChunk4, vTokens,
+        };
+        if (workgroupBytes(shape) <= budget) return shape;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** tile2's per-thread blocks: rows × keys of the scores (keys 2, 4 or 1 a thread) and rows × vec4 columns of the output. */
+export function tile2MicroTile(rows: number, keys: number, dv4: number, threads: number): AttentionShape['micro'] {
+  const block = (a: number, b: number, inners: number[]): [number, number] | undefined => {
+    const per = (a * b) / threads;
+    if (!Number.isInteger(per) || per < 1) return undefined;
+    for (const inner of inners) {
+      const outer = per / inner;
+      if (Number.isInteger(outer) && a % outer === 0 && b % inner === 0 && (a / outer) * (b / inner) === threads) return [outer, inner];
+    }
+    return undefined;
+  };
+  const s = block(rows, keys, [2, 4, 1]);
+  const o = block(rows, dv4, [4, 2, 8, 1]);
+  return s && o ? { rs: s[0], cs: s[1], ro: o[0], do: o[1] } : undefined;
 }
 
 function pickWorkgroupSize(elements: number, maxThreads: number): number | undefined {
@@ -272,8 +333,8 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
   const buffers: GPUBuffer[] = [seq, q, partO, partML, out];
 
   const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernelWgsl(shape) }), entryPoint: 'main' } });
-  // v2's decode is merged by merge2.wgsl (each split's weight once per row); v1 keeps its own merge.
-  const mergeCode = shape.kernel === 'decode2' && launch.numSplits <= MERGE2_MAX_SPLITS ? merge2Wgsl(p.dv) : mergeWgsl(p.dv);
+  // v2's kernels are merged by merge2.wgsl (each split's weight once per row); v1 keeps its own merge.
+  const mergeCode = generationOf(shape.kernel) === 'v2' && launch.numSplits <= MERGE2_MAX_SPLITS ? merge2Wgsl(p.dv) : mergeWgsl(p.dv);
   const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeCode }), entryPoint: 'main' } });
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
 

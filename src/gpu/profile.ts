@@ -8,7 +8,7 @@ import { isSoftwareAdapter as isSoftwareAdapterInfo } from './host/adapterText';
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
-import { kernelWgsl } from './shaders';
+import { generationOf, kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { DispatchTooLongError, TooSlowError, type TimingOptions } from './timing';
 import { kernelWork, type KernelCase, type ProfilePlan } from '../core/profilePlan';
@@ -165,7 +165,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const ref = referenceAttention(p, data, rows);
     const tol = storage === 'f16' ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
-    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: launch.shape.kernel === 'decode2' ? 'v2' as const : 'v1' as const, kernelName: launch.shape.kernel, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: run.chunks };
+    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: generationOf(launch.shape.kernel), kernelName: launch.shape.kernel, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: run.chunks };
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }

@@ -10,6 +10,7 @@ import merge2Source from '../../shaders/merge2.wgsl';
 import mergeParamsSource from '../../shaders/mergeParams.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
 import prefillSource from '../../shaders/prefill.wgsl';
+import tile2Source from '../../shaders/tile2.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
 
 export type StorageType = 'f16' | 'f32';
@@ -17,9 +18,11 @@ export type StorageType = 'f16' | 'f32';
 export interface AttentionShape {
   /**
    * decode: decode.wgsl (one query, K/V read from memory by one thread each); prefill: prefill.wgsl
-   * (register micro-tiles); tiled: attention.wgsl (the general kernel: MLA prefill, the tiled MLA option).
+   * (register micro-tiles); tiled: attention.wgsl (the general kernel: MLA prefill, the tiled MLA option);
+   * decode2 and tile2: the v2 generation (decode2.wgsl for MHA/GQA/MQA decode, tile2.wgsl for prefill
+   * and MLA absorbed decode).
    */
-  kernel: 'decode' | 'decode2' | 'prefill' | 'tiled';
+  kernel: 'decode' | 'decode2' | 'prefill' | 'tiled' | 'tile2';
   /**
    * decode2.wgsl: lanes per token row (16-byte loads side by side), and whether their partial dots are
    * summed with subgroup shuffles (else through workgroup memory).
@@ -28,8 +31,11 @@ export interface AttentionShape {
   subgroups?: boolean;
   /** decode2.wgsl: consecutive tokens a lane group reads per step. */
   tokensPerLane?: number;
-  /** prefill.wgsl: rows × keys of the score block, rows × vec4 columns of the output block per thread. */
+  /** prefill.wgsl, tile2.wgsl: rows × keys of the score block, rows × vec4 columns of the output block per thread. */
   micro?: { rs: number; cs: number; ro: number; do: number };
+  /** tile2.wgsl: vec4s of the head dim staged per step (dk/4: Q staged once), and V tokens staged at a time. */
+  dkChunk4?: number;
+  vTokens?: number;
   storage: StorageType;
   workgroupSize: number;
   tileTokens: number;
@@ -56,6 +62,11 @@ function fill(source: string, values: Record<string, string | number | boolean>)
   return out;
 }
 
+/** The kernel generation a kernel belongs to: v2's are decode2 and tile2, the rest are v1's. */
+export function generationOf(kernel: AttentionShape['kernel']): 'v1' | 'v2' {
+  return kernel === 'decode2' || kernel === 'tile2' ? 'v2' : 'v1';
+}
+
 export function rowsOf(shape: AttentionShape): number {
   return shape.headsPerGroupBlock * shape.queriesPerBlock;
 }
@@ -73,6 +84,10 @@ export function workgroupBytes(shape: AttentionShape): number {
     const groups = shape.workgroupSize / lanes;
     const u = shape.tokensPerLane ?? 1;
     return 4 * (2 * groups + groups * shape.dv + (shape.subgroups ? 1 : u * r * shape.workgroupSize));
+  }
+  if (shape.kernel === 'tile2') {
+    const t = tile2Sizes(shape);
+    return 16 * (t.qs + t.stage) + 4 * (r * (shape.tileTokens + 1) + 4 * r + t.red);
   }
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
@@ -200,8 +215,76 @@ export function prefillMicroTile(rows: number, keys: number, dv4: number, thread
   return s && o ? { rs: s[0], cs: s[1], ro: o[0], do: o[1] } : undefined;
 }
 
+/** tile2.wgsl's workgroup arrays, in elements: Q (vec4s; 1 when staged by chunks), the stage (vec4s), the reduction (f32s). */
+function tile2Sizes(shape: AttentionShape): { qs: number; stage: number; red: number } {
+  const r = rowsOf(shape);
+  const dk4 = shape.dk / 4;
+  const dc4 = shape.dkChunk4 ?? dk4;
+  const resident = dc4 === dk4;
+  const qk = (resident ? 0 : r * (dc4 + 1)) + shape.tileTokens * (dc4 + 1);
+  const cg = shape.tileTokens / (shape.micro?.cs ?? 1);
+  return {
+    qs: resident ? r * (dk4 + 1) : 1,
+    stage: Math.max(qk, (shape.vTokens ?? 1) * (shape.dv / 4)),
+    red: shape.subgroups ? 1 : r * cg,
+  };
+}
+
+/**
+ * tile2.wgsl. A score row's CG threads sum or maximize with subgroup shuffles when CG is within the
+ * adapter's subgroup (the caller decides), else through workgroup memory.
+ */
+export function tile2Wgsl(shape: AttentionShape): string {
+  const m = shape.micro;
+  if (!m) throw new Error('tile2 shape without its micro-tile');
+  const dk4 = shape.dk / 4;
+  const dc4 = shape.dkChunk4 ?? dk4;
+  const vt = shape.vTokens ?? 1;
+  const cg = shape.tileTokens / m.cs;
+  if (dk4 % dc4 !== 0 || shape.tileTokens % vt !== 0 || !Number.isInteger(cg)) throw new Error(`tile2: chunk ${dc4} of ${dk4}, ${vt} V tokens of ${shape.tileTokens}, ${m.cs} keys per thread do not divide evenly`);
+  if (shape.subgroups && (cg & (cg - 1)) !== 0) throw new Error(`tile2: subgroup reductions need a power-of-two row group (got ${cg})`);
+  const reduce = (op: 'max' | '+'): string => {
+    const combine = (a: string, b: string): string => (op === 'max' ? `max(${a}, ${b})` : `${a} + ${b}`);
+    if (shape.subgroups) {
+      return [
+        '  for (var r = 0u; r < RS; r++) {',
+        `    for (var mask = CG / 2u; mask > 0u; mask >>= 1u) { y[r] = ${combine('y[r]', 'subgroupShuffleXor(y[r], mask)')}; }`,
+        '  }',
+      ].join('\n');
+    }
+    return [
+      '  for (var r = 0u; r < RS; r++) { redS[(sr0 + r) * CG + cg] = x[r]; }',
+      '  workgroupBarrier();',
+      '  for (var r = 0u; r < RS; r++) {',
+      `    var a = ${op === 'max' ? 'NEG' : '0.0'};`,
+      `    for (var j = 0u; j < CG; j++) { a = ${combine('a', 'redS[(sr0 + r) * CG + j]')}; }`,
+      '    y[r] = a;',
+      '  }',
+    ].join('\n');
+  };
+  const sizes = tile2Sizes(shape);
+  return fill(tile2Source, {
+    ...commonValues(shape, 'vec4<f32>'),
+    ENABLE_SUBGROUPS: shape.subgroups ? 'enable subgroups;' : '',
+    RS: m.rs,
+    CS: m.cs,
+    RO: m.ro,
+    DO: m.do,
+    DC4: dc4,
+    VT: vt,
+    Q_RESIDENT: dc4 === dk4,
+    SHARED_KV: shape.sharedKv,
+    QS_SIZE: sizes.qs,
+    STAGE_SIZE: sizes.stage,
+    RED_SIZE: sizes.red,
+    ROW_MAX: reduce('max'),
+    ROW_SUM: reduce('+'),
+  });
+}
+
 export function kernelWgsl(shape: AttentionShape): string {
   if (shape.kernel === 'decode2') return decode2Wgsl(shape);
+  if (shape.kernel === 'tile2') return tile2Wgsl(shape);
   return shape.kernel === 'decode' ? decodeWgsl(shape) : shape.kernel === 'prefill' ? prefillWgsl(shape) : attentionWgsl(shape);
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
 import { chooseLaunch, planKvChunks, prepareAttention, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
-import type { StorageType } from '../../src/gpu/shaders';
+import { workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
 import { kernelGeneration, runCase } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
@@ -89,7 +89,9 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize });
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
   if (kernel.generation === 'v2' && kind === 'flash' && p.numQueries === 1 && !p.sharedKv) assert.equal(launch.shape.kernel, 'decode2', `${c.name}: v2 decode kernel chosen`);
-  if (kernel.generation === 'v1') assert.notEqual(launch.shape.kernel, 'decode2');
+  // v2 takes prefill and MLA absorbed decode with its tiles unless a v1 kernel is named.
+  if (kernel.generation === 'v2' && kind === 'flash' && (p.numQueries > 1 || p.sharedKv) && !prefillKernel && !mlaKernel) assert.equal(launch.shape.kernel, 'tile2', `${c.name}: v2 tiles chosen`);
+  if (kernel.generation === 'v1') assert.ok(launch.shape.kernel !== 'decode2' && launch.shape.kernel !== 'tile2', `${c.name}: v1 kernel`);
   if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
   if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
   const run = await prepareAttention(gpu, p, { q, k, v }, launch);
@@ -198,6 +200,63 @@ test('prefill, causal, GQA heads packed: 37 queries over 37 tokens; and a chunke
 
 test('prefill of a chunk after a cached prefix: 40 queries at the end of 90 and 75 tokens, 8 heads over 1 KV head × 128', async () => {
   for (const s of storages()) await check({ name: 'prefill-chunk', qHeads: 8, kvHeads: 1, dk: 128, seqLens: [90, 75], numQueries: 40 }, s);
+});
+
+/** v2 tiles through workgroup memory and with subgroups where the adapter has them, alternating storages. */
+const tileKernels = (): [KernelChoice, StorageType][] => {
+  const v2 = kernels().filter((k) => k.generation === 'v2');
+  return v2.map((k, i) => [k, storages()[i % storages().length]!] as [KernelChoice, StorageType]);
+};
+
+test('prefill v2 (tile2.wgsl): causal GQA, windows and chunks, a chunk after a prefix, batch > 1, head dims 64/128/256 and K ≠ V', async () => {
+  const shapes: Case[] = [
+    // Q staged once (64-wide rows fit with the K tile), GQA heads packed with queries.
+    { name: 'tile2 prefill gqa', qHeads: 4, kvHeads: 2, dk: 64, seqLens: [37], numQueries: 37 },
+    { name: 'tile2 prefill window', qHeads: 4, kvHeads: 1, dk: 32, seqLens: [70, 70], numQueries: 70, window: 16 },
+    { name: 'tile2 prefill chunks', qHeads: 2, kvHeads: 2, dk: 64, seqLens: [100, 81], numQueries: 81, chunk: 32 },
+    // Q in head-dim chunks on a 32 KiB adapter; 40 queries after a cached prefix, batch of 2.
+    { name: 'tile2 prefill after prefix', qHeads: 8, kvHeads: 1, dk: 128, seqLens: [90, 75], numQueries: 40 },
+    { name: 'tile2 prefill mqa-32', qHeads: 32, kvHeads: 1, dk: 64, seqLens: [45], numQueries: 45 },
+    { name: 'tile2 prefill k≠v', qHeads: 4, kvHeads: 4, dk: 192, dv: 128, seqLens: [50], numQueries: 50, scale: 1 / Math.sqrt(192) },
+    { name: 'tile2 prefill d256', qHeads: 2, kvHeads: 1, dk: 256, seqLens: [33], numQueries: 33 },
+  ];
+  const combos = tileKernels();
+  for (const [i, shape] of shapes.entries()) {
+    const [kernel, s] = combos[i % combos.length]!;
+    await check(shape, s, { kernel });
+  }
+});
+
+test('MLA absorbed decode v2 (tile2.wgsl): 16 and 128 heads over the 576-wide latent, splits, token-range chunks', async () => {
+  for (const [kernel, s] of tileKernels()) {
+    const mla = { qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, scale: 1 / Math.sqrt(192) };
+    const splits = await check({ name: 'tile2 mla', ...mla, seqLens: [517, 64] }, s, { kernel });
+    assert.ok(splits > 1, 'split-K engaged');
+    await check({ name: 'tile2 mla 128 heads', ...mla, qHeads: 128, seqLens: [300] }, s, { kernel, targetWorkgroups: 16 });
+    const elem = s === 'f16' ? 2 : 4;
+    await check({ name: 'tile2 mla token chunks', ...mla, seqLens: [1500, 64] }, s, { kernel, bindLimit: 800 * 576 * elem });
+  }
+});
+
+test('tile2 launch choice: Q staged once where the memory allows, head-dim chunks where not, subgroup sums within the subgroup, 256 threads for MLA', () => {
+  const choose = (p: Partial<AttentionProblem>, storageBytes: number, subgroupMinSize: number | null) => chooseLaunch(
+    { batch: 1, qHeads: 32, kvHeads: 8, numQueries: 4096, dk: 128, dv: 128, maxLen: 4096, seqLens: [4096], window: 0, chunk: 0, sharedKv: false, scale: 1, ...p },
+    { limits: { ...ctx.limits, maxComputeWorkgroupStorageSize: storageBytes, maxComputeInvocationsPerWorkgroup: 256 } },
+    { kind: 'flash', storage: 'f32', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize },
+  ).shape;
+  const pick = (s: ReturnType<typeof choose>) => ({ kernel: s.kernel, rows: s.headsPerGroupBlock * s.queriesPerBlock, heads: s.headsPerGroupBlock, keys: s.tileTokens, threads: s.workgroupSize, chunk4: s.dkChunk4, vTokens: s.vTokens, subgroups: s.subgroups, micro: s.micro });
+  // Llama-3.1-8B's prefill with 48 KiB (NVIDIA's Vulkan limit) and subgroups of 32: Q once, 4 × 2 scores, 2 × 4 outputs.
+  assert.deepEqual(pick(choose({}, 49152, 32)), { kernel: 'tile2', rows: 32, heads: 4, keys: 32, threads: 128, chunk4: 32, vTokens: 32, subgroups: true, micro: { rs: 4, cs: 2, ro: 2, do: 4 } });
+  // 32 KiB (D3D12, Metal, lavapipe) without subgroups: Q and K in chunks of 16 vec4s, sums through workgroup memory.
+  assert.deepEqual(pick(choose({}, 32768, null)), { kernel: 'tile2', rows: 32, heads: 4, keys: 32, threads: 128, chunk4: 16, vTokens: 32, subgroups: false, micro: { rs: 4, cs: 2, ro: 2, do: 4 } });
+  // Subgroups of 8 cannot hold a row group of 16 threads: workgroup memory.
+  assert.equal(choose({}, 49152, 8).subgroups, false);
+  // DeepSeek-V3's MLA decode: 32 of 128 heads per workgroup on 256 threads, 9 chunks of the 576-wide row, V 8 tokens at a time.
+  assert.deepEqual(pick(choose({ qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true }, 32768, 32)), { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 8, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 } });
+  // Every shape's workgroup memory within the limit it was chosen under.
+  for (const [bytes, p] of [[32768, {}], [16384, {}], [16384, { qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true }]] as const) {
+    assert.ok(workgroupBytes(choose(p, bytes, null)) <= bytes, `${bytes} B`);
+  }
 });
 
 test('the general tiled kernel still computes prefill (kept for MLA prefill)', async () => {

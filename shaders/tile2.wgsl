@@ -1,0 +1,260 @@
+// v2 tiles: causal prefill (MHA / GQA / MQA) and MLA absorbed decode, one GEMM-shaped kernel.
+//
+// A workgroup owns R rows — GB query heads of one KV head × QB consecutive queries (prefill), or GB
+// heads sharing MLA's one latent row (decode, QB = 1) — and a split of the token range, which it walks
+// in tiles of BC keys. Both products are register micro-tiles over workgroup memory:
+//   S = Q·Kᵀ   each thread an RS × CS block of the R × BC scores; its keys are cg, cg + CG, … so the
+//              threads of a row group read consecutive K rows, whose stride is padded by one vec4
+//              (an unpadded 512-byte stride puts every row in the same banks);
+//   O += P·V   each thread an RO × DO block of the R × DV output; its columns are oc, oc + OCG, … so
+//              consecutive threads read consecutive V columns.
+// Q and K are staged in chunks of DC4 vec4s of the head dim — all of it at once when Q fits
+// (Q_RESIDENT: Q staged once per workgroup), else Q's chunk again per tile (MLA's 576-wide rows: Q is
+// a few hundred KB and stays in cache). V is staged VT tokens at a time over the same memory; MLA's V
+// is the first DV values of each latent row (SHARED_KV).
+// Softmax by the threads that own each score block: a row's CG threads find its maximum together
+// (subgroup shuffles, or workgroup memory without `subgroups`), keep m and a partial l in registers,
+// and write P once. Online softmax in the exp2 domain with f32 accumulators; each split writes its
+// unnormalized (O, m, l) for merge.wgsl.
+//
+// Template values ({{…}}) are filled by src/gpu/shaders.ts.
+{{ENABLE_F16}}
+{{ENABLE_SUBGROUPS}}
+const WG: u32 = {{WG}}u;
+const BC: u32 = {{TILE}}u;
+const DK4: u32 = {{DK4}}u;
+const DV4: u32 = {{DV4}}u;
+const GB: u32 = {{GB}}u;
+const QB: u32 = {{QB}}u;
+const R: u32 = GB * QB;
+const RS: u32 = {{RS}}u;
+const CS: u32 = {{CS}}u;
+const RO: u32 = {{RO}}u;
+const DO: u32 = {{DO}}u;
+const CG: u32 = BC / CS;
+const OCG: u32 = DV4 / DO;
+const DC4: u32 = {{DC4}}u;
+const DCP: u32 = DC4 + 1u;
+const VT: u32 = {{VT}}u;
+const Q_RESIDENT: bool = {{Q_RESIDENT}};
+const SHARED_KV: bool = {{SHARED_KV}};
+// Workgroup memory: Q (resident, or its chunk at the start of stage), the K chunk after it; V over both.
+const Q_OFF: u32 = 0u;
+const K_OFF: u32 = select(R * DCP, 0u, Q_RESIDENT);
+const SSP: u32 = BC + 1u;
+const NEG: f32 = -1.0e30;
+
+{{PARAMS}}
+
+// Bindings: see params.wgsl.
+
+var<workgroup> qS: array<vec4<f32>, {{QS_SIZE}}>;
+var<workgroup> stage: array<vec4<f32>, {{STAGE_SIZE}}>;
+var<workgroup> sS: array<f32, R * SSP>;
+var<workgroup> aS: array<f32, R>;
+var<workgroup> lS: array<f32, R>;
+var<workgroup> rowLo: array<u32, R>;
+var<workgroup> rowHi: array<u32, R>;
+var<workgroup> redS: array<f32, {{RED_SIZE}}>;
+
+// Per score row of this thread (rows sr0 ..): the maximum or sum of x over the row group's CG threads
+// (consecutive invocations). Called in uniform control flow; the fallback's one barrier is enough as
+// barriers always come between two calls.
+fn rowMax(x: array<f32, RS>, sr0: u32, cg: u32) -> array<f32, RS> {
+  var y = x;
+{{ROW_MAX}}
+  return y;
+}
+fn rowSum(x: array<f32, RS>, sr0: u32, cg: u32) -> array<f32, RS> {
+  var y = x;
+{{ROW_SUM}}
+  return y;
+}
+
+fn kRow(t: u32, c: u32) -> vec4<f32> {
+  return vec4<f32>(K[t * DK4 + c]);
+}
+fn vRow(t: u32, c: u32) -> vec4<f32> {
+  if (SHARED_KV) { return vec4<f32>(K[t * DK4 + c]); }
+  return vec4<f32>(V[t * DV4 + c]);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let split = P.splitBase + wid.x % P.dispatchSplits;
+  let qb = wid.x / P.dispatchSplits;
+  let kvhLocal = wid.y % P.chunkHeads;
+  let kvh = P.kvHeadBase + kvhLocal;
+  let hb = wid.y / P.chunkHeads;
+  let b = P.batchBase + wid.z;
+  let group = P.qHeads / P.kvHeads;
+  let len = seqLens[b];
+  let splitLo = split * P.splitTokens;
+  let splitHi = min(len, splitLo + P.splitTokens);
+
+  // Each row's token range (causal, then the window or chunk, then this split); the workgroup walks
+  // their union, computed by every thread from uniform values so the tile loop stays uniform.
+  var wgLo = 0xffffffffu;
+  var wgHi = 0u;
+  for (var r = 0u; r < R; r++) {
+    let q = qb * QB + r % QB;
+    var lo = 0u;
+    var hi = 0u;
+    if (q < P.numQueries && len >= P.numQueries) {
+      let pos = len - P.numQueries + q;
+      hi = pos + 1u;
+      if (P.window > 0u && hi > P.window) { lo = hi - P.window; }
+      if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
+      lo = max(lo, splitLo);
+      hi = min(hi, splitHi);
+      if (lo >= hi) { lo = 0u; hi = 0u; }
+    }
+    if (hi > lo) {
+      wgLo = min(wgLo, lo);
+      wgHi = max(wgHi, hi);
+    }
+    if (tid == r) {
+      rowLo[r] = lo;
+      rowHi[r] = hi;
+    }
+  }
+  if (wgHi == 0u) { wgLo = 0u; }
+
+  // Score block: rows sr0 + i, keys cg + j·CG. Output block: rows or0 + i, columns oc + c·OCG.
+  let cg = tid % CG;
+  let sr0 = (tid / CG) * RS;
+  let oc = tid % OCG;
+  let or0 = (tid / OCG) * RO;
+  // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
+  let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
+  // Query row r's first vec4 in Q, pre-scaled below by log2(e)/sqrt(d_k) so the softmax runs in exp2.
+  let qRow0 = (b * P.qHeads + kvh * group + hb * GB) * P.numQueries + qb * QB;
+
+  if (Q_RESIDENT) {
+    for (var i = tid; i < R * DK4; i += WG) {
+      let r = i / DK4;
+      let q = qb * QB + r % QB;
+      var v = vec4<f32>(0.0);
+      if (q < P.numQueries) { v = Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + i % DK4] * P.scaleLog2; }
+      qS[r * DCP + i % DK4] = v;
+    }
+  }
+
+  var acc: array<vec4<f32>, RO * DO>;
+  for (var i = 0u; i < RO * DO; i++) { acc[i] = vec4<f32>(0.0); }
+  var m: array<f32, RS>;
+  var l: array<f32, RS>;
+  for (var i = 0u; i < RS; i++) {
+    m[i] = NEG;
+    l[i] = 0.0;
+  }
+
+  for (var t0 = wgLo; t0 < wgHi; t0 += BC) {
+    // S = Q·Kᵀ over the head dim, DC4 vec4s at a time. Keys past the range load as zeros (padding may hold NaN).
+    var s: array<f32, RS * CS>;
+    for (var i = 0u; i < RS * CS; i++) { s[i] = 0.0; }
+    for (var d0 = 0u; d0 < DK4; d0 += DC4) {
+      if (!Q_RESIDENT) {
+        for (var i = tid; i < R * DC4; i += WG) {
+          let r = i / DC4;
+          let q = qb * QB + r % QB;
+          var v = vec4<f32>(0.0);
+          if (q < P.numQueries) { v = Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + d0 + i % DC4] * P.scaleLog2; }
+          stage[Q_OFF + r * DCP + i % DC4] = v;
+        }
+      }
+      for (var i = tid; i < BC * DC4; i += WG) {
+        let t = t0 + i / DC4;
+        var v = vec4<f32>(0.0);
+        if (t < wgHi) { v = kRow(kvBase + t, d0 + i % DC4); }
+        stage[K_OFF + (i / DC4) * DCP + i % DC4] = v;
+      }
+      workgroupBarrier();
+      for (var d = 0u; d < DC4; d++) {
+        var kv: array<vec4<f32>, CS>;
+        for (var c = 0u; c < CS; c++) { kv[c] = stage[K_OFF + (cg + c * CG) * DCP + d]; }
+        for (var r = 0u; r < RS; r++) {
+          var qv: vec4<f32>;
+          if (Q_RESIDENT) { qv = qS[(sr0 + r) * DCP + d0 + d]; } else { qv = stage[Q_OFF + (sr0 + r) * DCP + d]; }
+          for (var c = 0u; c < CS; c++) { s[r * CS + c] += dot(qv, kv[c]); }
+        }
+      }
+      workgroupBarrier();
+    }
+
+    // Online softmax by the score blocks' owners: the row's maximum over its CG threads, m and the
+    // partial l in registers, P written once for the O product; each row's rescale factor in aS.
+    var mx: array<f32, RS>;
+    for (var r = 0u; r < RS; r++) {
+      mx[r] = NEG;
+      for (var c = 0u; c < CS; c++) {
+        let t = t0 + cg + c * CG;
+        if (t >= rowLo[sr0 + r] && t < rowHi[sr0 + r]) { mx[r] = max(mx[r], s[r * CS + c]); }
+      }
+    }
+    let tileMax = rowMax(mx, sr0, cg);
+    for (var r = 0u; r < RS; r++) {
+      let row = sr0 + r;
+      let lo = rowLo[row];
+      let hi = rowHi[row];
+      let mNew = max(m[r], tileMax[r]);
+      let alpha = exp2(m[r] - mNew);
+      var sum = 0.0;
+      for (var c = 0u; c < CS; c++) {
+        let t = t0 + cg + c * CG;
+        let p = select(0.0, exp2(s[r * CS + c] - mNew), t >= lo && t < hi);
+        sS[row * SSP + cg + c * CG] = p;
+        sum += p;
+      }
+      l[r] = l[r] * alpha + sum;
+      m[r] = mNew;
+      if (cg == 0u) { aS[row] = alpha; }
+    }
+
+    // O += P·V, VT keys of V staged at a time over Q's chunk and K's.
+    for (var j0 = 0u; j0 < BC; j0 += VT) {
+      for (var i = tid; i < VT * DV4; i += WG) {
+        let t = t0 + j0 + i / DV4;
+        var v = vec4<f32>(0.0);
+        if (t < wgHi) { v = vRow(kvBase + t, i % DV4); }
+        stage[i] = v;
+      }
+      workgroupBarrier();
+      if (j0 == 0u) {
+        for (var r = 0u; r < RO; r++) {
+          let a = aS[or0 + r];
+          for (var c = 0u; c < DO; c++) { acc[r * DO + c] *= a; }
+        }
+      }
+      for (var j = 0u; j < VT; j++) {
+        var vv: array<vec4<f32>, DO>;
+        for (var c = 0u; c < DO; c++) { vv[c] = stage[j * DV4 + oc + c * OCG]; }
+        for (var r = 0u; r < RO; r++) {
+          let p = vec4<f32>(sS[(or0 + r) * SSP + j0 + j]);
+          for (var c = 0u; c < DO; c++) { acc[r * DO + c] = fma(p, vv[c], acc[r * DO + c]); }
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+
+  // Each row's l: the sum of its CG threads' partial sums.
+  let total = rowSum(l, sr0, cg);
+  for (var r = 0u; r < RS; r++) {
+    if (cg == 0u) {
+      lS[sr0 + r] = total[r];
+      aS[sr0 + r] = m[r];
+    }
+  }
+  workgroupBarrier();
+
+  for (var r = 0u; r < RO; r++) {
+    let row = or0 + r;
+    let q = qb * QB + row % QB;
+    if (q < P.numQueries) {
+      let idx = (qRow0 + (row / QB) * P.numQueries + row % QB) * P.numSplits + split;
+      for (var c = 0u; c < DO; c++) { partO[idx * DV4 + oc + c * OCG] = acc[r * DO + c]; }
+      if (oc == 0u) { partML[idx] = vec2<f32>(aS[row], lS[row]); }
+    }
+  }
+}
