@@ -93,13 +93,24 @@ const SYNTHETIC_MEASUREMENT = readMeasurement({
   notes: ['synthetic test input'],
 });
 
-/** TEST INPUT, not published results: quality points for the scatter. */
+/**
+ * TEST INPUT, not published results: quality points for the charts, under real metric names so the metric
+ * table classifies them — an accuracy (points), a perplexity (lower is better) and a generation score, and
+ * one point without a baseline (listed, not charted).
+ */
+const FAKE = { source: 'test fixture (not a real result)', baselineLabel: 'test baseline', modelScale: 'test model 8B', trainingBudget: 'test budget 1T tokens' };
+const MMLU = 'MMLU accuracy, 5-shot (Appendix D.1, Table 8)';
+const WIKI = 'Wikitext-2 perplexity';
 const FAKE_EVIDENCE = [
-  { variant: 'own', metric: 'test score', value: 66.5, baseline: null, source: 'test fixture (not a real result)', caveat: 'test input' },
-  { variant: 'kv-fp8', metric: 'test score', value: 66.1, baseline: 66.5, source: 'test fixture (not a real result)', caveat: 'test input' },
-  { variant: 'mqa', metric: 'test score', value: 61.0, baseline: 66.5, source: 'test fixture (not a real result)', caveat: '' },
-  { variant: 'mla-512', metric: 'test score', value: 65.2, baseline: 66.5, source: 'test fixture (not a real result)', caveat: 'needs fine-tuning' },
-  { variant: 'mha', metric: 'test score', value: 66.6, baseline: 66.5, source: 'test fixture (not a real result)', caveat: '' },
+  { variant: 'own', metric: MMLU, value: 66.5, baseline: null, source: FAKE.source, caveat: 'test input' },
+  { ...FAKE, variant: 'kv-fp8', metric: MMLU, value: 66.1, baseline: 66.5, caveat: 'test input' },
+  { ...FAKE, variant: 'mqa', metric: MMLU, value: 61.0, baseline: 66.5, caveat: '' },
+  { ...FAKE, variant: 'mla-512', metric: MMLU, value: 65.2, baseline: 66.5, caveat: 'needs fine-tuning' },
+  { ...FAKE, variant: 'mha', metric: MMLU, value: 66.6, baseline: 66.5, caveat: '' },
+  { ...FAKE, variant: 'mqa', metric: WIKI, value: 6.2, baseline: 5.9, caveat: '' },
+  { ...FAKE, variant: 'kv-fp8', metric: WIKI, value: 5.95, baseline: 5.9, caveat: '' },
+  { ...FAKE, variant: 'mha', metric: WIKI, value: 6.0, baseline: 5.9, caveat: '' },
+  { ...FAKE, variant: 'mqa', metric: 'LongBench average', value: 40.1, baseline: 41.0, caveat: '' },
 ];
 
 // ------------------------------------------------------------------ themes (sample --vscode-* values)
@@ -233,6 +244,62 @@ const inkedPixels = (page, id) => page.evaluate((sel) => {
   return n;
 }, `#chart-${id}`);
 
+/**
+ * Every drawn chart as its Chart.js instance holds it (window.attentionLensChart is Chart.js's Chart): the
+ * canvas id, the y axis's title, and each dataset's role, metric kind, points and point labels.
+ */
+const chartData = (page) => page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
+  const chart = window.attentionLensChart.getChart(c);
+  return {
+    id: c.id,
+    yTitle: chart.options.scales.y.title.text,
+    x: { min: chart.scales.x.min, max: chart.scales.x.max, left: chart.scales.x.left, right: chart.scales.x.right },
+    datasets: chart.data.datasets.map((d) => ({ label: d.label, role: d.alRole, kind: d.alKind ?? null, points: d.data.map((p) => ({ x: p.x, y: p.y })), tips: d.alTip ?? null })),
+  };
+}));
+
+/** A published result's value and baseline as the page writes them: to the same decimal places. */
+const written = (e) => {
+  const dp = (x) => (String(x).split('.')[1] ?? '').length;
+  const n = Math.max(dp(e.value), e.baseline === null ? 0 : dp(e.baseline));
+  return { value: e.value.toFixed(n), baseline: e.baseline === null ? null : e.baseline.toFixed(n) };
+};
+
+/**
+ * The published-quality charts against the data: one chart per metric kind, every dataset of that kind,
+ * the y axis in that kind's unit, exactly the charted results of that kind at (variant bytes, change),
+ * and every point's label with its baseline ("vs MHA baseline 45.2"), model and training budget.
+ */
+async function assertQualityCharts(page, d) {
+  const units = { accuracy: '(pp)', perplexity: '(%)', generation: '(%)' };
+  const charted = d.quality.evidence.filter((e) => e.metricKind && (e.changePoints ?? e.changePercent) !== undefined && d.variants.some((v) => v.id === e.variant));
+  const charts = (await chartData(page)).filter((c) => c.id.startsWith('chart-quality-'));
+  assert.deepEqual(charts.map((c) => c.id.slice('chart-quality-'.length)).sort(), [...new Set(charted.map((e) => e.metricKind))].sort(), 'one chart per kind with a charted result');
+  // One x range and one plot width for all of them (a one-point chart too): a variant sits at one x in each.
+  for (const c of charts) assert.deepEqual(c.x, charts[0].x, `${c.id}: x axis as ${charts[0].id}`);
+  for (const c of charts) {
+    const kind = c.id.slice('chart-quality-'.length);
+    assert.ok(c.yTitle.includes(units[kind]), `${c.id}: y axis "${c.yTitle}" in ${units[kind]}`);
+    assert.ok(c.datasets.length > 0 && c.datasets.every((ds) => ds.kind === kind), `${c.id}: every dataset is ${kind}: ${c.datasets.map((ds) => ds.kind)}`);
+    const series = c.datasets.filter((ds) => ds.role === 'series');
+    const drawn = series.flatMap((ds) => ds.points.map((pt, i) => ({ ...pt, tip: ds.tips[i].join('\n') })));
+    const expected = charted.filter((e) => e.metricKind === kind);
+    assert.equal(drawn.length, expected.length, `${c.id}: ${drawn.length} points for ${expected.length} results of this kind`);
+    for (const e of expected) {
+      const x = d.variants.find((v) => v.id === e.variant).bytesPerToken;
+      const y = kind === 'accuracy' ? e.changePoints : e.changePercent;
+      const w = written(e);
+      const label = `${w.value} vs ${e.baselineLabel} baseline ${w.baseline}`;
+      const pt = drawn.find((p) => p.x === x && p.y === y && p.tip.includes(label));
+      assert.ok(pt, `${c.id}: ${e.variant} ${e.metric} at (${x}, ${y}) labelled "${label}"`);
+      assert.ok(pt.tip.includes(e.modelScale) && pt.tip.includes(e.trainingBudget), `${c.id}: model and budget in ${pt.tip}`);
+    }
+    // Every point, whatever the data, names its baseline.
+    for (const p of drawn) assert.match(p.tip, / vs .*baseline \S+ → [+−±]/, `${c.id}: baseline in "${p.tip}"`);
+  }
+  return charts;
+}
+
 /** A table's cells as text, row by row (th and td). */
 const tableText = (page, sel) => page.evaluate((s) => [...document.querySelectorAll(`${s} tr`)].map((tr) => [...tr.children].map((c) => c.textContent.trim())), sel);
 
@@ -289,7 +356,7 @@ describe('report webview', () => {
         assert.deepEqual(requests, [`${ORIGIN}/report.html`], 'the page loads nothing but itself');
         assert.equal(await page.locator('#chart-measured').count(), 0, 'no measured chart without a run');
         await page.locator('#measured-empty', { hasText: 'Nothing measured yet for this config on this machine.' }).waitFor();
-        assert.equal(await page.locator('#chart-quality').count(), 0, 'no quality chart without evidence');
+        assert.equal(await page.locator('#quality-published canvas').count(), 0, 'no quality chart without evidence');
         assert.match(await page.locator('#quality-empty').innerText(), /Nothing here is estimated/);
         await page.locator('#variants .disclosure').first().click();
         await shot(page, `${name}-${theme}`);
@@ -417,37 +484,80 @@ describe('report webview', () => {
     }
   });
 
-  test('quality scatter with the published evidence the engine attaches (Llama-2-7B: GQA-8 rows from the GQA paper and others)', async () => {
+  test('published quality: one chart per metric kind, each point its change against its own baseline (Llama-2-7B, the engine\'s evidence)', async () => {
     const d = dataFor('llama-2-7b');
     assert.ok(d.quality.evidence.length > 0);
     const { context, page, errors } = await openWebview();
     await postData(page, d);
-    assert.ok(await inkedPixels(page, 'quality') > 2000);
+    const charts = await assertQualityCharts(page, d);
+    // Llama-2-7B's GQA-8 and MQA carry MMLU/BBH/C-Eval (accuracy), CLA and WMT14 perplexities, T5 and BLEU generation scores.
+    assert.deepEqual(charts.map((c) => c.id), ['chart-quality-accuracy', 'chart-quality-perplexity', 'chart-quality-generation']);
+    for (const c of charts) assert.ok(await inkedPixels(page, c.id.slice('chart-'.length)) > 2000, `${c.id} drawn`);
+    const accuracy = charts[0].datasets.filter((ds) => ds.role === 'series').flatMap((ds) => ds.tips.map((t) => t.join(' ')));
+    assert.ok(accuracy.some((t) => t.includes('MMLU') && t.includes('41.2 vs MHA baseline 45.2 → −4.0 pp') && t.includes('1.33T tokens from scratch')), accuracy.join('\n'));
+    // ln PPL is charted as the perplexity ratio: e^(1.439 − 1.424) − 1 = +1.51%.
+    const ppl = charts[1].datasets.flatMap((ds) => ds.tips ?? []).map((t) => t.join(' '));
+    assert.ok(ppl.some((t) => t.includes('1.439 vs MHA baseline 1.424 → +1.51%')), ppl.join('\n'));
+    // The headings say the direction; the canvases say what they show.
+    assert.match(await page.locator('#quality-kind-perplexity h4').innerText(), /Perplexity-like.*lower is better/);
+    assert.match(await page.locator('#quality-kind-accuracy h4').innerText(), /percentage points, higher is better/);
+    assert.match(await page.locator('#chart-quality-accuracy').getAttribute('aria-label'), /MMLU 5-shot \(dense 7B ablation\) 41\.2 vs MHA baseline 45\.2, −4\.0 pp \(dense 7B .*, 1\.33T tokens from scratch\)/);
+    // The raw values stay in the table, with the change beside them.
     await page.locator('details[data-key="table:quality"] > summary').click();
-    const text = await page.locator('#table-quality').innerText();
-    assert.match(text, /Ainslie et al\. 2023/);
-    assert.match(text, /47\.1/);
+    const rows = (await tableText(page, '#table-quality')).slice(1);
+    assert.equal(rows.length, d.quality.evidence.length);
+    const t5 = rows.find((r) => /Ainslie et al\. 2023/.test(r[8]) && r[0].startsWith('GQA-8'));
+    assert.deepEqual([t5[4], t5[5], t5[6], t5[10]], ['47.1', 'MHA 47.2', '−0.212%', 'yes']);
     await shot(page, 'quality-published-light');
+    await page.locator('#quality-published').screenshot({ path: join(ARTIFACTS, 'quality-published-chart-light.png') });
     assert.deepEqual(errors, []);
     await context.close();
   });
 
-  test('quality scatter: evidence points and the Pareto front; empty state invents nothing', async () => {
+  test('published quality: kinds apart, each study\'s Pareto front in its direction, a point without a baseline listed with why', async () => {
     const d = dataFor('llama-3.1-8b', { evidence: FAKE_EVIDENCE });
+    assert.equal(d.quality.evidence.find((e) => e.variant === 'own').uncharted, 'the source gives no baseline value in the same study to set it against');
+    for (const theme of ['light', 'dark']) {
+      const { context, page, errors } = await openWebview({ theme });
+      await postData(page, d);
+      const charts = await assertQualityCharts(page, d);
+      assert.deepEqual(charts.map((c) => c.id), ['chart-quality-accuracy', 'chart-quality-perplexity', 'chart-quality-generation']);
+      // MMLU: 4 charted points (own has no baseline); perplexity 3; LongBench 1.
+      assert.deepEqual(charts.map((c) => c.datasets.filter((ds) => ds.role === 'series').reduce((n, ds) => n + ds.points.length, 0)), [4, 3, 1]);
+      assert.match(await page.locator('#quality-uncharted').innerText(), /1 result is listed in the table, not charted: the source gives no baseline value/);
+      await page.locator('details[data-key="table:quality"] > summary').click();
+      const rows = (await tableText(page, '#table-quality')).slice(1);
+      assert.equal(rows.length, FAKE_EVIDENCE.length);
+      const label = (id) => d.variants.find((v) => v.id === id).label;
+      const row = (id, metric) => rows.find((r) => r[0] === label(id) && r[2] === metric);
+      for (const r of rows) assert.equal(r[1], fmt.bytes(d.variants.find((v) => r[0] === v.label).bytesPerToken));
+      assert.deepEqual(row('own', MMLU).slice(4, 7), ['66.5', '—', '—']);
+      assert.match(row('own', MMLU)[10], /^no: the source gives no baseline/);
+      assert.equal(row('own', MMLU)[11], '—');
+      // MMLU, higher is better, fewest bytes first: MQA −5.5, MLA −1.3, fp8 −0.4, MHA +0.1 — each better than all with fewer bytes.
+      assert.deepEqual(row('mqa', MMLU).slice(4, 7), ['61.0', 'test baseline 66.5', '−5.5 pp']);
+      for (const id of ['mqa', 'mla-512', 'kv-fp8', 'mha']) assert.equal(row(id, MMLU)[11], 'yes', `${id} MMLU on the front`);
+      // Perplexity, lower is better: MQA +5.08%, fp8 +0.847% (better: front), MHA +1.69% (worse than fp8 with more bytes: not).
+      assert.deepEqual([row('mqa', WIKI)[6], row('kv-fp8', WIKI)[6], row('mha', WIKI)[6]], ['+5.08%', '+0.847%', '+1.69%']);
+      assert.deepEqual([row('mqa', WIKI)[11], row('kv-fp8', WIKI)[11], row('mha', WIKI)[11]], ['yes', 'yes', 'no']);
+      const front = charts[1].datasets.find((ds) => ds.role === 'front');
+      assert.deepEqual(front.points.map((p) => p.y), [5.08, 0.847], 'the perplexity front: MQA then fp8');
+      await shot(page, `quality-${theme}`);
+      await page.locator('#quality').screenshot({ path: join(ARTIFACTS, `quality-chart-${theme}.png`) });
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
+  test('published quality: data saved before the change was recorded lists its points and charts none', async () => {
+    const d = dataFor('llama-2-7b');
+    const old = { ...d, quality: { ...d.quality, evidence: d.quality.evidence.map(({ variant, metric, value, baseline, source, caveat }) => ({ variant, metric, value, baseline, source, caveat })) } };
     const { context, page, errors } = await openWebview();
-    await postData(page, d);
-    assert.ok(await inkedPixels(page, 'quality') > 2000);
+    await postData(page, old);
+    assert.equal(await page.locator('#quality-published canvas').count(), 0, 'no change, no chart: nothing is guessed');
+    assert.match(await page.locator('#quality-uncharted').innerText(), /None of these results can be charted.*refresh it/);
     await page.locator('details[data-key="table:quality"] > summary').click();
-    const rows = (await tableText(page, '#table-quality')).slice(1);
-    assert.equal(rows.length, FAKE_EVIDENCE.length);
-    const front = Object.fromEntries(rows.map((r) => [r[0], r[7]]));
-    const label = (id) => d.variants.find((v) => v.id === id).label;
-    // fewest bytes first: MQA 61.0 (front), MLA 65.2 (front), fp8 66.1 (front), own 66.5 (front), MHA 66.6 (front, more bytes but higher)
-    assert.equal(front[label('mqa')], 'yes');
-    assert.equal(front[label('kv-fp8')], 'yes');
-    for (const r of rows) assert.equal(r[1], fmt.bytes(d.variants.find((v) => r[0] === v.label).bytesPerToken));
-    await shot(page, 'quality-light');
-    await page.locator('#quality').screenshot({ path: join(ARTIFACTS, 'quality-chart-light.png') });
+    assert.equal((await tableText(page, '#table-quality')).length - 1, d.quality.evidence.length);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -528,6 +638,9 @@ describe('report webview', () => {
       { type: 'data', data: { ...d, measured: [{ device: 'x', points: [{ medianUs: '5', contextTokens: 1, rooflineUs: 1 }] }] } },
       { type: 'data', data: { ...d, choices: { ...d.choices, batch: 0 } } },
       { type: 'data', data: { ...d, quality: { evidence: [{ variant: 'own', metric: 'm', value: 'high' }], note: '' } } },
+      { type: 'data', data: { ...d, quality: { ...d.quality, evidence: [{ variant: 'own', metric: 'm', value: 1, baseline: 1, source: 's', caveat: '', metricKind: 'speed', changePoints: 0 }] } } },
+      { type: 'data', data: { ...d, quality: { ...d.quality, evidence: [{ variant: 'own', metric: 'm', value: 1, baseline: 1, source: 's', caveat: '', metricKind: 'accuracy', changePoints: '0' }] } } },
+      { type: 'data', data: { ...d, quality: { ...d.quality, evidence: [{ variant: 'own', metric: 'm', value: 1, baseline: 1, source: 's', caveat: '', baselineLabel: 7 }] } } },
       { type: 'data', data: { ...d, title: 7 } },
     ];
     for (const m of bad) await post(page, m);
@@ -652,7 +765,7 @@ describe('report webview', () => {
 // ------------------------------------------------------------------ the export
 
 describe('exported HTML', () => {
-  test('opens from file:// with the network off, draws all three charts, < 1 MB', async () => {
+  test('opens from file:// with the network off, draws every chart (a published-quality chart per kind), < 1 MB', async () => {
     const d = dataFor('llama-3.1-8b', { runs: [fakeProfileReport()], evidence: FAKE_EVIDENCE });
     const html = reportHtml({ title: `${d.title} — Attention Lens report`, script: assets.script, css: assets.css, nonce: NONCE, mode: 'export', data: { ...d, title: 'llama-3.1-8b </script><script>window.__pwned=1</script>' } });
     const dir = mkdtempSync(join(tmpdir(), 'al-export-'));
@@ -676,7 +789,8 @@ describe('exported HTML', () => {
         page.on('pageerror', (e) => errors.push(String(e)));
         await page.goto(pathToFileURL(file).href);
         await page.waitForSelector('body[data-rendered="true"]');
-        for (const id of ['memory', 'measured', 'quality']) assert.ok(await inkedPixels(page, id) > 2000, `${colorScheme}: ${id} drawn`);
+        for (const id of ['memory', 'measured', 'quality-accuracy', 'quality-perplexity', 'quality-generation']) assert.ok(await inkedPixels(page, id) > 2000, `${colorScheme}: ${id} drawn`);
+        await assertQualityCharts(page, d);
         assert.equal(await page.evaluate(() => document.body.className), colorScheme === 'dark' ? 'vscode-dark' : 'vscode-light');
         assert.equal(await page.locator('#controls').count(), 0, 'no controls in the export');
         assert.equal(await page.locator('#run-profile, #export-html, #run-profile-empty, #measure-quality-empty').count(), 0);
@@ -710,7 +824,7 @@ describe('quality measured on this model’s weights', () => {
       assert.ok(await inkedPixels(page, 'weights') > 2000, `${theme}: the weights chart is drawn`);
       // Its own canvas: the published results (if any) are never on this axis.
       assert.equal(await page.locator('#quality-weights canvas').count(), 1);
-      assert.equal(await page.locator('#quality-weights #chart-quality').count(), 0);
+      assert.equal(await page.locator('#quality-weights canvas[id^="chart-quality-"]').count(), 0);
       const label = await page.locator('#chart-weights').getAttribute('aria-label');
       assert.match(label, /weight-space relative error/);
       assert.match(label, /Not an accuracy/);
@@ -777,7 +891,7 @@ describe('quality measured on this model’s weights', () => {
     await page.evaluate((data) => sessionStorage.setItem('vscode-state', JSON.stringify({ data, ui: { open: ['table:quality'] } })), old);
     await page.reload();
     await page.waitForSelector('body[data-rendered="true"]');
-    assert.ok(await inkedPixels(page, 'quality') > 2000, 'the published chart as before');
+    assert.ok(await inkedPixels(page, 'quality-accuracy') > 2000, 'the published charts as before');
     await page.locator('#weights-empty').waitFor();
     const d = tinyData();
     const bad = [

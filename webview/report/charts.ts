@@ -1,5 +1,5 @@
 /**
- * The three charts, on Chart.js with only the pieces they use registered (line controller, line and
+ * The charts, on Chart.js with only the pieces they use registered (line controller, line and
  * point elements, linear and log scales, tooltip): no legend plugin (the legend is HTML, keyboard
  * reachable), no animation under prefers-reduced-motion. Every chart is drawn from a ReportData and
  * a Palette read from the --vscode-* variables; a theme change rebuilds it with a fresh palette.
@@ -11,11 +11,13 @@ import {
 import type { MeasuredPoint, MeasuredQualityPoint, MeasuredRun, QualityEvidence, ReportData, ReportVariant } from '../../src/shared/reportProtocol';
 import { bytes, hasFiniteMax, int, maxContext, micros, percent, pow2Bytes, tokens } from './format';
 import { DASHES, POINT_STYLES, type Palette } from './theme';
+import { changeText, metricClass, QUALITY_KIND_ORDER, QUALITY_KINDS, type QualityKind } from '../../src/core/qualityMetrics';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
 
 type XY = { x: number; y: number | null };
-type LineDataset = ChartDataset<'line', XY[]> & { alRole?: 'series' | 'budget' | 'marker' | 'roofline' | 'front'; alLink?: number; alTip?: string[][]; alKey?: string[] };
+/** alKind: the metric kind a published-quality dataset belongs to (one per chart; the webview test reads it). */
+type LineDataset = ChartDataset<'line', XY[]> & { alRole?: 'series' | 'budget' | 'marker' | 'roofline' | 'front'; alLink?: number; alTip?: string[][]; alKey?: string[]; alKind?: QualityKind };
 export type LineConfig = ChartConfiguration<'line', XY[]>;
 
 /** One entry of the HTML legend: which datasets it toggles and how its swatch looks. */
@@ -99,7 +101,11 @@ const overlay: Plugin<'line'> = {
 const log2Floor = (v: number): number => 2 ** Math.floor(Math.log2(v));
 const log2Ceil = (v: number): number => 2 ** Math.ceil(Math.log2(v));
 
-/** A log axis whose bounds and ticks are powers of two (binary bytes, token counts), at most ~8 ticks; `span` widens it to cover other data too. */
+/**
+ * A log axis whose bounds and ticks are powers of two (binary bytes, token counts), at most ~8 ticks. `span`,
+ * when it has a value, is the whole range (every position of charts that must line up, a superset of this
+ * chart's data): Chart.js widens a one-point log axis tenfold each way, which the span replaces.
+ */
 function pow2Axis(p: Palette, title: string, format: (v: number) => string, maxTicks = 8, pad = false, span?: readonly number[]): Record<string, unknown> {
   const k = pad ? 1.001 : 1;
   return {
@@ -110,10 +116,10 @@ function pow2Axis(p: Palette, title: string, format: (v: number) => string, maxT
     border: { color: p.grid },
     ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 }, autoSkip: true, maxRotation: 0, callback: (v: number | string) => format(Number(v)) },
     afterDataLimits: (axis: Scale) => {
-      for (const v of span ?? []) {
-        if (!(v > 0)) continue;
-        axis.min = axis.min > 0 ? Math.min(axis.min, v) : v;
-        axis.max = Math.max(axis.max, v);
+      const shared = (span ?? []).filter((v) => v > 0);
+      if (shared.length > 0) {
+        axis.min = Math.min(...shared);
+        axis.max = Math.max(...shared);
       }
       // pad: strictly outside the data, so no point sits on the frame.
       if (axis.min > 0) axis.min = log2Floor(axis.min / k);
@@ -420,51 +426,130 @@ export function measuredChart(d: ReportData, run: MeasuredRun, p: Palette, anima
   return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'] }, legend, summary };
 }
 
-// ---------------------------------------------------------------- Chart 3: quality vs KV bytes per token
+// ---------------------------------------------------------------- Chart 3: published quality, one chart per metric kind
 
 export interface PlacedEvidence {
   e: QualityEvidence;
   variant: ReportVariant | undefined;
+  /** The kind whose chart it is on (core/qualityMetrics.ts); undefined when the data names none. */
+  kind: QualityKind | undefined;
+  /** The change drawn against its own baseline, in its kind's unit; undefined when it is only listed. */
+  change: number | undefined;
+  /** Why it is listed and not charted; '' when charted. */
+  why: string;
+  /** Best for its KV bytes among the results of its own study (same metric, same baseline). */
   onFront: boolean;
 }
 
-/** Evidence with its variant's bytes per token; the Pareto front (fewest bytes, highest value) per metric. */
+/** The short name of a metric for legends and labels (the metric table's), or the metric itself. */
+export const metricShort = (metric: string): string => metricClass(metric)?.short ?? metric;
+
+/**
+ * Each published result with its variant, its kind and its change, or why it is not charted; then the
+ * Pareto front (fewest bytes, best change in the kind's direction) within each study — one metric against
+ * one baseline — never across studies, whose models differ.
+ */
 export function placeEvidence(d: ReportData): PlacedEvidence[] {
-  const out: PlacedEvidence[] = d.quality.evidence.map((e) => ({ e, variant: d.variants.find((v) => v.id === e.variant), onFront: false }));
-  const metrics = [...new Set(out.map((x) => x.e.metric))];
-  for (const m of metrics) {
-    const pts = out.filter((x) => x.e.metric === m && x.variant).sort((a, b) => a.variant!.bytesPerToken - b.variant!.bytesPerToken || b.e.value - a.e.value);
+  const out: PlacedEvidence[] = d.quality.evidence.map((e) => {
+    const variant = d.variants.find((v) => v.id === e.variant);
+    const kind = e.metricKind !== undefined && e.metricKind in QUALITY_KINDS ? e.metricKind : undefined;
+    const change = kind === undefined ? undefined : QUALITY_KINDS[kind].change === 'points' ? e.changePoints : e.changePercent;
+    const why = e.uncharted ?? (!variant ? 'its variant is not in this report'
+      : kind === undefined || change === undefined ? 'this report was saved without its change against the baseline: refresh it to chart the point' : '');
+    return { e, variant, kind, change: why ? undefined : change, why, onFront: false };
+  });
+  const studies = new Map<string, PlacedEvidence[]>();
+  for (const x of out) {
+    if (x.change === undefined || !x.variant || !x.kind) continue;
+    const key = `${x.kind}|${x.e.metric}|${x.e.baselineLabel ?? ''}|${x.e.baseline}`;
+    studies.set(key, [...(studies.get(key) ?? []), x]);
+  }
+  for (const pts of studies.values()) {
+    const up = QUALITY_KINDS[pts[0]!.kind!].higherIsBetter ? 1 : -1;
+    pts.sort((a, b) => a.variant!.bytesPerToken - b.variant!.bytesPerToken || up * (b.change! - a.change!));
     let best = -Infinity;
     for (const x of pts) {
-      if (x.e.value > best) {
+      if (up * x.change! > best) {
         x.onFront = true;
-        best = x.e.value;
+        best = up * x.change!;
       }
     }
   }
   return out;
 }
 
-export function qualityChart(d: ReportData, p: Palette, animate: boolean): ChartSpec {
-  const placed = placeEvidence(d).filter((x) => x.variant);
+/** The kinds that have a charted point, in the metric table's order. */
+export function chartedKinds(d: ReportData): QualityKind[] {
+  const placed = placeEvidence(d);
+  return QUALITY_KIND_ORDER.filter((k) => placed.some((x) => x.kind === k && x.change !== undefined));
+}
+
+/** "percentage points" / "% relative". */
+export const changeUnitWords = (kind: QualityKind): string => (QUALITY_KINDS[kind].unit === 'pp' ? 'percentage points' : '% relative');
+
+/** Decimal places of a number as written (45.2 → 1). */
+function decimals(x: number): number {
+  const s = String(x);
+  const dot = s.indexOf('.');
+  return dot < 0 || s.includes('e') ? 0 : s.length - dot - 1;
+}
+
+/** A result and its baseline as the source writes them, to the same places: "41.2" and "45.2", "37.0" next to "35.6". */
+export function reported(e: QualityEvidence): { value: string; baseline: string | null } {
+  const dp = Math.min(6, Math.max(decimals(e.value), e.baseline === null ? 0 : decimals(e.baseline)));
+  return { value: e.value.toFixed(dp), baseline: e.baseline === null ? null : e.baseline.toFixed(dp) };
+}
+
+/** "41.2 vs MHA baseline 45.2" (or the value alone when the source gives no baseline). */
+export function versusBaseline(e: QualityEvidence): string {
+  const r = reported(e);
+  return r.baseline === null ? r.value : `${r.value} vs ${e.baselineLabel ? `${e.baselineLabel} baseline` : 'baseline'} ${r.baseline}`;
+}
+
+/** The caveat without the "model, budget (origin);" the engine puts first when the point carries those apart. */
+function caveatRest(e: QualityEvidence): string {
+  const prefix = `${e.modelScale ?? ''}, ${e.trainingBudget ?? ''}`;
+  if (!e.modelScale || !e.trainingBudget || !e.caveat.startsWith(prefix)) return e.caveat;
+  return e.caveat.slice(prefix.length).replace(/^\s*\(([^)]*)\);?\s*/, '$1; ').replace(/;\s*$/, '');
+}
+
+/** A point's label: what, the reported value against its baseline, the change; the model and its training; where it sits. */
+export function evidenceTip(x: PlacedEvidence): string[] {
+  const { e } = x;
+  const kind = x.kind!;
+  const caveat = caveatRest(e);
+  return [
+    `${x.variant?.label ?? e.variant}: ${metricShort(e.metric)}`,
+    `${versusBaseline(e)} → ${changeText(x.change!, QUALITY_KINDS[kind].unit)}`,
+    ...(e.modelScale || e.trainingBudget ? [[e.modelScale, e.trainingBudget].filter(Boolean).join(' · ')] : []),
+    ...(x.variant ? [`placed at this model’s ${x.variant.label}: KV per token ${bytes(x.variant.bytesPerToken)}`] : []),
+    ...wrap(`source: ${e.source}`),
+    ...(caveat ? wrap(`caveat: ${caveat}`) : []),
+  ];
+}
+
+/**
+ * The published results of one kind of metric: each as its change against its own baseline (0 = as good
+ * as the baseline of its study), against the KV bytes per token of the variant it is about. One kind per
+ * chart, so an accuracy in points, a perplexity and a generation score never share an axis.
+ */
+export function qualityChart(d: ReportData, kind: QualityKind, p: Palette, animate: boolean): ChartSpec {
+  const info = QUALITY_KINDS[kind];
+  const placed = placeEvidence(d).filter((x) => x.kind === kind && x.change !== undefined && x.variant);
   const metrics = [...new Set(placed.map((x) => x.e.metric))];
   const datasets: LineDataset[] = [];
   const legend: LegendEntry[] = [];
   metrics.forEach((m, i) => {
     const st = styleOf(p, i);
     const pts = placed.filter((x) => x.e.metric === m);
-    const entry: LegendEntry = { label: m, color: i, dash: [], point: st.point, datasets: [datasets.length] };
+    const label = metricShort(m);
+    const entry: LegendEntry = { label, color: i, dash: [], point: st.point, datasets: [datasets.length] };
     datasets.push({
-      label: m,
+      label,
       alRole: 'series',
-      data: pts.map((x) => ({ x: x.variant!.bytesPerToken, y: x.e.value })),
-      alTip: pts.map((x) => [
-        `${x.variant!.label}: ${m} ${fmtValue(x.e.value)}`,
-        `KV per token ${bytes(x.variant!.bytesPerToken)}`,
-        ...(x.e.baseline !== null ? [`baseline ${fmtValue(x.e.baseline)}`] : []),
-        `source: ${x.e.source}`,
-        ...(x.e.caveat ? [`caveat: ${x.e.caveat}`] : []),
-      ]),
+      alKind: kind,
+      data: pts.map((x) => ({ x: x.variant!.bytesPerToken, y: x.change! })),
+      alTip: pts.map(evidenceTip),
       showLine: false,
       borderColor: st.color,
       backgroundColor: st.color,
@@ -472,14 +557,19 @@ export function qualityChart(d: ReportData, p: Palette, animate: boolean): Chart
       pointRadius: 5,
       pointHoverRadius: 7,
     });
-    const front = pts.filter((x) => x.onFront).sort((a, b) => a.variant!.bytesPerToken - b.variant!.bytesPerToken);
-    if (front.length > 1) {
+    // One front line per study (same metric, same baseline); a study with one point has none.
+    const studies = new Map<string, PlacedEvidence[]>();
+    for (const x of pts.filter((y) => y.onFront)) studies.set(`${x.e.baselineLabel ?? ''}|${x.e.baseline}`, [...(studies.get(`${x.e.baselineLabel ?? ''}|${x.e.baseline}`) ?? []), x]);
+    for (const front of studies.values()) {
+      if (front.length < 2) continue;
+      front.sort((a, b) => a.variant!.bytesPerToken - b.variant!.bytesPerToken);
       entry.datasets.push(datasets.length);
       datasets.push({
-        label: `${m}: Pareto front`,
+        label: `${label}: Pareto front`,
         alRole: 'front',
-        data: front.map((x) => ({ x: x.variant!.bytesPerToken, y: x.e.value })),
-        // Horizontal, then up: a point dominates everything to its right and below.
+        alKind: kind,
+        data: front.map((x) => ({ x: x.variant!.bytesPerToken, y: x.change! })),
+        // Horizontal, then to the better value: a point dominates everything with more bytes and a worse change.
         stepped: 'before',
         borderColor: st.color,
         backgroundColor: st.color,
@@ -491,29 +581,38 @@ export function qualityChart(d: ReportData, p: Palette, animate: boolean): Chart
     }
     legend.push(entry);
   });
+  const unit = (v: number): string => changeText(Number(v.toPrecision(6)), info.unit);
+  const direction = info.higherIsBetter ? 'higher is better' : 'lower is better';
   const options = baseOptions(p, animate) as Record<string, any>;
   options.interaction = { mode: 'nearest', intersect: true };
   options.scales = {
     x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true, qualityBytesSpan(d)),
     y: {
       type: 'linear',
-      title: { display: true, text: metrics.length === 1 ? metrics[0] : 'Reported value (see each point’s metric)', color: p.muted, font: { family: p.font, size: p.fontSize } },
-      grid: { color: p.grid },
+      // The baseline (0) is always in view: a point reads as above or below its own study's baseline.
+      suggestedMin: 0,
+      suggestedMax: 0,
+      title: { display: true, text: `Change vs baseline (${info.unit})`, color: p.muted, font: { family: p.font, size: p.fontSize } },
+      grid: { color: (c: { tick?: { value: number } }) => (c.tick?.value === 0 ? p.fg : p.grid) },
       border: { color: p.grid },
-      ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 } },
-      grace: '5%',
+      ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 }, callback: (v: number | string) => unit(Number(v)) },
+      grace: '10%',
+      afterFit: alignedYAxis,
     },
   };
+  options.plugins.alOverlay = {
+    label: { y: 0, text: `baseline of each study (${direction})`, color: p.muted, font: `${p.fontSize - 1}px ${p.font}` },
+  } satisfies Overlay;
   options.plugins.tooltip.filter = (it: TooltipItem<'line'>) => (it.dataset as LineDataset).alRole === 'series';
   options.plugins.tooltip.callbacks = {
     title: () => '',
     label: (it: TooltipItem<'line'>) => (it.dataset as LineDataset).alTip?.[it.dataIndex] ?? '',
   };
-  const summary = `Scatter chart: reported quality against KV cache bytes per token, ${placed.length} points over ${metrics.length} metric${metrics.length === 1 ? '' : 's'} (${metrics.join(', ')}), `
-    + `with each metric's Pareto front (fewest bytes, highest value) as a dashed step line. `
-    + placed.map((x) => `${x.variant!.label}: ${x.e.metric} ${fmtValue(x.e.value)} at ${bytes(x.variant!.bytesPerToken)} per token`).join('; ')
-    + '. The table below lists every point with its source.';
-  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'] }, legend, summary };
+  const summary = `Scatter chart, ${info.label.toLowerCase()}: each published result's change against its own baseline in ${changeUnitWords(kind)} (${direction}; 0 is the baseline), against KV cache bytes per token, `
+    + `${placed.length} point${placed.length === 1 ? '' : 's'} over ${metrics.length} metric${metrics.length === 1 ? '' : 's'}, with each study's Pareto front as a dashed step line. `
+    + placed.map((x) => `${x.variant!.label}: ${metricShort(x.e.metric)} ${versusBaseline(x.e)}, ${changeText(x.change!, info.unit)} (${[x.e.modelScale, x.e.trainingBudget].filter(Boolean).join(', ')}) at ${bytes(x.variant!.bytesPerToken)} per token`).join('; ')
+    + '. The table below lists every result with its reported values and source.';
+  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
 }
 
 // ---------------------------------------------------------------- Chart 3b: weight-space error measured on this model's weights
@@ -523,9 +622,14 @@ export function chartedMeasured(d: ReportData): (MeasuredQualityPoint & { varian
   return (d.quality.measured ?? []).filter((m): m is MeasuredQualityPoint & { variant: string; bytesPerToken: number } => m.variant !== undefined && m.bytesPerToken !== undefined && m.bytesPerToken > 0);
 }
 
-/** Every KV-bytes position of chart 3's two parts: both x axes cover it, so one variant sits at one x in both. */
+/** Chart 3's y axes all take the same width (or their own, if wider), so their x axes line up one above the other. */
+function alignedYAxis(axis: Scale): void {
+  axis.width = Math.max(axis.width, 96);
+}
+
+/** Every KV-bytes position of chart 3's charts: all x axes cover it, so one variant sits at one x in each. */
 function qualityBytesSpan(d: ReportData): number[] {
-  return [...placeEvidence(d).flatMap((x) => (x.variant ? [x.variant.bytesPerToken] : [])), ...chartedMeasured(d).map((m) => m.bytesPerToken)];
+  return [...placeEvidence(d).flatMap((x) => (x.variant && x.change !== undefined ? [x.variant.bytesPerToken] : [])), ...chartedMeasured(d).map((m) => m.bytesPerToken)];
 }
 
 /** Breaks a long sentence into tooltip lines of about `width` characters. */
@@ -605,6 +709,7 @@ export function weightsChart(d: ReportData, p: Palette, animate: boolean): Chart
       border: { color: p.grid },
       ticks: { color: p.fg, font: { family: p.font, size: p.fontSize - 1 }, callback: (v: number | string) => `${Number(v)}%` },
       grace: '15%',
+      afterFit: alignedYAxis,
     },
   };
   options.plugins.alOverlay = {
@@ -623,12 +728,6 @@ export function weightsChart(d: ReportData, p: Palette, animate: boolean): Chart
     + pts.map((m) => `${m.label}: K ${percent(m.kRelError)}, V ${percent(m.vRelError)} at ${bytes(m.bytesPerToken)} per token`).join('; ')
     + '. Not an accuracy. The table below lists every conversion with what it is and how it was measured.';
   return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
-}
-
-export function fmtValue(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
 // ---------------------------------------------------------------- drawing

@@ -5,10 +5,11 @@
  * draws the ReportData embedded in #report-data and shows the settings as text.
  *
  * For tests and benchmarks: body[data-rendered="true"] once a report is drawn, body[data-render-ms]
- * the time from the data's arrival to the charts drawn, canvas[data-series-colors] the colours in use.
+ * the time from the data's arrival to the charts drawn, canvas[data-series-colors] the colours in use,
+ * window.attentionLensChart Chart.js's Chart (its getChart(canvas) gives a drawn chart's data and scales).
  */
 import { isHostMessage, type HostMessage, type ReportData, type ViewMessage } from '../../src/shared/reportProtocol';
-import { destroyAll, draw, measuredChart, memoryChart, qualityChart, weightsChart, type ChartSpec } from './charts';
+import { Chart, destroyAll, draw, measuredChart, memoryChart, qualityChart, weightsChart, type ChartSpec } from './charts';
 import { h } from './dom';
 import { choicesText, content, controls, fillLegend, header, type Controls, type PendingChart, type UiState } from './render';
 import { followColorScheme, readPalette, reducedMotion, watchTheme } from './theme';
@@ -28,6 +29,7 @@ interface SavedState {
 }
 
 const body = document.body;
+(window as unknown as { attentionLensChart?: typeof Chart }).attentionLensChart = Chart;
 const app = document.getElementById('app') ?? body.appendChild(h('main', { id: 'app' }));
 const exportMode = body.dataset.mode === 'export';
 const api: VsCodeApi | undefined = !exportMode && typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
@@ -97,7 +99,7 @@ function render(d: ReportData): void {
   main.replaceChildren(...content(d, ui, {
     memory: () => memoryChart(d, readPalette(), animate()),
     measured: (run) => measuredChart(d, run, readPalette(), animate()),
-    quality: () => qualityChart(d, readPalette(), animate()),
+    quality: (kind) => qualityChart(d, kind, readPalette(), animate()),
     weights: () => weightsChart(d, readPalette(), animate()),
   }, pending, interactive, post));
   drawn = pending.map((p) => ({ pending: p, spec: drawChart(p) }));

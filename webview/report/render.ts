@@ -4,7 +4,8 @@
  * through textContent only. Charts are drawn by main.ts once their canvases are in the document.
  */
 import type { MeasuredQualityPoint, MeasuredRun, ReportChoices, ReportData, ReportLaunch, ReportVariant } from '../../src/shared/reportProtocol';
-import { chartedMeasured, fmtValue, measuredSeries, placeEvidence, slots, variantLabel, type ChartSpec, type LegendEntry } from './charts';
+import { changeUnitWords, chartedKinds, chartedMeasured, measuredSeries, placeEvidence, reported, slots, variantLabel, type ChartSpec, type LegendEntry, type PlacedEvidence } from './charts';
+import { changeText, QUALITY_KINDS, type QualityKind } from '../../src/core/qualityMetrics';
 import { h, idOf, srOnly, svg, type Child } from './dom';
 import { bytes, int, maxContext, micros, percent, ratio, signedParams, tokens, when } from './format';
 import { dashCss, POINT_STYLES, SERIES_VAR } from './theme';
@@ -88,8 +89,8 @@ function section(id: string, title: string, sub: Child | Child[], ...body: Child
     ...body);
 }
 
-/** A chart with its HTML legend and its table (the same numbers) under a persisted `<details>`. */
-function chartFigure(ui: UiState, key: string, build: () => ChartSpec, table: HTMLElement, pending: PendingChart[], extra: Child[] = []): HTMLElement {
+/** A chart with its HTML legend and its table (the same numbers) under a persisted `<details>`; `table` null when a shared table follows several charts. */
+function chartFigure(ui: UiState, key: string, build: () => ChartSpec, table: HTMLElement | null, pending: PendingChart[], extra: Child[] = []): HTMLElement {
   const canvas = h('canvas', { id: `chart-${key}`, role: 'img' });
   const legend = h('div', { class: 'legend', role: 'group', 'aria-label': 'Series shown (toggle)' });
   pending.push({ key, canvas, legend, build });
@@ -97,7 +98,7 @@ function chartFigure(ui: UiState, key: string, build: () => ChartSpec, table: HT
     h('div', { class: 'chart-box' }, canvas),
     legend,
     ...extra,
-    details(ui, `table:${key}`, ['Table', h('span', { class: 'muted' }, ' — the same numbers as the chart')], h('div', { class: 'table-wrap' }, table), 'table-toggle'));
+    table ? details(ui, `table:${key}`, ['Table', h('span', { class: 'muted' }, ' — the same numbers as the chart')], h('div', { class: 'table-wrap' }, table), 'table-toggle') : null);
 }
 
 /** Fills a chart's HTML legend: one toggle button per series (aria-pressed), swatch = colour + dash + marker. */
@@ -249,7 +250,8 @@ export function choicesText(d: ReportData): HTMLElement {
 export interface SectionBuilders {
   memory: () => ChartSpec;
   measured: (run: MeasuredRun) => ChartSpec;
-  quality: () => ChartSpec;
+  /** One chart per metric kind with a charted point. */
+  quality: (kind: QualityKind) => ChartSpec;
   weights: () => ChartSpec;
 }
 
@@ -336,13 +338,14 @@ function measuredSection(d: ReportData, ui: UiState, charts: SectionBuilders, pe
 }
 
 /**
- * Chart 3 in two parts, one above the other and never on one axis: published results as their sources
- * report them (scores, perplexities), and the weight-space errors measured on this model's weights (not
- * an accuracy), on the same KV-bytes range so a variant sits at the same x in both.
+ * Chart 3 in two parts, one above the other and never on one axis: published results, each as its change
+ * against its own study's baseline in one chart per metric kind (accuracy-like in points; perplexity-like
+ * and generation scores in % relative), and the weight-space errors measured on this model's weights (not
+ * an accuracy); all on the same KV-bytes range so a variant sits at the same x in each.
  */
 function qualitySection(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'measureQuality' }) => void): HTMLElement {
   return section('quality', 'Quality vs KV bytes per token',
-    ['Two different quantities, kept apart: ', h('strong', null, 'published results'), ' as their sources report them, and the ', h('strong', null, 'weight-space error'),
+    ['Different quantities, kept apart: ', h('strong', null, 'published results'), ' as their change against the baseline of their own study, one chart per kind of metric, and the ', h('strong', null, 'weight-space error'),
       ' each conversion makes in this model’s own K/V weights — how far the converted weights are from the original ones, not an accuracy. Both are placed at the KV bytes per token of the variant they are about.'],
     h('div', { class: 'quality-parts' }, publishedPart(d, ui, charts, pending), weightsPart(d, ui, charts, pending, interactive, post)));
 }
@@ -352,20 +355,41 @@ function part(id: string, title: string, ...body: Child[]): HTMLElement {
 }
 
 function publishedPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[]): HTMLElement {
-  const title = 'Published results';
+  const title = 'Published results — change against each study’s own baseline';
   if (d.quality.evidence.length === 0) {
     return part('quality-published', title, h('div', { class: 'empty', id: 'quality-empty' }, h('p', null, 'No quality evidence for these variants.'), h('p', { class: 'muted' }, d.quality.note)));
   }
   const placed = placeEvidence(d);
+  const kinds = chartedKinds(d);
+  const kindText = (x: PlacedEvidence): string => (x.kind ? `${QUALITY_KINDS[x.kind].label} (${QUALITY_KINDS[x.kind].unit}, ${QUALITY_KINDS[x.kind].higherIsBetter ? 'higher' : 'lower'} is better)` : '—');
   const table = h('table', { id: 'table-quality', class: 'data' },
-    h('caption', null, 'Every reported point with its source; the Pareto front keeps the highest value for the fewest KV bytes, per metric.'),
-    h('thead', null, h('tr', null, ['Variant', 'KV per token', 'Metric', 'Value', 'Baseline', 'Source', 'Caveat', 'Pareto front'].map((c, i) => h('th', { scope: 'col', class: i === 1 || i === 3 || i === 4 ? 'num' : null }, c)))),
-    h('tbody', null, placed.map((x) => h('tr', null,
+    h('caption', null, 'Every published result as its source reports it, with its baseline in the same study and the change the chart draws. The Pareto front keeps the best change for the fewest KV bytes within one study (one metric against one baseline).'),
+    h('thead', null, h('tr', null, ['Variant', 'KV per token', 'Metric', 'Kind', 'Value', 'Baseline', 'Change', 'Model · training', 'Source', 'Caveat', 'Charted', 'Pareto front'].map((c, i) => h('th', { scope: 'col', class: i === 1 || (i >= 4 && i <= 6) ? 'num' : null }, c)))),
+    h('tbody', null, placed.map((x) => h('tr', { 'data-kind': x.kind ?? null },
       h('th', { scope: 'row' }, x.variant?.label ?? `${x.e.variant} (not in this report)`),
       num(x.variant ? bytes(x.variant.bytesPerToken) : '—'),
-      h('td', null, x.e.metric), num(fmtValue(x.e.value)), num(x.e.baseline === null ? '—' : fmtValue(x.e.baseline)),
-      h('td', null, x.e.source), h('td', null, x.e.caveat || '—'), h('td', null, x.onFront ? 'yes' : 'no')))));
-  return part('quality-published', title, h('p', { class: 'part-sub' }, d.quality.note, ' Hover a point for its source and caveat.'), chartFigure(ui, 'quality', charts.quality, table, pending));
+      h('td', { class: 'wrap' }, x.e.metric), h('td', { class: 'wrap narrow' }, kindText(x)),
+      num(reported(x.e).value), num(x.e.baseline === null ? '—' : `${x.e.baselineLabel ? `${x.e.baselineLabel} ` : ''}${reported(x.e).baseline}`),
+      num(x.change !== undefined && x.kind ? changeText(x.change, QUALITY_KINDS[x.kind].unit) : '—'),
+      h('td', { class: 'wrap narrow' }, [x.e.modelScale, x.e.trainingBudget].filter(Boolean).join(' · ') || '—'),
+      h('td', { class: 'wrap' }, x.e.source), h('td', { class: 'wrap' }, x.e.caveat || '—'),
+      h('td', { class: 'wrap' }, x.change !== undefined ? 'yes' : `no: ${x.why}`),
+      h('td', null, x.change === undefined ? '—' : x.onFront ? 'yes' : 'no')))));
+  const listed = placed.filter((x) => x.change === undefined);
+  const why = listed.length > 0
+    ? h('p', { class: 'part-sub', id: 'quality-uncharted' }, kinds.length === 0 ? 'None of these results can be charted; the table lists them: ' : `${listed.length} result${listed.length === 1 ? ' is' : 's are'} listed in the table, not charted: `,
+      [...new Set(listed.map((x) => x.why))].join('; '), '.')
+    : null;
+  const figures = kinds.map((kind) => {
+    const k = QUALITY_KINDS[kind];
+    return h('div', { class: 'quality-kind', id: `quality-kind-${kind}`, 'data-kind': kind },
+      h('h4', null, k.label, h('span', { class: 'muted' }, ` — ${k.examples}; change in ${changeUnitWords(kind)}, ${k.higherIsBetter ? 'higher' : 'lower'} is better`)),
+      chartFigure(ui, `quality-${kind}`, () => charts.quality(kind), null, pending));
+  });
+  return part('quality-published', title,
+    h('p', { class: 'part-sub' }, d.quality.note, kinds.length > 0 ? ' Hover a point for its model, baseline, source and caveat.' : ''),
+    ...figures, why,
+    details(ui, 'table:quality', ['Table', h('span', { class: 'muted' }, ' — every result with its reported values')], h('div', { class: 'table-wrap' }, table), 'table-toggle'));
 }
 
 function weightsPart(d: ReportData, ui: UiState, charts: SectionBuilders, pending: PendingChart[], interactive: boolean, post: (m: { type: 'measureQuality' }) => void): HTMLElement {

@@ -32,10 +32,12 @@ export function isDrawable(d: ReportData): boolean {
   if (!every(x.measured, (r) => str(r.backend) && str(r.storage) && str(r.date) && isObj(r.peaks) && num(r.peaks.copyGBps) && num(r.peaks.f32TFlops)
     && every(r.points, (p) => str(p.variant) && str(p.label) && typeof p.own === 'boolean' && (p.mode === 'decode' || p.mode === 'prefill') && strs(p.derivation)))) return false;
   const q = x.quality as Obj;
-  if (!str(q.note) || !every(q.evidence, (e) => str(e.variant) && str(e.metric) && num(e.value) && numOrNull(e.baseline) && str(e.source) && str(e.caveat))) return false;
-  // Measured points are optional (data saved before they existed has none).
+  // Optional fields: data saved before they existed has none.
   const optNum = (v: unknown): boolean => v === undefined || num(v);
   const optStr = (v: unknown): boolean => v === undefined || str(v);
+  if (!str(q.note) || !every(q.evidence, (e) => str(e.variant) && str(e.metric) && num(e.value) && numOrNull(e.baseline) && str(e.source) && str(e.caveat)
+    && optStr(e.baselineLabel) && optStr(e.modelScale) && optStr(e.trainingBudget) && optStr(e.uncharted) && optNum(e.changePoints) && optNum(e.changePercent)
+    && (e.metricKind === undefined || e.metricKind === 'accuracy' || e.metricKind === 'perplexity' || e.metricKind === 'generation'))) return false;
   if (q.measured !== undefined && !(every(q.measured, (m) => str(m.target) && str(m.label) && optStr(m.variant) && optNum(m.bytesPerToken)
     && num(m.kRelError) && num(m.vRelError) && optNum(m.energyRetained) && optNum(m.rank99) && str(m.what) && optStr(m.method) && strs(m.derivation))
     && (q.measured as unknown[]).length <= MAX_ITEMS)) return false;
