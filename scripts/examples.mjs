@@ -2,11 +2,12 @@
 // and each one's report page as a self-contained HTML file in out/reports/ (open it in any browser).
 import { readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'dist', 'cli.js');
-const reports = join(root, 'out', 'reports');
+// ATTENTION_LENS_REPORTS_DIR: where the report pages go instead (the README-commands test writes into a temp dir).
+const reports = process.env.ATTENTION_LENS_REPORTS_DIR ? resolve(process.env.ATTENTION_LENS_REPORTS_DIR) : join(root, 'out', 'reports');
 mkdirSync(reports, { recursive: true });
 const extra = process.argv.slice(2);
 let failed = 0;
