@@ -62,3 +62,19 @@ fn fma_chain(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = a + b + c + d;
   if (r.x == {{T}}(-1.0)) { dst[gid.x % PP.count] = r; }
 }
+
+// The adapter's wave: how many workgroups run at once. Each workgroup holds 16 KiB of workgroup memory
+// and 128 threads (the size of the attention kernels') and runs a fixed FMA chain; the dispatch time
+// stays flat while the workgroups fit at once and steps up when they do not.
+var<workgroup> waveScratch: array<vec4<f32>, 1024>;
+
+@compute @workgroup_size(128)
+fn wave_probe(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  for (var i = tid; i < 1024u; i += 128u) { waveScratch[i] = vec4<f32>(f32(i)); }
+  workgroupBarrier();
+  var a = waveScratch[(tid * 8u) % 1024u];
+  let m = vec4<f32>(0.999);
+  let k = vec4<f32>(0.0001);
+  for (var i = 0u; i < PP.iterations; i++) { a = fma(a, m, k); }
+  if (a.x == -1.0) { dst[wid.x % PP.count] = vec4<{{T}}>(a); }
+}

@@ -35,6 +35,11 @@ export interface LaunchOptions {
    * v1 keeps decode.wgsl, the reference the v2 figures stand beside. Other modes are v1's either way.
    */
   generation?: KernelGeneration;
+  /**
+   * Workgroups the adapter runs at once (wave.ts, measured): split-K then fills whole waves
+   * (splitsForWaves) instead of aiming at targetWorkgroups.
+   */
+  waveWorkgroups?: number;
   /** The adapter's smallest subgroup size when the `subgroups` feature is on; null forces the fallback. */
   subgroupMinSize?: number | null;
 }
@@ -96,12 +101,41 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   // v2: at long context at least 1k tokens per split, so a split's fixed costs (queries, the merge
   // of its lane groups, the second pass) stay small beside its reads.
   const minSplit = best.kernel === 'decode2' && longest >= LONG_CONTEXT ? LONG_SPLIT_TOKENS : MIN_SPLIT_TOKENS;
-  if (options.kind === 'flash' && !prefill && base < options.targetWorkgroups) {
-    numSplits = Math.max(1, Math.min(Math.ceil(options.targetWorkgroups / base), Math.floor(longest / minSplit)));
+  const maxSplits = Math.max(1, Math.floor(longest / minSplit));
+  if (options.kind === 'flash' && !prefill && options.waveWorkgroups) {
+    numSplits = splitsForWaves(base, longest, maxSplits, options.waveWorkgroups);
+  } else if (options.kind === 'flash' && !prefill && base < options.targetWorkgroups) {
+    numSplits = Math.max(1, Math.min(Math.ceil(options.targetWorkgroups / base), maxSplits));
   }
   const splitTokens = numSplits === 1 ? Math.max(1, longest) : roundUp(Math.ceil(longest / numSplits), best.tileTokens);
   numSplits = Math.max(1, Math.ceil(longest / splitTokens));
   return { shape: best, numSplits, splitTokens, headBlocks, qBlocks, workgroups: base * numSplits };
+}
+
+/**
+ * A workgroup's fixed cost — its queries, its partial output, its share of the merge — in tokens'
+ * worth of K/V reads. An estimate (a few hundred bytes of Q and O against 512 B per f16 token row of
+ * K and V at d = 128); it only breaks near-ties between split counts.
+ */
+const SPLIT_FIXED_TOKENS = 64;
+
+/**
+ * Split count for `base` workgroups over `tokens`, given a wave of `wave` workgroups: the least
+ * predicted time, waves × (tokens per split + a workgroup's fixed cost). Whole waves win: 32 heads on a
+ * wave of 1,056 take 33 splits (one wave), not 32 (one wave, longer splits) or 34 (a second wave of 32
+ * workgroups).
+ */
+export function splitsForWaves(base: number, tokens: number, maxSplits: number, wave: number): number {
+  let best = 1;
+  let bestTime = Infinity;
+  for (let s = 1; s <= maxSplits; s++) {
+    const time = Math.ceil((base * s) / wave) * (Math.ceil(tokens / s) + SPLIT_FIXED_TOKENS);
+    if (time < bestTime) {
+      best = s;
+      bestTime = time;
+    }
+  }
+  return best;
 }
 
 /**

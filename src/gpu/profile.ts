@@ -8,6 +8,7 @@ import { isSoftwareAdapter as isSoftwareAdapterInfo } from './host/adapterText';
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
+import { measureWave } from './wave';
 import { generationOf, kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { DispatchTooLongError, TooSlowError, type TimingOptions } from './timing';
@@ -45,8 +46,10 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   const sustainedSeconds = await sustainLoad(ctx, sustain, signal);
   const peakTiming = { ...timing, samples: Math.min(settings.samples, 30), peakBytes: settings.peakBytes };
   const peaks = await measurePeaks(ctx, peakTiming);
-  const device = { ...deviceInfo(ctx, peaks), sustainedSeconds };
+  const wave = await measureWave(ctx, peakTiming, isSoftwareAdapter(ctx));
+  const device: DeviceInfo = { ...deviceInfo(ctx, peaks), sustainedSeconds, wave: { workgroups: wave.workgroups, derivation: wave.line } };
   emit({ type: 'device', device });
+  emit({ type: 'log', level: 'info', message: wave.line });
   emit({ type: 'log', level: 'info', message: `peaks: copy ${peaks.copyGBps.toFixed(1)} GB/s, read ${peaks.readGBps?.toFixed(1)} GB/s, f32 ${peaks.f32TFlops.toFixed(3)} TFLOP/s${peaks.f16TFlops === null ? '' : `, f16 ${peaks.f16TFlops.toFixed(3)} TFLOP/s`}` });
 
   const results: ProfileResult[] = [];
@@ -133,7 +136,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   // memory) is reported for this case; the others still run.
   let launch;
   try {
-    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), generation, subgroupMinSize: ctx.subgroupMinSize });
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize });
     kernelWgsl(launch.shape);
   } catch (e) {
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };

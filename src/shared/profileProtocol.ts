@@ -47,6 +47,11 @@ export interface DeviceInfo {
   sustainedSeconds?: number;
   /** A software adapter (lavapipe, SwiftShader, WARP): the figures are the CPU's, not a GPU's. */
   software?: boolean;
+  /**
+   * Workgroups of 128 threads and 16 KiB the adapter ran at once (a probe dispatch, src/gpu/wave.ts), and
+   * how that follows from the times; split-K decode fills whole waves of it. Absent in older reports.
+   */
+  wave?: { workgroups: number; derivation: string };
 }
 
 export interface ProfileResult {

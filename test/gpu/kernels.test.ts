@@ -6,10 +6,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
-import { chooseLaunch, planKvChunks, prepareAttention, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
+import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import { workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
+import { measureWave } from '../../src/gpu/wave';
 import { kernelGeneration, runCase } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
@@ -293,6 +294,33 @@ test('v2 launch choice: lanes from row widths and the subgroup size, tokens per 
   // Head dim 80 (10 loads): 2 lanes. Head dim 36 in f16 (not whole 16-byte loads): a v1 kernel.
   assert.equal(launch(8, 8, 80, 80, 'f16', 32).lanes, 2);
   assert.notEqual(launch(8, 8, 36, 36, 'f16', 32).kernel, 'decode2');
+});
+
+test('splits fill whole measured waves: 32 heads on a wave of 1,056 take 33 splits, a CPU of 2 takes 1, a longer context more', () => {
+  // 16k tokens, at least 256 per split: 64 splits at most.
+  assert.equal(splitsForWaves(32, 16384, 64, 1056), 33);
+  // A wave that holds every head's workgroup once: splitting only adds fixed costs on a 2-thread CPU.
+  assert.equal(splitsForWaves(8, 4096, 16, 2), 1);
+  // 8 KV-head groups on a wave of 264 (2 per SM on 132 SMs): 33 splits, one wave.
+  assert.equal(splitsForWaves(8, 131072, 128, 264), 33);
+  // Never past the cap the minimum split length sets.
+  assert.equal(splitsForWaves(1, 4096, 4, 1056), 4);
+  // Through chooseLaunch: the launch's workgroups are whole waves (or under one).
+  const launch = chooseLaunch(
+    { batch: 1, qHeads: 32, kvHeads: 32, numQueries: 1, dk: 128, dv: 128, maxLen: 16384, seqLens: [16384], window: 0, chunk: 0, sharedKv: false, scale: 1 },
+    { limits: { ...ctx.limits, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 256 } },
+    { kind: 'flash', storage: 'f16', targetWorkgroups: 1024, waveWorkgroups: 1056, generation: 'v2', subgroupMinSize: 32 },
+  );
+  assert.ok(launch.workgroups <= 1056, `${launch.workgroups} workgroups in one wave of 1056`);
+  assert.ok(launch.numSplits >= 16, `${launch.numSplits} splits`);
+});
+
+test('the wave probe measures how many workgroups this adapter runs at once, and says how', async () => {
+  const wave = await measureWave(ctx, { warmupPasses: 1, samples: 3, minPassUs: 200, maxRepeats: 8 }, /llvmpipe|lavapipe/i.test(ctx.adapterName));
+  assert.ok(Number.isInteger(wave.workgroups) && wave.workgroups >= 1, `${wave.workgroups}`);
+  assert.match(wave.line, new RegExp(`^wave = ${wave.workgroups} workgroups? of 128 threads × 16 KiB: 1 took [\\d.]+ µs`));
+  // The probe stopped where a dispatch took over 1.5× one workgroup's time, or at its limit.
+  assert.match(wave.line, /took [\d.]+ µs \(> 1\.5× one workgroup's\)$|probed at most\)$/);
 });
 
 test('K/V chunks are equal: 32 heads under a 31-head binding limit go as 16 + 16', () => {

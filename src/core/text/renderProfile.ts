@@ -12,6 +12,7 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
   out.push(`  device   ${device.adapter} · ${device.backend} · KV in ${device.storage}${device.storage === 'f32' ? ' (no shader-f16 on this adapter: v1 kernels store K/V in f32, twice the bytes of f16; v2 decode reads f16 packed in u32 — the kernel column says which ran)' : ''} · ${device.timing} timing`);
   if (device.software) out.push('           a software adapter: these figures are this machine\'s CPU, not a GPU');
   out.push(`  peaks    copy ${fixed(p.copyGBps)} GB/s${p.readGBps === undefined ? '' : ` · read ${fixed(p.readGBps)} GB/s`} · f32 FMA ${fixed(p.f32TFlops, 3)} TFLOP/s${p.f16TFlops === null ? '' : ` · f16 FMA ${fixed(p.f16TFlops, 3)} TFLOP/s`}  (measured on this device${device.sustainedSeconds ? ` after ${device.sustainedSeconds.toFixed(1)} s of sustained load` : ''}; each % below names its peak)`);
+  if (device.wave) out.push(`  wave     ${int(device.wave.workgroups)} workgroup${device.wave.workgroups === 1 ? '' : 's'} at once (measured: split-K decode fills whole waves of it)`);
   if (report.peaksAfter) {
     const a = report.peaksAfter;
     out.push(`  after    copy ${fixed(a.copyGBps)} GB/s${a.readGBps === undefined ? '' : ` · read ${fixed(a.readGBps)} GB/s`} · f32 FMA ${fixed(a.f32TFlops, 3)} TFLOP/s  (the same peaks, measured again after the cases)`);
@@ -47,6 +48,7 @@ export function renderProfile(file: string, report: ProfileReport, explain: (r: 
     out.push('  derivation');
     out.push('    peaks');
     for (const l of p.derivation) out.push(`      ${l}`);
+    if (device.wave) out.push(`      ${device.wave.derivation}`);
     for (const { r, lines } of derivations) {
       out.push(`    ${r.mode} ${r.label}${r.layerKind === 'full' ? '' : ` (${r.layerKind})`} at ${int(r.context)} tokens`);
       for (const l of lines) out.push(`      ${l}`);
