@@ -78,7 +78,11 @@ export function reportEvidence(variants: readonly ReportVariant[], context: { pa
  * point carried: the chart draws only what this table says.
  */
 export function withChange(e: QualityEvidence): QualityEvidence {
-  const { metricKind: _k, changePoints: _p, changePercent: _r, uncharted: _u, ...rest } = e;
+  const rest = { ...e };
+  delete rest.metricKind;
+  delete rest.changePoints;
+  delete rest.changePercent;
+  delete rest.uncharted;
   const c = qualityChange(e.metric, e.value, e.baseline);
   if ('uncharted' in c) return { ...rest, ...(c.kind ? { metricKind: c.kind } : {}), uncharted: c.uncharted };
   return { ...rest, metricKind: c.kind, ...('changePoints' in c ? { changePoints: c.changePoints } : { changePercent: c.changePercent }) };
