@@ -52,7 +52,7 @@ export function checkMarkdown(r: CheckResults): string {
     `${c.quick ? 'Quick (reduced) case list' : 'Full case list'}, ${c.totalSeconds.toFixed(0)} s of a ${c.budgetSeconds} s budget${c.kit ? `, from the GPU kit built ${c.kit.builtAt.slice(0, 10)}${c.kit.commit ? ` at ${c.kit.commit.slice(0, 12)}` : ''} (Node ${c.kit.node.version}, webgpu ${c.kit.webgpu.version}, ${c.kit.vulkanLoader})` : ''}.`,
     '',
     ...(c.adapters.libraries ? [`Loaded: ${[...c.adapters.libraries.loader, ...c.adapters.libraries.drivers].join(', ') || 'no Vulkan library'}.`, ''] : []),
-    `Adapters Dawn offers: ${c.adapters.list.length ? c.adapters.list.map((a) => `${a.name} (${a.backend})`).join(', ') : 'none'}.${c.adapters.chosen ? ` Chosen: **${c.adapters.chosen.name}**${c.adapters.chosen.software ? ' — a software adapter: every figure below is a CPU\'s' : ''}; features ${c.adapters.chosen.features.join(', ')}; subgroups ${c.adapters.chosen.subgroupMinSize ?? '?'}–${c.adapters.chosen.subgroupMaxSize ?? '?'}.` : ''}`,
+    `Adapters Dawn offers: ${c.adapters.list.length ? c.adapters.list.map((a) => `${a.name} (${a.backend})`).join(', ') : 'none'}.${c.adapters.chosen ? ` Chosen: **${c.adapters.chosen.name}**${c.adapters.chosen.software ? ' — a software adapter: every figure below is a CPU\'s' : ''}; features ${c.adapters.chosen.features.join(', ')}${c.adapters.chosen.experimentalFeatures?.length ? `; only with Dawn's unsafe APIs: ${c.adapters.chosen.experimentalFeatures.join(', ')}` : ''}; subgroups ${c.adapters.chosen.subgroupMinSize ?? '?'}–${c.adapters.chosen.subgroupMaxSize ?? '?'}.` : ''}`,
     '',
     '## Parts',
     '',

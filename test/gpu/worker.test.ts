@@ -13,7 +13,8 @@ import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan, type ProfileOptions } from '../../src/core/profilePlan';
 import { ProfileError, runProfile } from '../../src/gpu/workerClient';
-import type { ProfileSettings, WorkerEvent } from '../../src/shared/profileProtocol';
+import { chosenAdapter } from '../../src/gpu/host/adapters';
+import type { ProfileReport, ProfileSettings, WorkerEvent } from '../../src/shared/profileProtocol';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../..');
 const WORKER = path.join(ROOT, 'dist', 'worker.mjs');
@@ -71,18 +72,18 @@ test('a plan runs in the worker: device and peaks, every case checked then timed
   assert.ok(mqa.bytes < mha.bytes / 4);
 });
 
-test('the CLI prints the --json contract of the issue', async () => {
+test('the CLI prints the --json contract of the issue', () => {
   const dir = path.join(ROOT, 'test', 'fixtures', 'configs');
   const r = spawnSync(process.execPath, [CLI, 'profile', path.join(dir, 'gpt2.json'), '--contexts', '64', '--variants', 'own,mqa', '--mode', 'decode', '--samples', '3', '--warmup', '1', '--json'], { encoding: 'utf8', timeout: 600_000 });
   assert.equal(r.status, 0, r.stderr);
-  const json = JSON.parse(r.stdout);
+  const json = JSON.parse(r.stdout) as ProfileReport;
   for (const k of ['adapter', 'backend', 'features', 'peaks']) assert.ok(k in json.device, k);
   for (const k of ['copyGBps', 'readGBps', 'f32TFlops', 'f16TFlops']) assert.ok(k in json.device.peaks, k);
   assert.equal(json.results.length, 2);
   for (const row of json.results) {
     for (const k of ['variant', 'qHeads', 'kvHeads', 'headDim', 'mode', 'context', 'batch', 'medianUs', 'gbps', 'pctBandwidth', 'pctReadBandwidth', 'tflops', 'pctFlops', 'maxAbsError', 'ok']) assert.ok(k in row, k);
   }
-  assert.deepEqual(json.results.map((x: { variant: string; qHeads: number; kvHeads: number; headDim: number }) => [x.variant, x.qHeads, x.kvHeads, x.headDim]), [['mha', 12, 12, 64], ['mqa', 12, 1, 64]]);
+  assert.deepEqual(json.results.map((x) => [x.variant, x.qHeads, x.kvHeads, x.headDim]), [['mha', 12, 12, 64], ['mqa', 12, 1, 64]]);
 });
 
 test('cancel kills the worker mid-run', async () => {
@@ -162,6 +163,15 @@ test('--list-adapters names every adapter Dawn offers, numbered, and the default
   const viaEnv = await runProfile(tinyPlan({ variants: 'own', contexts: [64], mode: 'decode' }), SETTINGS, { workerPath: WORKER, timeoutMs: 300_000, env: { ATTENTION_LENS_ADAPTER: '0' } });
   assert.equal(viaEnv.results[0]!.status, 'measured');
   await assert.rejects(runProfile(tinyPlan(), SETTINGS, { workerPath: WORKER, timeoutMs: 60_000, env: { ATTENTION_LENS_ADAPTER: '99' } }), (e: unknown) => e instanceof ProfileError && e.code === 'no-adapter' && /ATTENTION_LENS_ADAPTER "99": no adapter 99/.test(e.message));
+});
+
+test('the chosen adapter lists the features Dawn offers only with its unsafe APIs allowed (subgroup matrices live there), apart from the others', async () => {
+  const chosen = await chosenAdapter();
+  assert.ok(chosen, 'an adapter');
+  assert.ok(Array.isArray(chosen.experimentalFeatures));
+  assert.deepEqual(chosen.experimentalFeatures.filter((f) => chosen.features.includes(f)), [], 'no feature in both lists');
+  // Dawn keeps its experimental features behind allow_unsafe_apis; the safe list never shows them.
+  assert.ok(!chosen.features.some((f) => f.startsWith('chromium-experimental-')), chosen.features.join(', '));
 });
 
 test('a shape no kernel supports (head dim 6) is reported with the reason, and the run completes', async () => {

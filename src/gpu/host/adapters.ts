@@ -18,6 +18,12 @@ export interface ChosenAdapter {
   /** What the result will call it: software adapters measure a CPU. */
   software: boolean;
   features: string[];
+  /**
+   * Features Dawn offers on this adapter only with its unsafe APIs allowed (`allow_unsafe_apis`), such
+   * as `chromium-experimental-subgroup-matrix` (Vulkan cooperative matrix, Metal simdgroup matrix): what
+   * an experimental kernel path could use here. Listed, never requested by the profiler.
+   */
+  experimentalFeatures: string[];
   limits: Record<string, number>;
   subgroupMinSize: number | null;
   subgroupMaxSize: number | null;
@@ -46,13 +52,17 @@ export async function chosenAdapter(flags: string[] = []): Promise<ChosenAdapter
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
   const name = [info.description, info.device].filter((s) => s && s.length > 0).join(' ') || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
   const l = adapter.limits;
+  const features = [...adapter.features].map(String).sort();
+  const unsafe = await create([...flags, ...(await adapterFlagsFromEnv()).flags, 'enable-dawn-features=allow_unsafe_apis']).requestAdapter({ powerPreference: 'high-performance' });
+  const experimentalFeatures = unsafe ? [...unsafe.features].map(String).filter((f) => !features.includes(f)).sort() : [];
   return {
     name,
     vendor: info.vendor,
     architecture: info.architecture,
     isFallbackAdapter: info.isFallbackAdapter === true,
     software: isSoftwareAdapter(info),
-    features: [...adapter.features].map(String).sort(),
+    features,
+    experimentalFeatures,
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
