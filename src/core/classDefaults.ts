@@ -60,7 +60,7 @@ export function transformersClassDefaults(modelType: string): ClassDefaults | un
 /** A literal default as the engine stores it; plain integer arithmetic evaluated; anything else undefined. */
 function literal(d: TransformersDefault): ClassDefault | undefined {
   if (d === null || typeof d === 'number' || typeof d === 'boolean' || typeof d === 'string') return d;
-  if (Array.isArray(d)) return d.every((x) => typeof x === 'number') ? (d as number[]) : undefined;
+  if (Array.isArray(d)) return d.every((x) => typeof x === 'number') ? d : undefined;
   const expr = (d as { expr: string }).expr.replace(/_/g, '');
   if (!/^\s*\d+(\s*[*+]\s*\d+)*\s*$/.test(expr)) return undefined;
   return expr.split('+').reduce((sum, term) => sum + term.split('*').reduce((p, f) => p * Number(f), 1), 0);

@@ -81,7 +81,8 @@ export function readModelConfig(file: string, text: string): ModelConfig {
     if (found) fields.set(field, found);
     else if (field in config.typeInfo.defaults) {
       const value = config.typeInfo.defaults[field] as DefaultValue;
-      fields.set(field, { value: Array.isArray(value) ? [...value] : (value as FieldValue), source: { kind: 'default', configClass: config.typeInfo.configClass } });
+      // The only object a DefaultValue can be is its readonly number list (Array.isArray would type it any[]).
+      fields.set(field, { value: typeof value === 'object' && value !== null ? [...value] : value, source: { kind: 'default', configClass: config.typeInfo.configClass } });
     }
   }
   issues.push(...unmodelledKeys(json, config.textPath));
@@ -252,7 +253,7 @@ function checkType(json: JsonSource, node: Node, key: string, field: ConfigField
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
         return fail(`expected a list of strings, got ${describe(node, shown)}`, `Set ${key} to a list like ["sliding_attention", "full_attention"].`);
       }
-      return value as string[];
+      return value;
     }
   }
 }

@@ -23,7 +23,7 @@ export const VLLM: RuntimeCli = {
   budgetRules: 'vllm',
   kvCacheDtypes: KV_CACHE_DTYPES,
   build(c) {
-    const { shape, report } = c;
+    const { shape } = c;
     const args: LaunchArg[] = [
       { flag: null, value: c.model.argument, why: c.model.why },
       { flag: '--tensor-parallel-size', value: String(shape.tp), why: shape.pipelineStages > 1 ? `${shape.tp}-way tensor parallelism in each of the ${shape.pipelineStages} pipeline stages` : shape.why },
