@@ -346,7 +346,7 @@ export function planKvChunks(p: AttentionProblem, elemBytes: number, bindLimit: 
  * read from memory rather than a warm cache. K/V beyond one binding are split into chunks, one
  * dispatch each (planKvChunks), merged by the same second pass.
  */
-export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: AttentionData, launch: Launch, copies = 1): Promise<AttentionRun> {
+export function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: AttentionData, launch: Launch, copies = 1): AttentionRun {
   const { device } = ctx;
   const { shape } = launch;
   const elemBytes = shape.storage === 'f16' ? 2 : 4;
@@ -421,7 +421,7 @@ export async function prepareAttention(ctx: GpuContext, p: AttentionProblem, dat
   const encode = (pass: GPUComputePassEncoder, i: number): void => {
     pass.setPipeline(attention);
     for (const d of dispatches) {
-      pass.setBindGroup(0, d.groups[i % d.groups.length]!);
+      pass.setBindGroup(0, d.groups[i % d.groups.length]);
       pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
     }
     pass.setPipeline(merge);
@@ -463,7 +463,7 @@ function writeAligned(device: GPUDevice, buffer: GPUBuffer, values: Float32Array
     return;
   }
   const padded = new Uint16Array(values.length + 1);
-  padded.set(values as Uint16Array);
+  padded.set(values);
   device.queue.writeBuffer(buffer, 0, padded);
 }
 

@@ -74,7 +74,7 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean; 
     throw new NoAdapterError(noAdapterMessage(options.backend ?? 'default'));
   }
 
-  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups' as GPUFeatureName];
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
   if (!options.forceF32) wanted.push('shader-f16');
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const a = adapter.limits;

@@ -116,9 +116,9 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   const kBytes = c.batch * c.kvHeads * p.maxLen * c.headDim * elemBytes;
   const vBytes = c.sharedKv ? 0 : c.batch * c.kvHeads * p.maxLen * c.vHeadDim * elemBytes;
   const bindLimit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-  let chunks: number;
+  // K/V larger than a binding are split into chunks; a plan that cannot be made skips the case.
   try {
-    chunks = planKvChunks(p, elemBytes, bindLimit).length;
+    planKvChunks(p, elemBytes, bindLimit);
   } catch (e) {
     return { ...base, skipped: `${e instanceof Error ? e.message : String(e)}; profile a shorter context` };
   }
@@ -151,9 +151,9 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     : `K/V rotated through ${copies} cop${copies === 1 ? 'y' : 'ies'} = ${mib(coldBytes)}, under the ${mib(coldTarget)} cold target (4× the last-level cache assumed): part of it may be served from cache`;
   // One failure costs one case: out of memory, a shader the driver will not compile, a buffer it
   // refuses — each is this case's reason, and the run goes on. A lost device ends the run.
-  let run: Awaited<ReturnType<typeof prepareAttention>> | undefined;
+  let run: ReturnType<typeof prepareAttention> | undefined;
   try {
-    run = await prepareAttention(ctx, p, data, launch, copies);
+    run = prepareAttention(ctx, p, data, launch, copies);
     ctx.throwIfErrored();
   } catch (e) {
     run?.destroy();

@@ -57,7 +57,7 @@ export interface Timing {
 export type EncodeWork = (pass: GPUComputePassEncoder, repetition: number) => void;
 
 export async function timeWork(ctx: GpuContext, encode: EncodeWork, options: TimingOptions): Promise<Timing> {
-  const once = ctx.hasTimestamps ? await timestampPass(ctx) : undefined;
+  const once = ctx.hasTimestamps ? timestampPass(ctx) : undefined;
   const measure = async (repeats: number): Promise<number> => {
     if (once) return once(encode, repeats);
     return wallClockPass(ctx, encode, repeats);
@@ -117,7 +117,7 @@ async function wallClockPass(ctx: GpuContext, encode: EncodeWork, repeats: numbe
 
 type PassTimer = (encode: EncodeWork, repeats: number) => Promise<number>;
 
-async function timestampPass(ctx: GpuContext): Promise<PassTimer> {
+function timestampPass(ctx: GpuContext): PassTimer {
   const { device } = ctx;
   const querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
   const resolve = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });

@@ -95,7 +95,7 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   if (kernel.generation === 'v1') assert.ok(launch.shape.kernel !== 'decode2' && launch.shape.kernel !== 'tile2', `${c.name}: v1 kernel`);
   if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
   if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
-  const run = await prepareAttention(gpu, p, { q, k, v }, launch);
+  const run = prepareAttention(gpu, p, { q, k, v }, launch);
   if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
   try {
     const gpu = await run.read();
@@ -363,7 +363,7 @@ test('timing: GPU timestamps, and the wall-clock fallback when an adapter has no
   for (const timestamps of [true, false]) {
     if (timestamps && !ctx.hasTimestamps) continue;
     const gpu: GpuContext = { ...ctx, hasTimestamps: timestamps };
-    const run = await prepareAttention(gpu, p, data, chooseLaunch(p, gpu, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
+    const run = prepareAttention(gpu, p, data, chooseLaunch(p, gpu, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
     try {
       const t = await run.time({ warmupPasses: 1, samples: 5, minPassUs: 200, maxRepeats: 8 });
       assert.equal(t.method, timestamps ? 'timestamp' : 'wall-clock');
@@ -379,7 +379,7 @@ test('timing: GPU timestamps, and the wall-clock fallback when an adapter has no
 test('timing gives up early, with the measured figure, when a case would take too long', async () => {
   const p: AttentionProblem = { batch: 1, qHeads: 4, kvHeads: 4, numQueries: 1, dk: 32, dv: 32, maxLen: 300, seqLens: [300], window: 0, chunk: 0, sharedKv: false, scale: 0.2 };
   const data = { q: randomArray(4 * 32, 1), k: randomArray(4 * 300 * 32, 2), v: randomArray(4 * 300 * 32, 3) };
-  const run = await prepareAttention(ctx, p, data, chooseLaunch(p, ctx, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
+  const run = prepareAttention(ctx, p, data, chooseLaunch(p, ctx, { kind: 'flash', storage: 'f32', targetWorkgroups: 8 }));
   try {
     await assert.rejects(run.time({ warmupPasses: 10, samples: 30, minPassUs: 200, maxRepeats: 8, maxSeconds: 1e-6 }), (e: unknown) => e instanceof TooSlowError && /over the 0\.000001 s limit/.test(e.message));
   } finally {
