@@ -633,7 +633,7 @@ export function f16Round(x: number): number {
   const e = Math.max(-14, Math.floor(Math.log2(a)));
   const quantum = 2 ** (e - 10);
   f16buf[0] = Math.sign(x) * roundHalfEven(a / quantum) * quantum;
-  return f16buf[0]!;
+  return f16buf[0];
 }
 
 /**

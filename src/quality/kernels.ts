@@ -448,7 +448,7 @@ class WasmKernels implements Kernels {
     const shared = this.threads > 1;
     this.memory = new api.Memory({ initial: 1, maximum: 65536, ...(shared ? { shared: true } : {}) });
     const module = new api.Module(buildModule(shared));
-    this.x = new api.Instance(module, { env: { mem: this.memory } }).exports as unknown as WasmExports;
+    this.x = new api.Instance(module, { env: { mem: this.memory } }).exports as WasmExports;
     const scratchBytes = shared ? (this.threads - 1) * PARALLEL_MAX_N * 8 : 0;
     this.base = 16 + scratchBytes;
     if (shared) {

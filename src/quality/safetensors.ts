@@ -80,7 +80,8 @@ export function readHeader(file: string): SafetensorsHeader {
   }
   try {
     const fileBytes = fstatSync(fd).size;
-    const bad = (what: string, todo = 're-download the file (it is truncated or not a safetensors file)'): never => {
+    // Typed on the name, so that a check ending in bad() narrows what follows it.
+    const bad: (what: string, todo?: string) => never = (what, todo = 're-download the file (it is truncated or not a safetensors file)') => {
       throw new QualityInputError(`${file}: ${what}; ${todo}`);
     };
     if (fileBytes < 8) bad(`the file is ${fileBytes} bytes, shorter than the 8-byte header length that starts every safetensors file`);
@@ -117,7 +118,7 @@ export function readHeader(file: string): SafetensorsHeader {
       const entry = raw as Record<string, unknown>;
       const { dtype, shape, data_offsets: offsets } = entry;
       if (typeof dtype !== 'string') bad(`${t} has no dtype string`);
-      const size = DTYPE_BYTES[dtype as string];
+      const size = DTYPE_BYTES[dtype];
       if (size === undefined) bad(`${t} has the unknown dtype "${String(dtype)}" (known: ${Object.keys(DTYPE_BYTES).join(', ')})`, 'the file was written by a newer or foreign tool; convert it with the safetensors library');
       if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${t} has a bad shape ${JSON.stringify(shape)} (expected a list of non-negative integers)`);
       if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o))) {
@@ -131,12 +132,12 @@ export function readHeader(file: string): SafetensorsHeader {
         elements *= d;
         if (!Number.isSafeInteger(elements)) bad(`${t} has a shape ${JSON.stringify(shape)} too large to be real`);
       }
-      const expected = elements * size!;
+      const expected = elements * size;
       if (end > dataBytes) {
         bad(`${t} claims bytes ${begin}..${end} (${fmtBytes(end - begin)}) of the data buffer, but it holds only ${fmtBytes(dataBytes)}`);
       }
       if (end - begin !== expected) bad(`${t} spans ${end - begin} bytes but shape ${JSON.stringify(shape)} × ${dtype} (${size} bytes) needs ${expected}`);
-      tensors.set(name, { name, dtype: dtype as string, shape: [...(shape as number[])], begin, end });
+      tensors.set(name, { name, dtype, shape: [...(shape as number[])], begin, end });
     }
     // Tensors must not overlap one another.
     const sorted = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
