@@ -26,7 +26,7 @@ export async function chooseGpu(): Promise<void> {
     description: `${bytes(g.memoryBytes)} · ${g.bandwidthGBps.toLocaleString('en-US')} GB/s${g.id === current ? ' · current' : ''}`,
     detail: g.note,
   }));
-  items.push({ value: 'custom', label: '$(edit) Custom memory…', description: current === 'custom' ? `${c.get('gpu.memoryGiB')} GiB · current` : 'a GPU known by its memory size' });
+  items.push({ value: 'custom', label: '$(edit) Custom memory…', description: current === 'custom' ? `${c.get<number>('gpu.memoryGiB')} GiB · current` : 'a GPU known by its memory size' });
   const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: GPU for budgets', placeHolder: 'The GPU whose memory the budgets and "fits" figures use', matchOnDescription: true });
   if (!pick) return;
   if (pick.value !== 'custom') {

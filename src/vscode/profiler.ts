@@ -24,6 +24,13 @@ export interface StoredProfileRun {
   report: ProfileReport;
 }
 
+/** A stored run that still has the fields we read (one stored by an older version or edited by hand may not). */
+function isStoredRun(r: unknown): r is StoredProfileRun {
+  if (typeof r !== 'object' || r === null) return false;
+  const { config, report } = r as { config?: unknown; report?: { results?: unknown; device?: { adapter?: unknown } } };
+  return typeof config === 'string' && Array.isArray(report?.results) && typeof report?.device?.adapter === 'string';
+}
+
 export class Profiler implements vscode.Disposable {
   private running = false;
   private readonly finished = new vscode.EventEmitter<{ config: vscode.Uri; report: ProfileReport }>();
@@ -128,7 +135,7 @@ export class Profiler implements vscode.Disposable {
   runs(): StoredProfileRun[] {
     const runs = this.context.workspaceState.get<unknown>(PROFILE_RUNS_KEY, []);
     // Stored by an older version or edited by hand: keep only what still has the fields we read.
-    return Array.isArray(runs) ? runs.filter((r): r is StoredProfileRun => typeof r?.config === 'string' && Array.isArray(r?.report?.results) && typeof r?.report?.device?.adapter === 'string') : [];
+    return Array.isArray(runs) ? (runs as unknown[]).filter(isStoredRun) : [];
   }
 
   dispose(): void {
