@@ -156,16 +156,26 @@ function decadeAxis(p: Palette, title: string, format: (v: number) => string): R
       const hi = Math.round(Math.log10(axis.max));
       const mantissas = hi - lo <= 3 ? [1, 2, 5] : [1];
       const ticks = [];
-      for (let e = lo; e <= hi; e++) for (const m of mantissas) {
-        const v = m * 10 ** e;
-        if (v >= axis.min * 0.999 && v <= axis.max * 1.001) ticks.push({ value: v, major: m === 1 });
+      for (let e = lo; e <= hi; e++) {
+        for (const m of mantissas) {
+          const v = m * 10 ** e;
+          if (v >= axis.min * 0.999 && v <= axis.max * 1.001) ticks.push({ value: v, major: m === 1 });
+        }
       }
       axis.ticks = ticks;
     },
   };
 }
 
-function baseOptions(p: Palette, animate: boolean): Record<string, unknown> {
+/**
+ * The options every chart starts from: a plain object each chart completes (scales, the tooltip's
+ * callbacks, the overlay's options) before handing it to Chart.js.
+ */
+interface ChartOptionsDraft extends Record<string, unknown> {
+  plugins: { tooltip: Record<string, unknown>; alOverlay?: Overlay };
+}
+
+function baseOptions(p: Palette, animate: boolean): ChartOptionsDraft {
   return {
     responsive: true,
     maintainAspectRatio: false,
@@ -232,7 +242,7 @@ export function memoryChart(d: ReportData, p: Palette, animate: boolean): ChartS
       backgroundColor: st.color,
       borderDash: st.dash,
       borderWidth: own ? p.lineWidth + 1 : p.lineWidth,
-      pointStyle: st.point as 'circle',
+      pointStyle: st.point,
       pointRadius: 3,
       pointBackgroundColor: st.color,
       spanGaps: false,
@@ -250,7 +260,7 @@ export function memoryChart(d: ReportData, p: Palette, animate: boolean): ChartS
         pointBackgroundColor: p.bg,
         pointBorderColor: st.color,
         pointBorderWidth: 2,
-        pointStyle: st.point as 'circle',
+        pointStyle: st.point,
         pointRadius: 6,
         pointHoverRadius: 8,
       });
@@ -275,7 +285,7 @@ export function memoryChart(d: ReportData, p: Palette, animate: boolean): ChartS
     });
   }
 
-  const options = baseOptions(p, animate) as Record<string, any>;
+  const options = baseOptions(p, animate);
   options.scales = {
     x: pow2Axis(p, 'Context (tokens)', tokens, 7),
     y: pow2Axis(p, `KV cache per GPU (batch ${d.choices.batch}${d.choices.tp > 1 ? `, TP ${d.choices.tp}` : ''})`, pow2Bytes, 7, true),
@@ -309,7 +319,7 @@ export function memoryChart(d: ReportData, p: Palette, animate: boolean): ChartS
       + `At ${tokens(at)} tokens: ${parts.join('; ')}. `
       + (budgetBytes > 0 ? `Budget line: ${bytes(budgetBytes)} ${budgetLabel}. Max context at batch 1: ${maxes.join('; ')}.` : `No budget line: the weights leave no memory for a KV cache on ${d.summary.gpuName}.`)
       + ' The table below lists every point.';
-  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
+  return { config: { type: 'line', data: { datasets }, options, plugins: [overlay] }, legend, summary };
 }
 
 // ---------------------------------------------------------------- Chart 2: measured latency vs context
@@ -381,7 +391,7 @@ export function measuredChart(d: ReportData, run: MeasuredRun, p: Palette, anima
       backgroundColor: st.color,
       borderDash: dash,
       borderWidth: g.own ? p.lineWidth + 1 : p.lineWidth,
-      pointStyle: st.point as 'circle',
+      pointStyle: st.point,
       pointRadius: 3.5,
       pointBackgroundColor: g.mode === 'prefill' ? p.bg : st.color,
       pointBorderColor: st.color,
@@ -402,7 +412,7 @@ export function measuredChart(d: ReportData, run: MeasuredRun, p: Palette, anima
     });
     legend.push({ label, color: g.slot, dash, point: st.point, datasets: [i, i + 1] });
   }
-  const options = baseOptions(p, animate) as Record<string, any>;
+  const options = baseOptions(p, animate);
   options.scales = {
     x: pow2Axis(p, 'Context (tokens)', tokens, 7),
     y: decadeAxis(p, 'Attention time per layer (median)', micros),
@@ -423,7 +433,7 @@ export function measuredChart(d: ReportData, run: MeasuredRun, p: Palette, anima
   const summary = `Line chart, log–log: measured median attention time per layer against context `
     + (ctxs.length ? `from ${tokens(ctxs[0]!)} to ${tokens(ctxs[ctxs.length - 1]!)} tokens ` : '')
     + `on ${run.device} (${run.backend}), ${groups.length} series with dotted roofline bounds. ${desc.join('; ')}. The table below lists every point.`;
-  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'] }, legend, summary };
+  return { config: { type: 'line', data: { datasets }, options }, legend, summary };
 }
 
 // ---------------------------------------------------------------- Chart 3: published quality, one chart per metric kind
@@ -553,7 +563,7 @@ export function qualityChart(d: ReportData, kind: QualityKind, p: Palette, anima
       showLine: false,
       borderColor: st.color,
       backgroundColor: st.color,
-      pointStyle: st.point as 'circle',
+      pointStyle: st.point,
       pointRadius: 5,
       pointHoverRadius: 7,
     });
@@ -583,7 +593,7 @@ export function qualityChart(d: ReportData, kind: QualityKind, p: Palette, anima
   });
   const unit = (v: number): string => changeText(Number(v.toPrecision(6)), info.unit);
   const direction = info.higherIsBetter ? 'higher is better' : 'lower is better';
-  const options = baseOptions(p, animate) as Record<string, any>;
+  const options = baseOptions(p, animate);
   options.interaction = { mode: 'nearest', intersect: true };
   options.scales = {
     x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true, qualityBytesSpan(d)),
@@ -612,7 +622,7 @@ export function qualityChart(d: ReportData, kind: QualityKind, p: Palette, anima
     + `${placed.length} point${placed.length === 1 ? '' : 's'} over ${metrics.length} metric${metrics.length === 1 ? '' : 's'}, with each study's Pareto front as a dashed step line. `
     + placed.map((x) => `${x.variant!.label}: ${metricShort(x.e.metric)} ${versusBaseline(x.e)}, ${changeText(x.change!, info.unit)} (${[x.e.modelScale, x.e.trainingBudget].filter(Boolean).join(', ')}) at ${bytes(x.variant!.bytesPerToken)} per token`).join('; ')
     + '. The table below lists every result with its reported values and source.';
-  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
+  return { config: { type: 'line', data: { datasets }, options, plugins: [overlay] }, legend, summary };
 }
 
 // ---------------------------------------------------------------- Chart 3b: weight-space error measured on this model's weights
@@ -697,7 +707,7 @@ export function weightsChart(d: ReportData, p: Palette, animate: boolean): Chart
     if (!at.names.includes(m.label)) at.names.push(m.label);
     byX.set(m.bytesPerToken, at);
   }
-  const options = baseOptions(p, animate) as Record<string, any>;
+  const options = baseOptions(p, animate);
   options.interaction = { mode: 'nearest', intersect: true };
   options.scales = {
     x: pow2Axis(p, 'KV cache per token', pow2Bytes, 7, true, qualityBytesSpan(d)),
@@ -727,7 +737,7 @@ export function weightsChart(d: ReportData, p: Palette, animate: boolean): Chart
   const summary = `Scatter chart: the weight-space relative error of K and V measured on this model’s weights for ${pts.length} conversion${pts.length === 1 ? '' : 's'}, against the KV cache bytes per token of the variant each becomes. `
     + pts.map((m) => `${m.label}: K ${percent(m.kRelError)}, V ${percent(m.vRelError)} at ${bytes(m.bytesPerToken)} per token`).join('; ')
     + '. Not an accuracy. The table below lists every conversion with what it is and how it was measured.';
-  return { config: { type: 'line', data: { datasets }, options: options as LineConfig['options'], plugins: [overlay] }, legend, summary };
+  return { config: { type: 'line', data: { datasets }, options, plugins: [overlay] }, legend, summary };
 }
 
 // ---------------------------------------------------------------- drawing
@@ -742,7 +752,7 @@ export function draw(canvas: HTMLCanvasElement, spec: ChartSpec, hidden: Readonl
   const chart = new Chart(canvas, spec.config);
   canvas.dataset.seriesColors = spec.config.data.datasets
     .filter((d) => (d as LineDataset).alRole === 'series')
-    .map((d) => String(d.borderColor)).join(',');
+    .map((d) => (typeof d.borderColor === 'string' ? d.borderColor : '')).join(',');
   canvas.dataset.animation = spec.config.options?.animation === false ? 'off' : 'on';
   return chart;
 }

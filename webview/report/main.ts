@@ -184,7 +184,7 @@ function onMessage(m: HostMessage, arrival: number): void {
 const start = performance.now();
 if (exportMode || !interactive) followColorScheme();
 
-const saved = (api?.getState() ?? undefined) as SavedState | undefined;
+const saved = api?.getState() as SavedState | null | undefined;
 if (saved && typeof saved === 'object') {
   for (const k of Array.isArray(saved.ui?.open) ? saved.ui.open : []) if (typeof k === 'string') open.add(k);
   for (const [k, v] of Object.entries(saved.ui?.hidden ?? {})) if (Array.isArray(v)) hidden.set(k, new Set(v.filter((x): x is string => typeof x === 'string')));
