@@ -107,7 +107,7 @@ function writeScalar(out: ByteSink, key: string, type: GgufScalarType, value: nu
   if (type === 'BOOL') return typeof value === 'boolean' ? out.u8(value ? 1 : 0) : wrong();
   if (type === 'UINT64' || type === 'INT64') {
     if (typeof value !== 'bigint' && !(typeof value === 'number' && Number.isSafeInteger(value))) wrong();
-    return type === 'UINT64' ? out.u64(BigInt(value as number | bigint)) : out.i64(BigInt(value as number | bigint));
+    return type === 'UINT64' ? out.u64(BigInt(value)) : out.i64(BigInt(value));
   }
   if (typeof value !== 'number') return wrong();
   switch (type) {

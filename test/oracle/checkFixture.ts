@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { run } from '../../src/cli/main';
 import { parseJsonSource, valueAt } from '../../src/core/jsonSource';
-import { converterHparams, type Hparams } from './convert/base';
+import { converterHparams, stringField, type Hparams } from './convert/base';
 import { familyFor, NOT_IN_LLAMA_CPP } from './convert/index';
 import { shrinkWidths } from './convert/shrink';
 import { oracleCases, type OracleCase } from './cases';
@@ -45,8 +45,8 @@ async function checkFixture(file: string): Promise<FixtureResult> {
   // Read as transformers does: Python's json takes Infinity and NaN (Nemotron-H's time_step_limit).
   const config = valueAt(parseJsonSource(readFileSync(file, 'utf8')), []) as Hparams;
   const hp = converterHparams(config);
-  const modelType = String((config.text_config as Hparams | undefined)?.model_type ?? config.model_type ?? '');
-  const family = familyFor(modelType) ?? familyFor(String(config.model_type ?? ''));
+  const modelType = stringField((config.text_config as Hparams | undefined)?.model_type ?? config.model_type);
+  const family = familyFor(modelType) ?? familyFor(stringField(config.model_type));
   const result: FixtureResult = { fixture: basename(file), modelType, cases: [], loads: 0, seconds: 0 };
   if (!family) {
     const reason = NOT_IN_LLAMA_CPP[modelType] ?? NOT_IN_LLAMA_CPP[String(config.model_type)];

@@ -144,9 +144,8 @@ export class LlamaCppOracle {
     if (embd > 0) tensors.set('blk.0.attn_norm.weight', [embd]);
     /** Tensors added on a guess (a layer like one already seen), not yet asked for by the loader. */
     const guessed = new Set<string>();
-    let fileBytes = 0;
     for (let attempt = 0; attempt < 5000; attempt++) {
-      fileBytes = writeGguf(path, { metadata, tensors: [...tensors].map(([name, shape]): GgufTensor => ({ name, shape })) });
+      const fileBytes = writeGguf(path, { metadata, tensors: [...tensors].map(([name, shape]): GgufTensor => ({ name, shape })) });
       this.loads += 1;
       const from = this.logs.length;
       const addon = this.openModel(path, true);
@@ -312,6 +311,7 @@ export class LlamaCppRefused extends Error {}
  * node-llama-cpp is an ES module with top-level await, which require() cannot load; TypeScript compiles
  * `import()` to require() under CommonJS, so the real import() is reached through a Function.
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed body, the one way past TypeScript's CommonJS output turning import() into require()
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 
 /** Parses the allocation lines of one context's log. */

@@ -74,7 +74,7 @@ for (const [key, value] of Object.entries(UNMODELLED)) {
     let out = '';
     const code = await run(['kv', file(`${key}.json`, text), '--json'], { out: (s) => (out += s), err: () => undefined });
     assert.equal(code, 0);
-    assert.equal(JSON.parse(out).exact, false);
+    assert.equal((JSON.parse(out) as { exact: boolean }).exact, false);
   });
 }
 

@@ -12,6 +12,7 @@ import { arr, writeGguf, type GgufValue } from '../helpers/ggufWriter';
 
 type ReadGgufFileInfo = typeof import('node-llama-cpp')['readGgufFileInfo'];
 /** node-llama-cpp is an ES module with top-level await; TypeScript's CommonJS output would require() it. */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed body, the one way past TypeScript's CommonJS output turning import() into require()
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-writer-'));

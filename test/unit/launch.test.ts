@@ -325,7 +325,7 @@ test('CLI: the README line runs, text and --json (a stable contract)', async () 
 test('the report carries each runtime\'s command (the text it shows and copies) or why that runtime cannot take its settings', () => {
   const data = buildReportData({ input: input('deepseek-v3'), options: { gpu: 'h200' }, generator: 'test', now: new Date('2026-01-15T10:30:00Z') });
   assert.deepEqual(data.launch?.map((l) => l.runtime), ['vllm', 'sglang', 'llamacpp']);
-  const vllm = data.launch!.find((l) => l.runtime === 'vllm')!;
+  const vllm = data.launch.find((l) => l.runtime === 'vllm')!;
   // vLLM's DeepSeek-V3 recipe: 8×H200, --tensor-parallel-size 8 (as in the CLI test above).
   assert.equal(value(pasted(vllm.text!), '--tensor-parallel-size'), '8');
   assert.deepEqual(shellWords(vllm.command!), pasted(vllm.text!));

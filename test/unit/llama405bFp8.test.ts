@@ -12,13 +12,16 @@ import { FIXTURES, GiB, fixtureText, kv, kvText } from './helpers';
 
 const NAME = 'llama-3.1-405b-instruct-fp8';
 
+/** The parts of `kv --json` these tests read. */
+type KvJson = { model: { weightsBytes: number }; kv: { bytesPerToken: number; totalBytes: number }; budget: { gpusNeeded: { gpus: number; tp: number; pipelineStages: number; nodes: number; fits: boolean; maxContextTokens: number | null; maxBatchAtContext: number; cacheTokens: number; contextTokens: number } } };
+
 /** `attention-lens kv <fixture> … --json`, in process, as a user runs it. */
-async function kvJson(args: string[]): Promise<{ model: { weightsBytes: number }; kv: { bytesPerToken: number; totalBytes: number }; budget: { gpusNeeded: { gpus: number; tp: number; pipelineStages: number; nodes: number; fits: boolean; maxContextTokens: number | null; maxBatchAtContext: number; cacheTokens: number; contextTokens: number } } }> {
+async function kvJson(args: string[]): Promise<KvJson> {
   let out = '';
   let err = '';
   const code = await run(['kv', path.join(FIXTURES, `${NAME}.json`), ...args, '--json'], { out: (s) => { out += s; }, err: (s) => { err += s; } });
   assert.equal(code, 0, err);
-  return JSON.parse(out);
+  return JSON.parse(out) as KvJson;
 }
 
 /** The same model in BF16 (meta-llama/Llama-3.1-405B-Instruct): the FP8 config without its quantization_config. */

@@ -13,9 +13,16 @@ import { COMMANDS } from '../../src/vscode/commandIds';
 import { ROOT } from './helpers';
 
 interface Property { default?: unknown; enum?: unknown[]; description?: string; markdownDescription?: string }
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const sections: { title: string; properties: Record<string, Property> }[] = pkg.contributes.configuration;
-const properties: Record<string, Property> = Object.assign({}, ...sections.map((s) => s.properties));
+/** The parts of package.json these tests read. */
+interface Manifest {
+  contributes: { configuration: { title: string; properties: Record<string, Property> }[]; commands: { command: string; category: string }[] };
+  activationEvents: string[];
+  extensionKind: string[];
+  capabilities: { untrustedWorkspaces: { supported: boolean | 'limited' } };
+}
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+const sections = pkg.contributes.configuration;
+const properties: Record<string, Property> = Object.fromEntries(sections.flatMap((s) => Object.entries(s.properties)));
 
 test('GPU and KV dtype settings offer exactly what the engine knows', () => {
   assert.deepEqual(properties['attentionLens.gpu.preset']?.enum, GPU_PRESETS.map((g) => g.id));
@@ -32,7 +39,7 @@ test('settings are grouped in titled sections, each with a default and a descrip
 });
 
 test('every command is contributed with the "Attention Lens" category; activation is targeted', () => {
-  const contributed = new Map<string, { category: string }>(pkg.contributes.commands.map((c: { command: string; category: string }) => [c.command, c]));
+  const contributed = new Map(pkg.contributes.commands.map((c) => [c.command, c]));
   for (const id of Object.values(COMMANDS)) assert.equal(contributed.get(id)?.category, 'Attention Lens', id);
   assert.equal(contributed.size, Object.values(COMMANDS).length);
   assert.ok(!pkg.activationEvents.includes('*'));

@@ -331,14 +331,16 @@ function jacobi(A0: number[][]): { values: number[]; vectors: number[][] } {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += A[i]![j]! ** 2;
     if (off < 1e-26) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      if (Math.abs(A[p]![q]!) < 1e-300) continue;
-      const theta = (A[q]![q]! - A[p]![p]!) / (2 * A[p]![q]!);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) { const akp = A[k]![p]!, akq = A[k]![q]!; A[k]![p] = c * akp - s * akq; A[k]![q] = s * akp + c * akq; }
-      for (let k = 0; k < n; k++) { const apk = A[p]![k]!, aqk = A[q]![k]!; A[p]![k] = c * apk - s * aqk; A[q]![k] = s * apk + c * aqk; }
-      for (let k = 0; k < n; k++) { const vkp = V[k]![p]!, vkq = V[k]![q]!; V[k]![p] = c * vkp - s * vkq; V[k]![q] = s * vkp + c * vkq; }
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(A[p]![q]!) < 1e-300) continue;
+        const theta = (A[q]![q]! - A[p]![p]!) / (2 * A[p]![q]!);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) { const akp = A[k]![p]!, akq = A[k]![q]!; A[k]![p] = c * akp - s * akq; A[k]![q] = s * akp + c * akq; }
+        for (let k = 0; k < n; k++) { const apk = A[p]![k]!, aqk = A[q]![k]!; A[p]![k] = c * apk - s * aqk; A[q]![k] = s * apk + c * aqk; }
+        for (let k = 0; k < n; k++) { const vkp = V[k]![p]!, vkq = V[k]![q]!; V[k]![p] = c * vkp - s * vkq; V[k]![q] = s * vkp + c * vkq; }
+      }
     }
   }
   const order = A.map((r, i) => [r[i]!, i] as const).sort((a, b) => b[0] - a[0]);
@@ -903,7 +905,7 @@ test('bad safetensors files: each a QualityInputError naming the file and the pr
 test('bad checkpoints: index naming a missing shard or a path outside the folder, duplicate tensors, mismatched config, unknown names', async () => {
   const missing = newDir('missing-shard');
   writeModel(missing, { kind: 'random', shards: 2 });
-  const idx = JSON.parse(JSON.stringify({ weight_map: { 'model.layers.0.self_attn.k_proj.weight': 'model-00009-of-00009.safetensors' } }));
+  const idx = { weight_map: { 'model.layers.0.self_attn.k_proj.weight': 'model-00009-of-00009.safetensors' } };
   writeFileSync(path.join(missing, 'model.safetensors.index.json'), JSON.stringify(idx));
   expectInputError(() => openCheckpoint(missing), /model\.safetensors\.index\.json: 1 of 1 shard files named in the weight_map are missing: model-00009-of-00009\.safetensors; download them/);
   await assert.rejects(measure(missing, ['gqa-2']), QualityInputError);
@@ -918,7 +920,7 @@ test('bad checkpoints: index naming a missing shard or a path outside the folder
 
   const wrongShard = newDir('wrong-shard');
   writeModel(wrongShard, { kind: 'random', shards: 2 });
-  const index = JSON.parse(JSON.stringify({ weight_map: { 'model.layers.0.self_attn.k_proj.weight': 'model-00002-of-00002.safetensors' } }));
+  const index = { weight_map: { 'model.layers.0.self_attn.k_proj.weight': 'model-00002-of-00002.safetensors' } };
   writeFileSync(path.join(wrongShard, 'model.safetensors.index.json'), JSON.stringify(index));
   expectInputError(() => openCheckpoint(wrongShard), /puts "model\.layers\.0\.self_attn\.k_proj\.weight" in model-00002-of-00002\.safetensors, but that shard does not hold it/);
 

@@ -9,10 +9,24 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { QualityConversion, WeightsMeasurementJson } from '../../src/shared/qualityProtocol';
 import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { FIXTURES, ROOT } from './helpers';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: ROOT });
+
+/** What `quality --json` prints (src/cli/qualityCommand.ts): the measurement, its date, the evidence rows. */
+type QualityJson = WeightsMeasurementJson & {
+  file: string;
+  measuredAt?: string;
+  evidence: { target: string; metric: string; value: number; baseline: number; source: string }[];
+};
+
+function conversion(out: QualityJson, target: string): QualityConversion {
+  const c = out.conversions.find((x) => x.target === target);
+  assert.ok(c, `a ${target} conversion`);
+  return c;
+}
 
 const H = 64;
 const KVH = 4;
@@ -49,19 +63,20 @@ test('quality --json with weights: pooling duplicate KV heads in pairs loses not
   const dir = tinyModel();
   const r = cli('quality', path.join(dir, 'config.json'), '--targets', 'gqa-2,mqa,mla-8,kv-int8', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as QualityJson;
   assert.equal(out.weights.found, true);
-  assert.ok(!Number.isNaN(Date.parse(out.measuredAt)) && Math.abs(Date.now() - Date.parse(out.measuredAt)) < 10 * 60_000, `measuredAt ${out.measuredAt}`);
+  const measuredAt = Date.parse(out.measuredAt ?? '');
+  assert.ok(!Number.isNaN(measuredAt) && Math.abs(Date.now() - measuredAt) < 10 * 60_000, `measuredAt ${out.measuredAt}`);
   assert.equal(out.weights.layersRead, LAYERS);
-  assert.deepEqual(out.weights.files.map((f: string) => path.basename(f)), ['model.safetensors']);
-  const gqa = out.conversions.find((c: { target: string }) => c.target === 'gqa-2');
+  assert.deepEqual(out.weights.files.map((f) => path.basename(f)), ['model.safetensors']);
+  const gqa = conversion(out, 'gqa-2');
   assert.equal(gqa.kRelError, 0);
   assert.equal(gqa.vRelError, 0);
   assert.equal(gqa.perLayer.length, LAYERS);
-  assert.ok(out.conversions.find((c: { target: string }) => c.target === 'mqa').kRelError > 0.1);
-  const mla = out.conversions.find((c: { target: string }) => c.target === 'mla-8');
-  assert.ok(mla.energyRetained > 0 && mla.energyRetained < 1);
-  assert.ok(out.conversions.find((c: { target: string }) => c.target === 'kv-int8').kRelError < 0.01);
+  assert.ok(conversion(out, 'mqa').kRelError > 0.1);
+  const mla = conversion(out, 'mla-8');
+  assert.ok(mla.energyRetained !== undefined && mla.energyRetained > 0 && mla.energyRetained < 1);
+  assert.ok(conversion(out, 'kv-int8').kRelError < 0.01);
   for (const c of out.conversions) assert.match(c.what, /not an accuracy|before any|weight/i);
   assert.ok(out.evidence.length > 0);
   for (const e of out.evidence) for (const k of ['target', 'metric', 'value', 'baseline', 'source']) assert.ok(k in e, `evidence field ${k}`);
@@ -70,12 +85,12 @@ test('quality --json with weights: pooling duplicate KV heads in pairs loses not
 test('quality without weights: weights.found is false and only evidence is returned', () => {
   const r = cli('quality', path.join(FIXTURES, 'llama-2-7b.json'), '--targets', 'gqa-8,kv-q8_0', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as QualityJson;
   assert.equal(out.weights.found, false);
   assert.equal(out.measuredAt, undefined, "nothing measured, no date");
   assert.deepEqual(out.conversions, []);
-  assert.ok(out.evidence.some((e: { target: string; value: number }) => e.target === 'gqa-8' && e.value === 47.1), 'T5-XXL GQA-8 (GQA Table 1)');
-  assert.ok(out.evidence.some((e: { target: string; source: string }) => e.target === 'kv-q8_0' && /llama\.cpp/.test(e.source)));
+  assert.ok(out.evidence.some((e) => e.target === 'gqa-8' && e.value === 47.1), 'T5-XXL GQA-8 (GQA Table 1)');
+  assert.ok(out.evidence.some((e) => e.target === 'kv-q8_0' && /llama\.cpp/.test(e.source)));
 });
 
 test('a truncated checkpoint fails with one clear line and exit 2; an unknown target is a usage error', () => {

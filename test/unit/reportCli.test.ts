@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { ReportData } from '../../src/shared/reportProtocol';
 import { FIXTURES, ROOT } from './helpers';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: ROOT });
@@ -23,7 +24,7 @@ test('report writes one self-contained HTML page under 1 MB with the data inline
   // Nothing to fetch: no src/href pointing anywhere but the page itself.
   assert.doesNotMatch(html, /\s(src|href)=["']?(https?:)?\/\//i);
   const json = html.match(/id="report-data"[^>]*>([\s\S]*?)<\/script>/)![1]!;
-  const data = JSON.parse(json);
+  const data = JSON.parse(json) as ReportData;
   assert.equal(data.summary.bytesPerToken, 1152 * 61 * 8, 'the MLA latent replicated on 8 GPUs (FlashMLA F10.3 per GPU)');
   assert.equal(data.choices.tp, 8);
 });
@@ -31,7 +32,7 @@ test('report writes one self-contained HTML page under 1 MB with the data inline
 test('report --json prints the data; bad options exit 2 with one line', () => {
   const r = cli('report', path.join(FIXTURES, 'llama-3.1-8b.json'), '--json');
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).summary.bytesPerToken, 131072);
+  assert.equal((JSON.parse(r.stdout) as ReportData).summary.bytesPerToken, 131072);
   const bad = cli('kv', path.join(FIXTURES, 'llama-3.1-8b.json'), '--out', 'x.html');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.trim(), /^attention-lens: --out belongs to attention-lens report$/);

@@ -14,7 +14,7 @@ import { buildVariantsReport } from '../../src/core/report';
 import { mlaRowMatches } from '../../src/core/qualityNotes';
 import { readMeasurement, variantForTarget, type MeasurementInput } from '../../src/core/reportMeasured';
 import type { ProfileReport } from '../../src/shared/profileProtocol';
-import { isHostMessage, isReportData, isViewMessage } from '../../src/shared/reportProtocol';
+import { isHostMessage, isReportData, isViewMessage, type ReportData } from '../../src/shared/reportProtocol';
 import { fixtureText, GiB, ROOT } from './helpers';
 import { EVIDENCE } from '../../src/core/evidence';
 
@@ -114,7 +114,7 @@ const TINY = { file: 'tiny-gqa4/config.json', text: readFileSync(path.join(TINY_
 const TINY_JSON: unknown = JSON.parse(readFileSync(path.join(TINY_DIR, 'quality.json'), 'utf8'));
 const tinyMeasurement = (): MeasurementInput => {
   const m = readMeasurement(TINY_JSON);
-  assert.ok(typeof m !== 'string', String(m));
+  if (typeof m === 'string') assert.fail(m);
   return m;
 };
 const tiny = (options = {}, measurement: MeasurementInput | undefined = tinyMeasurement()) =>
@@ -249,8 +249,8 @@ test('attention-lens report --quality draws a quality --json file; a bad file or
   const config = path.join(TINY_DIR, 'config.json');
   const ok = cli('report', config, '--quality', path.join(TINY_DIR, 'quality.json'), '--json');
   assert.equal(ok.status, 0, ok.stderr);
-  const d = JSON.parse(ok.stdout);
-  assert.equal(d.quality.measured.find((p: { target: string }) => p.target === 'mqa').variant, 'mqa');
+  const d = JSON.parse(ok.stdout) as ReportData;
+  assert.equal(d.quality.measured?.find((p) => p.target === 'mqa')?.variant, 'mqa');
   assert.equal(ok.stderr, '', 'the fixture names this config: no warning');
   const dir = mkdtempSync(path.join(tmpdir(), 'al-report-quality-'));
   const broken = path.join(dir, 'broken.json');

@@ -89,7 +89,7 @@ test("the driver's ICD library without a manifest: one is written in the scratch
   const r = line({ '/proc/driver/nvidia/version': PROC_550, '/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0': '' }, { name: 'NVIDIA H200', backend: 'vulkan', software: false });
   assert.equal(r.findings.nvidiaLibrary, '/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0');
   assert.equal(r.choice.generated?.path, '/scratch/nvidia_icd.json');
-  assert.deepEqual(JSON.parse(r.choice.generated!.json).ICD, { library_path: '/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0', api_version: '1.3.0' });
+  assert.deepEqual((JSON.parse(r.choice.generated.json) as { ICD: unknown }).ICD, { library_path: '/usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0', api_version: '1.3.0' });
   assert.equal(r.choice.env.VK_DRIVER_FILES, '/scratch/nvidia_icd.json');
   assert.match(r.line, /ICD \/scratch\/nvidia_icd\.json → \/usr\/lib\/x86_64-linux-gnu\/libGLX_nvidia\.so\.0 · /);
   assert.match(r.choice.notes.join(' '), /no manifest names the NVIDIA driver's libGLX_nvidia\.so\.0: wrote one/);

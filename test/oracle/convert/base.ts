@@ -69,6 +69,11 @@ function intOf(key: string, v: unknown): number {
   return n;
 }
 
+/** A config's string field (model_type), '' when absent or not a string. */
+export function stringField(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 /** find_hparam: the first key present. */
 export function find(hp: Hparams, keys: string[]): unknown {
   for (const k of keys) if (k in hp && hp[k] !== undefined) return hp[k];
@@ -87,7 +92,7 @@ export function need(hp: Hparams, keys: string[]): unknown {
  * to the top level. The defaults come from the table generated out of transformers' config classes.
  */
 export function converterHparams(config: Hparams): Hparams {
-  const modelType = String(config.model_type ?? '');
+  const modelType = stringField(config.model_type);
   const withDefaults = (c: Hparams, type: string): Hparams => {
     const info = TRANSFORMERS_CONFIGS[type];
     if (!info) return { ...c };
@@ -104,7 +109,7 @@ export function converterHparams(config: Hparams): Hparams {
   let hp = withDefaults(config, modelType);
   const text = config.text_config as Hparams | undefined;
   if (text && typeof text === 'object') {
-    const textType = String(text.model_type ?? '');
+    const textType = stringField(text.model_type);
     hp = { ...hp, ...withDefaults(text, textType) };
   }
   return hp;
@@ -168,7 +173,7 @@ export function expertGatingFunc(m: GgufMeta, hp: Hparams): void {
   // gguf-py's ExpertGatingFuncType.
   const types: Record<string, number> = { softmax: 1, sigmoid: 2, sqrtsoftplus: 4 };
   if (f === undefined || f === null) return;
-  if (typeof f !== 'string' || !(f in types)) throw new Error(`converter: unsupported expert score gating function ${String(f)}`);
+  if (typeof f !== 'string' || !(f in types)) throw new Error(`converter: unsupported expert score gating function ${JSON.stringify(f)}`);
   m.uint('expert_gating_func', types[f]);
 }
 

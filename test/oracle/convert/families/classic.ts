@@ -119,7 +119,7 @@ function partialRotary(hp: Hparams): unknown {
 /** TextModel writes mrope sections, padded to four (conversion/base.py:1335). */
 function mropeSections(m: GgufMeta, hp: Hparams): void {
   const section = ropeParameters(hp).mrope_section;
-  if (Array.isArray(section)) m.int('rope.dimension_sections', [...section, 0, 0, 0, 0].slice(0, 4));
+  if (Array.isArray(section)) m.int('rope.dimension_sections', [...(section as unknown[]), 0, 0, 0, 0].slice(0, 4));
 }
 
 /** Glm4Model.set_gguf_parameters (conversion/glm.py:47): TextModel's, plus the partial rope width. */
