@@ -185,7 +185,7 @@ export async function startCodeServer({ root, vsix, log }) {
     await waitHealthy(url, child, 60_000);
   } catch (err) {
     await stop();
-    throw new Error(`${err.message}\n${tail(dirs.log, 40)}`);
+    throw new Error(`${err.message}\n${tail(dirs.log, 40)}`, { cause: err });
   }
   return {
     url,
@@ -214,7 +214,7 @@ export function extensionHostLogTails(userDataDir, n = 40) {
   const logsDir = join(userDataDir, 'logs');
   const found = [];
   const walk = (dir) => {
-    let entries = [];
+    let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
     for (const e of entries) {
       const p = join(dir, e.name);

@@ -46,10 +46,12 @@ test('compactWyT: H_0·H_1···H_{nb−1} = I − V·T·Vᵀ in f64, zero refle
     }
   }
   let worst = 0;
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-    let vtv = 0;
-    for (let a = 0; a < nb; a++) for (let b = 0; b < nb; b++) vtv += V[r * nb + a]! * T[a * nb + b]! * V[c * nb + b]!;
-    worst = Math.max(worst, Math.abs((r === c ? 1 : 0) - vtv - P[r * n + c]!));
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      let vtv = 0;
+      for (let a = 0; a < nb; a++) for (let b = 0; b < nb; b++) vtv += V[r * nb + a]! * T[a * nb + b]! * V[c * nb + b]!;
+      worst = Math.max(worst, Math.abs((r === c ? 1 : 0) - vtv - P[r * n + c]!));
+    }
   }
   assert.ok(worst < 1e-12, `${worst}`);
   for (let a = 0; a < nb; a++) for (let b = 0; b < a; b++) assert.equal(T[a * nb + b], 0, 'upper triangular');

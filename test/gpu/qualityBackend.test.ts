@@ -154,7 +154,7 @@ test('the built CLI: `quality --device gpu --json` loads the worker\'s WebGPU ch
   const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'quality', M.configFile, '--targets', TARGETS.join(','), ...args], { encoding: 'utf8', cwd: ROOT });
   const r = run('--device', 'gpu', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as { backend: { kind: string; gpuLayers?: number } };
   assert.equal(out.backend.kind, 'webgpu');
   assert.equal(out.backend.gpuLayers, LAYERS);
   const bad = run('--device', 'tpu');

@@ -37,10 +37,12 @@ const gaussian = (n: number, seed: number, scale = 1): Float32Array => {
 /** X·Wᵀ in f64. */
 function exactProduct(X: Float32Array, tokens: number, hidden: number, W: Float32Array, rows: number): Float64Array {
   const out = new Float64Array(tokens * rows);
-  for (let t = 0; t < tokens; t++) for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let i = 0; i < hidden; i++) s += X[t * hidden + i]! * W[r * hidden + i]!;
-    out[t * rows + r] = s;
+  for (let t = 0; t < tokens; t++) {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let i = 0; i < hidden; i++) s += X[t * hidden + i]! * W[r * hidden + i]!;
+      out[t * rows + r] = s;
+    }
   }
   return out;
 }

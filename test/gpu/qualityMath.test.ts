@@ -120,10 +120,12 @@ test('K/V of exact rank 8 keep 100% of the energy at r = 8, and K and V errors v
   // [W_k; W_v] = L·R with L (128 × 8) and R (8 × 128): rank 8.
   const L = gaussian((kRows + vRows) * 8, 9, 1), R = gaussian(8 * hidden, 10, 0.05);
   const M = new Float32Array((kRows + vRows) * hidden);
-  for (let i = 0; i < kRows + vRows; i++) for (let j = 0; j < hidden; j++) {
-    let s = 0;
-    for (let r = 0; r < 8; r++) s += L[i * 8 + r]! * R[r * hidden + j]!;
-    M[i * hidden + j] = s;
+  for (let i = 0; i < kRows + vRows; i++) {
+    for (let j = 0; j < hidden; j++) {
+      let s = 0;
+      for (let r = 0; r < 8; r++) s += L[i * 8 + r]! * R[r * hidden + j]!;
+      M[i * hidden + j] = s;
+    }
   }
   const g = await gpu.jointLowRank(M.subarray(0, kRows * hidden), kRows, M.subarray(kRows * hidden), vRows, hidden, [4, 8, 16]);
   const at8 = g.ranks.find((r) => r.rank === 8)!;
@@ -156,9 +158,11 @@ test('the f32 Gram over 8192 rows (a 7B [W_k; W_v]) stays within 1e-6 of f64 (25
   // BF16-exact values, as a checkpoint holds them: products are exact in f32, only the sums round.
   const W = Float32Array.from(gaussian(rows * cols, 13), (x) => Math.fround(Number(x.toPrecision(3))));
   const exact = new Float64Array(cols * cols);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) {
-    const a = W[r * cols + i]!;
-    for (let j = 0; j < cols; j++) exact[i * cols + j] = exact[i * cols + j]! + a * W[r * cols + j]!;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < cols; i++) {
+      const a = W[r * cols + i]!;
+      for (let j = 0; j < cols; j++) exact[i * cols + j] = exact[i * cols + j]! + a * W[r * cols + j]!;
+    }
   }
   const s = new GpuSession(await openGpu({ forceF32: true }));
   try {

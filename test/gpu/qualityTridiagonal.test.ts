@@ -160,7 +160,7 @@ test('blocked tridiagonalization at orders 1 to 5 (one partial panel; step 1 has
       const tri = await tridiagonalizeOnGpu(s, A, n, 'blocked', 8);
       tri.scal.destroy();
       const scale = Math.max(1, ...Array.from(A0, Math.abs));
-      assert.ok(maxGap(tri.d, d) / scale < 1e-5 && maxGap(tri.e, e) / scale < 1e-5, `order ${n}: d ${Array.from(tri.d)} vs ${Array.from(d)}, e ${Array.from(tri.e)} vs ${Array.from(e)}`);
+      assert.ok(maxGap(tri.d, d) / scale < 1e-5 && maxGap(tri.e, e) / scale < 1e-5, `order ${n}: d ${Array.from(tri.d).join(',')} vs ${Array.from(d).join(',')}, e ${Array.from(tri.e).join(',')} vs ${Array.from(e).join(',')}`);
       // hInv = 2/‖u_i‖² for the u_i left in A's rows (the CPU path scales its rows differently, so
       // its hInv is not this one's).
       const U = await s.read(A, n * n);
@@ -206,10 +206,12 @@ test('blocked tridiagonalization: K/V of exact rank 8 keep 100% of the energy at
   const L = Float32Array.from({ length: (kRows + vRows) * 8 }, () => rng.gaussian());
   const R = Float32Array.from({ length: 8 * hidden }, () => rng.gaussian() * 0.05);
   const M = new Float32Array((kRows + vRows) * hidden);
-  for (let i = 0; i < kRows + vRows; i++) for (let j = 0; j < hidden; j++) {
-    let acc = 0;
-    for (let r = 0; r < 8; r++) acc += L[i * 8 + r]! * R[r * hidden + j]!;
-    M[i * hidden + j] = acc;
+  for (let i = 0; i < kRows + vRows; i++) {
+    for (let j = 0; j < hidden; j++) {
+      let acc = 0;
+      for (let r = 0; r < 8; r++) acc += L[i * 8 + r]! * R[r * hidden + j]!;
+      M[i * hidden + j] = acc;
+    }
   }
   const g = await jointLowRankOnGpu(s, M.subarray(0, kRows * hidden), kRows, M.subarray(kRows * hidden), vRows, hidden, [4, 8, 16], 'blocked', 'blocked');
   const at8 = g.ranks.find((r) => r.rank === 8)!;
