@@ -20,7 +20,7 @@ const ACTIVATIONS = 7;
 
 /** A real config padded to 300 lines the way classifier checkpoints are: an id2label/label2id map. */
 function paddedConfig(name: string, lines: number): string {
-  const config = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'configs', `${name}.json`), 'utf8'));
+  const config = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'configs', `${name}.json`), 'utf8')) as Record<string, unknown>;
   const base = JSON.stringify(config, null, 2).split('\n').length;
   const labels = Math.max(0, Math.floor((lines - base - 6) / 2));
   config.id2label = Object.fromEntries(Array.from({ length: labels }, (_, i) => [String(i), `LABEL_${i}`]));

@@ -75,7 +75,7 @@ function writeResults(v1Results: ProfileResult[]): KernelsBenchResults {
   // v2 over v1, case by case (time ratio: below 1 is faster).
   const pairs = v1Results.flatMap((v1) => {
     const v2 = report.results.find((r) => r.id === v1.id && r.context === v1.context && r.mode === v1.mode && r.kernel === 'v2');
-    return v1.medianUs !== null && v2?.medianUs != null ? [{ id: v1.id, label: v1.label, context: v1.context, v1Us: v1.medianUs, v2Us: v2.medianUs, v1Storage: v1.storage, v2Storage: v2.storage, ratio: v2.medianUs / v1.medianUs }] : [];
+    return v1.medianUs !== null && v2 !== undefined && v2.medianUs !== null ? [{ id: v1.id, label: v1.label, context: v1.context, v1Us: v1.medianUs, v2Us: v2.medianUs, v1Storage: v1.storage, v2Storage: v2.storage, ratio: v2.medianUs / v1.medianUs }] : [];
   });
   const at = contexts.includes(16384) ? 16384 : Math.max(...contexts);
   const ratio = (id: string): number | null => {

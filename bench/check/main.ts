@@ -130,9 +130,10 @@ let adapter: AdapterOutcome;
   const run = await runPart('adapters', [path.join(APP, 'out/bench/gpuAdapters.mjs')], { env: childEnv, cwd: APP, limitSeconds: limitFor('adapters'), log });
   parts.push(run);
   const line = run.stdout.trim().split('\n').pop() ?? '';
-  let parsed: { adapters?: AdapterEntry[]; chosen?: ChosenAdapter | null; libraries?: { loader: string[]; drivers: string[] } | null; error?: string } = {};
+  type AdapterProbe = { adapters?: AdapterEntry[]; chosen?: ChosenAdapter | null; libraries?: { loader: string[]; drivers: string[] } | null; error?: string };
+  let parsed: AdapterProbe;
   try {
-    parsed = JSON.parse(line);
+    parsed = JSON.parse(line) as AdapterProbe;
   } catch {
     parsed = { error: run.outcome.status === 'timed-out' ? `the adapter probe hung for ${run.outcome.limitSeconds} s (a driver that hangs on open?)` : `the adapter probe ${run.outcome.summary}: ${run.tail.slice(-3).join(' / ')}` };
   }
