@@ -14,27 +14,33 @@ const set = (x, y, [r, g, b, a]) => {
   px[i + 3] = Math.max(px[i + 3], a);
 };
 // Rounded dark tile.
-for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-  const dx = Math.max(0, Math.abs(x - 63.5) - 46), dy = Math.max(0, Math.abs(y - 63.5) - 46);
-  if (Math.hypot(dx, dy) <= 18) set(x, y, [30, 30, 46, 255]);
+for (let y = 0; y < SIZE; y++) {
+  for (let x = 0; x < SIZE; x++) {
+    const dx = Math.max(0, Math.abs(x - 63.5) - 46), dy = Math.max(0, Math.abs(y - 63.5) - 46);
+    if (Math.hypot(dx, dy) <= 18) set(x, y, [30, 30, 46, 255]);
+  }
 }
 // Causal attention grid: row q attends to keys 0..q; recent keys weigh more.
 const cells = 8, cell = 11, gap = 2, origin = 14;
-for (let q = 0; q < cells; q++) for (let k = 0; k <= q; k++) {
-  const w = 0.35 + 0.65 * Math.exp(-(q - k) / 2.2);
-  const color = [Math.round(70 + 80 * w), Math.round(120 + 90 * w), 255, 255];
-  for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) set(origin + k * (cell + gap) + x, origin + q * (cell + gap) + y, color);
+for (let q = 0; q < cells; q++) {
+  for (let k = 0; k <= q; k++) {
+    const w = 0.35 + 0.65 * Math.exp(-(q - k) / 2.2);
+    const color = [Math.round(70 + 80 * w), Math.round(120 + 90 * w), 255, 255];
+    for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) set(origin + k * (cell + gap) + x, origin + q * (cell + gap) + y, color);
+  }
 }
 // Lens: a ring with a handle, anti-aliased by distance.
 const cx = 80, cy = 52, r = 26;
-for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-  const ring = Math.abs(Math.hypot(x - cx, y - cy) - r) - 4;
-  if (ring < 1) set(x, y, [250, 200, 90, Math.round(255 * Math.min(1, 1 - ring))]);
-  // Handle from the ring towards the lower right.
-  const t = Math.max(0, Math.min(1, ((x - cx) + (y - cy)) / 2 / 44));
-  const hx = cx + 20 + t * 24, hy = cy + 20 + t * 24;
-  const d = Math.hypot(x - hx, y - hy) - 6;
-  if (t > 0 && d < 1) set(x, y, [250, 200, 90, Math.round(255 * Math.min(1, 1 - d))]);
+for (let y = 0; y < SIZE; y++) {
+  for (let x = 0; x < SIZE; x++) {
+    const ring = Math.abs(Math.hypot(x - cx, y - cy) - r) - 4;
+    if (ring < 1) set(x, y, [250, 200, 90, Math.round(255 * Math.min(1, 1 - ring))]);
+    // Handle from the ring towards the lower right.
+    const t = Math.max(0, Math.min(1, ((x - cx) + (y - cy)) / 2 / 44));
+    const hx = cx + 20 + t * 24, hy = cy + 20 + t * 24;
+    const d = Math.hypot(x - hx, y - hy) - 6;
+    if (t > 0 && d < 1) set(x, y, [250, 200, 90, Math.round(255 * Math.min(1, 1 - d))]);
+  }
 }
 
 const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
