@@ -5,11 +5,15 @@
 //
 // Run through `node scripts/e2e.mjs`, which installs the toolchain first and bounds the whole run;
 // `node --test test/e2e/editor.e2e.mjs` works too once test/e2e/node_modules is installed.
+//
+// ATTENTION_LENS_SCREENSHOTS=<folder> (relative to the repository) also writes the README's pictures
+// there, each clipped to the feature it shows: lenses.png (step b), hover.png (d), report-panel.png
+// (k), sidebar.png (l). `ATTENTION_LENS_SCREENSHOTS=docs/screenshots npm run test:e2e` refreshes them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { extensionHostLogTails, findVsix, startCodeServer } from './codeServer.mjs';
@@ -20,6 +24,10 @@ import { FILES, createWorkspace } from './workspace.mjs';
 const REPO = resolve(E2E_DIR, '..', '..');
 const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
 const STEP_TIMEOUT_MS = 120_000;
+/** Where the README's screenshots go, when asked for (see the top of this file). */
+const DOC_SHOTS = process.env.ATTENTION_LENS_SCREENSHOTS ? resolve(REPO, process.env.ATTENTION_LENS_SCREENSHOTS) : undefined;
+/** What README.md may link (test/unit/readmeImages.test.ts holds it to this). */
+const DOC_SHOT_MAX_BYTES = 200 * 1024;
 
 const log = (line) => console.error(`[e2e ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -102,6 +110,35 @@ function step(slug, title, fn) {
   });
 }
 
+/**
+ * A README screenshot, only when ATTENTION_LENS_SCREENSHOTS asks for them: `box()` (page CSS pixels)
+ * says which part of the window shows the feature. Taken inside the step, after its checks passed,
+ * so the picture shows what the test just verified.
+ */
+async function docShot(name, box, opts) {
+  if (!DOC_SHOTS) return;
+  mkdirSync(DOC_SHOTS, { recursive: true });
+  const file = join(DOC_SHOTS, `${name}.png`);
+  const bytes = await wb.screenshotClip(file, await box(), opts);
+  const over = bytes > DOC_SHOT_MAX_BYTES ? ` — over ${DOC_SHOT_MAX_BYTES / 1024} KB, clip it tighter` : '';
+  log(`README screenshot ${relative(REPO, file)}: ${(bytes / 1024).toFixed(0)} KB${over}`);
+}
+
+/**
+ * The active editor from its tab bar down to where its text (and `extra`, e.g. a hover) ends: the
+ * part of the window that shows lenses and hovers, without the minimap and the empty space.
+ */
+async function editorContentBox(extra = []) {
+  const group = wb.page.locator('.editor-group-container.active');
+  const whole = await wb.boxOf([group]);
+  const content = await wb.boxOf([
+    group.locator('.monaco-editor .view-line span span'),
+    group.locator('.monaco-editor .codelens-decoration > :is(a, span)'),
+    ...extra,
+  ], whole);
+  return { x: whole.x, y: whole.y, width: content.x + content.width - whole.x + 24, height: content.y + content.height - whole.y + 6 };
+}
+
 /** Waits for the active editor's code lenses to satisfy `accept`; returns them. */
 function lensesWhere(what, accept) {
   return poll(`code lenses: ${what}`, () => wb.codeLensTitles(), accept);
@@ -126,6 +163,7 @@ step('b-gqa-lenses', 'b. llama-3.1-8b (GQA): variant and KV-at-context lenses', 
     ts.includes('GQA · 32 q / 8 kv heads · 128 KiB/token')
     && ts.includes('KV at 131,072 tokens: 16.0 GiB (bf16) · fits 3× on H100 SXM 80GB'));
   log(`lenses: ${JSON.stringify(titles)}`);
+  await docShot('lenses', () => editorContentBox());
 });
 
 step('c-mla-lenses', 'c. deepseek-v3 (MLA): latent lens', async () => {
@@ -138,6 +176,7 @@ step('d-hover', 'd. hover on num_key_value_heads explains it and its KV-cache ef
   await wb.quickOpen(FILES.gqa);
   const text = await wb.hoverToken('num_key_value_heads', (t) => t.includes('num_key_value_heads') && t.includes('KV cache'));
   log(`hover: ${text.slice(0, 200)}${text.length > 200 ? '…' : ''}`);
+  await docShot('hover', () => editorContentBox([wb.page.locator('.monaco-hover:not(.hidden)')]));
 });
 
 step('e-diagnostic', 'e. broken config: "not divisible" error on num_key_value_heads in Problems', async () => {
@@ -263,6 +302,32 @@ step('k-report-panel', 'k. the report panel opens from a lens, draws its charts,
   // The text updates with the data; the canvas is drawn on the next frames.
   const after = await poll('the memory chart to be redrawn for the H200', () => chart.evaluate((c) => c.toDataURL()), (url) => url !== before, { timeoutMs: 30_000 });
   log(`panel: ${current} → ${next}, memory chart redrawn (${before.length} → ${after.length} bytes of PNG)`);
+  if (DOC_SHOTS) {
+    // The panel opens beside the config, in a part of the window; the picture shows it at the width a
+    // reader would give it, then the layout goes back for the next steps. Its tab is clicked first:
+    // an editor opened meanwhile (a slow profile's result) may have taken the focus.
+    await wb.page.locator('.editor-group-container .tab', { hasText: 'Attention: ' }).last().click();
+    const maximize = await wb.page.locator('.editor-group-container').count() > 1;
+    if (maximize) await wb.runCommand('View: Toggle Maximize Editor Group');
+    try {
+      await frame.locator('body[data-rendered="true"]').waitFor({ timeout: 30_000 });
+      await docShot('report-panel', async () => {
+        await sleep(2_000); // Chart.js redraws for the new size
+        // The panel's tab and page, down to the end of its first chart (KV memory vs context),
+        // no wider than the page's content column.
+        const panel = await wb.boxOf([wb.page.locator('.editor-group-container.active > .title'), wb.page.locator('iframe.webview.ready').last()]);
+        const app = await frame.locator('#app').boundingBox();
+        const memory = await frame.locator('#memory').boundingBox();
+        return {
+          x: panel.x, y: panel.y,
+          width: Math.min(panel.width, app ? app.x + app.width + 24 - panel.x : panel.width),
+          height: Math.min(panel.height, memory ? memory.y + memory.height + 12 - panel.y : panel.height),
+        };
+      });
+    } finally {
+      if (maximize) await wb.runCommand('View: Toggle Maximize Editor Group');
+    }
+  }
 });
 
 step('l-sidebar', 'l. the sidebar lists every example config with its variant', async () => {
@@ -271,6 +336,19 @@ step('l-sidebar', 'l. the sidebar lists every example config with its variant', 
     (rs) => expected.every((name) => rs.some((r) => r.includes(name))), { timeoutMs: 60_000 });
   log(`sidebar: ${rows.length} rows, e.g. ${rows.find((r) => r.includes('llama-3.1-8b'))}`);
   assert.ok(rows.some((r) => r.includes('llama-3.1-8b') && /GQA/.test(r)), 'the GQA config shows its variant');
+  if (DOC_SHOTS) {
+    // Wide enough for every row's variant and KV per token, as a reader would drag it; back after.
+    const widenPx = 90;
+    await wb.resizeSidebar(widenPx);
+    await docShot('sidebar', async () => {
+      await sleep(1_000); // the tree relayouts; the sash's highlight fades
+      const bars = await wb.boxOf([wb.page.locator('.part.activitybar'), wb.page.locator('.part.sidebar')]);
+      // Down to the last pane's content, not the empty rest of the side bar.
+      const content = await wb.boxOf([wb.page.locator('.part.sidebar :is(.pane-header, .monaco-list-row, .welcome-view-content)')], bars);
+      return { ...bars, height: content.y + content.height + 16 - bars.y };
+    });
+    await wb.resizeSidebar(-widenPx);
+  }
 });
 
 step('m-measure-quality', 'm. "Attention Lens: Measure Quality on Local Weights" reads the tiny model\'s safetensors in the worker; the hover then shows the measured error', async () => {

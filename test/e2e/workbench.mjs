@@ -85,6 +85,69 @@ export class Workbench {
     return path;
   }
 
+  /**
+   * Screenshot of one part of the window: `box` (page CSS pixels, e.g. from `boxOf`) grown by `pad`
+   * and kept inside the viewport, written to `path`. The editor's blinking cursor is hidden, so
+   * two runs over the same state give the same picture. Returns the PNG's size in bytes.
+   */
+  async screenshotClip(path, box, { pad = 0 } = {}) {
+    const view = this.page.viewportSize();
+    const x = Math.max(0, Math.floor(box.x - pad));
+    const y = Math.max(0, Math.floor(box.y - pad));
+    const clip = {
+      x, y,
+      width: Math.min(view.width, Math.ceil(box.x + box.width + pad)) - x,
+      height: Math.min(view.height, Math.ceil(box.y + box.height + pad)) - y,
+    };
+    const png = await this.page.screenshot({
+      path, clip, timeout: 15_000, animations: 'disabled',
+      // Progress toasts of a run still going would cover the picture.
+      style: '.monaco-editor .cursors-layer { visibility: hidden !important; } .notifications-toasts { display: none !important; }',
+    });
+    return png.length;
+  }
+
+  /**
+   * The smallest box (page CSS pixels) holding every visible element the locators match; `cut`
+   * (optional) then limits it to a box, e.g. to keep a hover's box inside the editor's. Throws when
+   * nothing matched, so a screenshot never silently shows the wrong place.
+   */
+  async boxOf(locators, cut) {
+    const boxes = [];
+    for (const l of locators) {
+      boxes.push(...await l.evaluateAll((els) => els
+        .filter((e) => e.checkVisibility())
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.width > 0 && r.height > 0)
+        .map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height }))));
+    }
+    if (boxes.length === 0) throw new Error('boxOf: none of the elements is visible');
+    let x0 = Math.min(...boxes.map((b) => b.x));
+    let y0 = Math.min(...boxes.map((b) => b.y));
+    let x1 = Math.max(...boxes.map((b) => b.x + b.width));
+    let y1 = Math.max(...boxes.map((b) => b.y + b.height));
+    if (cut) {
+      x0 = Math.max(x0, cut.x); y0 = Math.max(y0, cut.y);
+      x1 = Math.min(x1, cut.x + cut.width); y1 = Math.min(y1, cut.y + cut.height);
+    }
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
+  /**
+   * Drags the primary side bar's edge (its sash) by `dx` pixels, as a user widens or narrows it,
+   * then parks the mouse over the editor's empty lower right so no tooltip or sash highlight stays.
+   */
+  async resizeSidebar(dx) {
+    const bar = await this.boxOf([this.page.locator('.part.sidebar')]);
+    const [x, y] = [bar.x + bar.width, bar.y + bar.height / 2];
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x + dx, y, { steps: 8 });
+    await this.page.mouse.up();
+    const view = this.page.viewportSize();
+    await this.page.mouse.move(view.width - 40, view.height - 60);
+  }
+
   /** Text of the status bar items, one string each. */
   async statusBarItems() {
     return this.page.locator('.statusbar .statusbar-item').evaluateAll((els) => els.map((e) => e.innerText));
