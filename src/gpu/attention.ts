@@ -222,25 +222,27 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
   // Q staged once first (half the staging of Q re-read per tile: a 32 KiB adapter takes 16-key tiles
   // for it at d = 128), then the head dim in chunks (MLA's 576-wide rows never fit whole).
   const chunkChoices = [32, 16, 8, 4].filter((c) => c < dk4 && dk4 % c === 0);
-  for (const resident of [true, false]) for (const { rows, keys, threads } of candidates) {
-    // 256 threads only for a wide output (MLA's 512): prefill's 128-wide rows keep 128 threads' larger blocks.
-    if (threads > maxInvocations || (threads > 128 && dv4 < 64)) continue;
-    // Q staged once is worth it only at full-size tiles; smaller ones take the chunked pass.
-    if (resident && rows * keys < 512) continue;
-    // MLA decode puts the group's heads on the rows; prefill packs heads × queries (heads first).
-    const gb = divisorsDescending(group).find((d) => d <= rows && rows % d === 0) ?? 1;
-    if (!prefill && gb !== rows) continue;
-    const micro = tile2MicroTile(rows, keys, dv4, threads);
-    if (!micro || micro.ro * micro.do * 4 > 64 || micro.rs * micro.cs > 16) continue;
-    const rowGroup = keys / micro.cs;
-    const subgroups = (options.subgroupMinSize ?? 0) >= rowGroup && (rowGroup & (rowGroup - 1)) === 0;
-    for (const dkChunk4 of resident ? [dk4] : chunkChoices) {
-      for (const vTokens of [keys, 16, 8, 4, 2, 1].filter((v) => v <= keys && keys % v === 0)) {
-        const shape: AttentionShape = {
-          kernel: 'tile2', storage: options.storage, workgroupSize: threads, tileTokens: keys, dk: p.dk, dv: p.dv,
-          headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: p.sharedKv, micro, subgroups, dkChunk4, vTokens,
-        };
-        if (workgroupBytes(shape) <= budget) return shape;
+  for (const resident of [true, false]) {
+    for (const { rows, keys, threads } of candidates) {
+      // 256 threads only for a wide output (MLA's 512): prefill's 128-wide rows keep 128 threads' larger blocks.
+      if (threads > maxInvocations || (threads > 128 && dv4 < 64)) continue;
+      // Q staged once is worth it only at full-size tiles; smaller ones take the chunked pass.
+      if (resident && rows * keys < 512) continue;
+      // MLA decode puts the group's heads on the rows; prefill packs heads × queries (heads first).
+      const gb = divisorsDescending(group).find((d) => d <= rows && rows % d === 0) ?? 1;
+      if (!prefill && gb !== rows) continue;
+      const micro = tile2MicroTile(rows, keys, dv4, threads);
+      if (!micro || micro.ro * micro.do * 4 > 64 || micro.rs * micro.cs > 16) continue;
+      const rowGroup = keys / micro.cs;
+      const subgroups = (options.subgroupMinSize ?? 0) >= rowGroup && (rowGroup & (rowGroup - 1)) === 0;
+      for (const dkChunk4 of resident ? [dk4] : chunkChoices) {
+        for (const vTokens of [keys, 16, 8, 4, 2, 1].filter((v) => v <= keys && keys % v === 0)) {
+          const shape: AttentionShape = {
+            kernel: 'tile2', storage: options.storage, workgroupSize: threads, tileTokens: keys, dk: p.dk, dv: p.dv,
+            headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: p.sharedKv, micro, subgroups, dkChunk4, vTokens,
+          };
+          if (workgroupBytes(shape) <= budget) return shape;
+        }
       }
     }
   }
