@@ -17,23 +17,22 @@
  *   favour of @stylistic/semi, which the samples use; still in ESLint 10, so no extra plugin).
  */
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-  {
-    ignores: [
-      'dist/**',
-      'out/**',
-      '**/node_modules/**',
-      'test-artifacts/**',
-      '.gl/**',
-      '.vscode-test/**',
-      // Written by scripts/gen-transformers-defaults.mjs from transformers' sources; fix the generator.
-      'src/core/generated/**',
-      'bench/results/**',
-    ],
-  },
+export default defineConfig(
+  globalIgnores([
+    'dist/**',
+    'out/**',
+    '**/node_modules/**',
+    'test-artifacts/**',
+    '.gl/**',
+    '.vscode-test/**',
+    // Written by scripts/gen-transformers-defaults.mjs from transformers' sources; fix the generator.
+    'src/core/generated/**',
+    'bench/results/**',
+  ]),
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
