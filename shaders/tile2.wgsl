@@ -38,6 +38,8 @@ const DCP: u32 = DC4 + 1u;
 const VT: u32 = {{VT}}u;
 const Q_RESIDENT: bool = {{Q_RESIDENT}};
 const SHARED_KV: bool = {{SHARED_KV}};
+// Row maxima and sums through subgroup shuffles (no barrier), else through workgroup memory (one barrier).
+const ROW_REDUCE_IN_REGISTERS: bool = {{SUBGROUPS}};
 // Workgroup memory: Q (resident, or its chunk at the start of stage), the K chunk after it; V over both.
 const Q_OFF: u32 = 0u;
 const K_OFF: u32 = select(R * DCP, 0u, Q_RESIDENT);
@@ -179,7 +181,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           for (var c = 0u; c < CS; c++) { s[r * CS + c] += dot(qv, kv[c]); }
         }
       }
-      workgroupBarrier();
+      // Before the stage is overwritten (the next chunk, or V): the workgroup-memory row maximum below
+      // has a barrier of its own, which serves after the last chunk.
+      if (d0 + DC4 < DK4 || ROW_REDUCE_IN_REGISTERS) { workgroupBarrier(); }
     }
 
     // Online softmax by the score blocks' owners: the row's maximum over its CG threads, m and the

@@ -261,7 +261,9 @@ export function tile2MicroTile(rows: number, keys: number, dv4: number, threads:
     return undefined;
   };
   const s = block(rows, keys, [2, 4, 1]);
-  const o = block(rows, dv4, [4, 2, 8, 1]);
+  // The output block as square as it divides (4 × 4 for MLA's 16 vec4s), else more rows than columns:
+  // p is one scalar per row, v one vec4 per column.
+  const o = block(rows, dv4, [4, 2, 8, 1].sort((a, b) => Math.abs((rows * dv4) / threads / a - a) - Math.abs((rows * dv4) / threads / b - b) || a - b));
   return s && o ? { rs: s[0], cs: s[1], ro: o[0], do: o[1] } : undefined;
 }
 

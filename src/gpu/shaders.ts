@@ -266,6 +266,7 @@ export function tile2Wgsl(shape: AttentionShape): string {
   return fill(tile2Source, {
     ...commonValues(shape, 'vec4<f32>'),
     ENABLE_SUBGROUPS: shape.subgroups ? 'enable subgroups;' : '',
+    SUBGROUPS: shape.subgroups === true,
     RS: m.rs,
     CS: m.cs,
     RO: m.ro,

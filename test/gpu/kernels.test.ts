@@ -246,13 +246,13 @@ test('tile2 launch choice: Q staged once where the memory allows, head-dim chunk
     { kind: 'flash', storage: 'f32', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize },
   ).shape;
   const pick = (s: ReturnType<typeof choose>) => ({ kernel: s.kernel, rows: s.headsPerGroupBlock * s.queriesPerBlock, heads: s.headsPerGroupBlock, keys: s.tileTokens, threads: s.workgroupSize, chunk4: s.dkChunk4, vTokens: s.vTokens, subgroups: s.subgroups, micro: s.micro });
-  // Llama-3.1-8B's prefill with 48 KiB (NVIDIA's Vulkan limit) and subgroups of 32: Q once, 4 × 2 scores, 2 × 4 outputs.
-  assert.deepEqual(pick(choose({}, 49152, 32)), { kernel: 'tile2', rows: 32, heads: 4, keys: 32, threads: 128, chunk4: 32, vTokens: 32, subgroups: true, micro: { rs: 4, cs: 2, ro: 2, do: 4 } });
+  // Llama-3.1-8B's prefill with 48 KiB (NVIDIA's Vulkan limit) and subgroups of 32: Q once, 4 × 2 scores, 4 rows × 2 vec4 of output.
+  assert.deepEqual(pick(choose({}, 49152, 32)), { kernel: 'tile2', rows: 32, heads: 4, keys: 32, threads: 128, chunk4: 32, vTokens: 32, subgroups: true, micro: { rs: 4, cs: 2, ro: 4, do: 2 } });
   // 32 KiB (D3D12, Metal, lavapipe) without subgroups: Q still staged once, with 16-key tiles; sums through workgroup memory.
-  assert.deepEqual(pick(choose({}, 32768, null)), { kernel: 'tile2', rows: 32, heads: 4, keys: 16, threads: 128, chunk4: 32, vTokens: 16, subgroups: false, micro: { rs: 2, cs: 2, ro: 2, do: 4 } });
+  assert.deepEqual(pick(choose({}, 32768, null)), { kernel: 'tile2', rows: 32, heads: 4, keys: 16, threads: 128, chunk4: 32, vTokens: 16, subgroups: false, micro: { rs: 2, cs: 2, ro: 4, do: 2 } });
   // Head dim 256 at 32 KiB: Q no longer fits whole; Q and K in chunks of 16 vec4s, V 16 tokens at a time over
   // the same memory, 256 threads for the 256-wide output.
-  assert.deepEqual(pick(choose({ qHeads: 8, kvHeads: 4, dk: 256, dv: 256 }, 32768, null)), { kernel: 'tile2', rows: 32, heads: 2, keys: 32, threads: 256, chunk4: 16, vTokens: 16, subgroups: false, micro: { rs: 2, cs: 2, ro: 2, do: 4 } });
+  assert.deepEqual(pick(choose({ qHeads: 8, kvHeads: 4, dk: 256, dv: 256 }, 32768, null)), { kernel: 'tile2', rows: 32, heads: 2, keys: 32, threads: 256, chunk4: 16, vTokens: 16, subgroups: false, micro: { rs: 2, cs: 2, ro: 4, do: 2 } });
   // Subgroups of 8 cannot hold a row group of 16 threads: workgroup memory.
   assert.equal(choose({}, 49152, 8).subgroups, false);
   // DeepSeek-V3's MLA decode: 32 of 128 heads per workgroup on 256 threads, 9 chunks of the 576-wide row, V 8 tokens at a time.
