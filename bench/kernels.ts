@@ -29,7 +29,8 @@ const tokenList = (text: string): number[] => text.split(',').map((c) => Number(
 const contexts = tokenList(process.env.BENCH_CONTEXTS ?? '1k,4k,16k');
 const mlaContexts = process.env.BENCH_MLA_CONTEXTS ? tokenList(process.env.BENCH_MLA_CONTEXTS) : contexts.filter((c) => c >= 4096);
 const prefillContexts = tokenList(process.env.BENCH_PREFILL_CONTEXTS ?? '256,1k,4k');
-const leakRuns = Math.max(10, Number(process.env.BENCH_LEAK_RUNS ?? 100));
+// At least 20: the growth is measured from the 10th run to the last.
+const leakRuns = Math.max(20, Number(process.env.BENCH_LEAK_RUNS ?? 100));
 // The main pass runs v2 wherever it has a kernel; v1 follows on those cases (`generations`).
 const settings: ProfileSettings = { samples: Number(process.env.BENCH_SAMPLES ?? 30), warmupPasses: Number(process.env.BENCH_WARMUP ?? 10), maxCaseSeconds: Number(process.env.BENCH_MAX_CASE_SECONDS ?? 120), kernel: 'v2' };
 

@@ -46,13 +46,15 @@ export interface GenerationPair {
 
 /**
  * The results file's name: the adapter's name without versions and details, and the backend.
- * "llvmpipe (LLVM 15.0.6, 256 bits)" → llvmpipe-vulkan; Dawn names NVIDIA's Vulkan adapter
+ * "llvmpipe (LLVM 15.0.6, 256 bits)" and "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1 llvmpipe-llvm-15-0-6-256-bits-"
+ * → llvmpipe-vulkan; Dawn names NVIDIA's Vulkan adapter
  * "NVIDIA: 580.159.04 580.159.4.0 nvidia-h200" (driver versions, then the device) → nvidia-h200-vulkan.
  */
 export function resultsSlug(adapter: string, backend: string): string {
   const [head, ...rest] = adapter.split(/[:(]/);
   const prefix = head!.trim().toLowerCase();
-  const device = rest.join(' ').split(/\s+/).find((t) => prefix.length > 0 && t.toLowerCase().startsWith(prefix) && t.length > prefix.length);
+  // A device token that carries version numbers (lavapipe's "llvmpipe-llvm-15-0-6-256-bits-") says no more than the head.
+  const device = rest.join(' ').split(/\s+/).find((t) => prefix.length > 0 && t.toLowerCase().startsWith(prefix) && t.length > prefix.length && !/\d+[-.]\d+/.test(t));
   return `${device ?? head}-${backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
 

@@ -56,6 +56,8 @@ test('quality: the last bench row read back, GPU figures held against the CPU on
 
 test("results files are named by the adapter's device, not its driver versions", () => {
   assert.equal(resultsSlug('llvmpipe (LLVM 15.0.6, 256 bits)', 'vulkan'), 'llvmpipe-vulkan');
+  // Dawn's name for lavapipe with its device string: versions in the device token say no more than the head.
+  assert.equal(resultsSlug('llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1 llvmpipe-llvm-15-0-6-256-bits-', 'vulkan'), 'llvmpipe-vulkan');
   // Dawn's name for the H200 of 2026-12-04: the vendor, the driver's versions, then the device.
   assert.equal(resultsSlug('NVIDIA: 580.159.04 580.159.4.0 nvidia-h200', 'vulkan'), 'nvidia-h200-vulkan');
   assert.equal(resultsSlug('Apple M3 Max', 'metal'), 'apple-m3-max-metal');
