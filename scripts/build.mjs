@@ -59,9 +59,13 @@ const builds = [
 
 if (tests) {
   const entries = readdirSync('test/gpu').filter((f) => f.endsWith('.test.ts')).map((f) => `test/gpu/${f}`);
-  builds.push({ ...esm, entryPoints: entries, outdir: 'out/test/gpu', outExtension: { '.js': '.mjs' } });
+  // onnxruntime-web stays a package: it loads its WebAssembly from its own folder (the peer test and bench:peers).
+  builds.push({ ...esm, external: ['webgpu', 'onnxruntime-web'], entryPoints: entries, outdir: 'out/test/gpu', outExtension: { '.js': '.mjs' } });
   builds.push({ ...esm, entryPoints: ['bench/kernels.ts'], outfile: 'out/bench/kernels.mjs' });
   builds.push({ ...esm, entryPoints: ['bench/quality.ts'], outfile: 'out/bench/quality.mjs' });
+  // bench:peers and its llama.cpp child (node-llama-cpp loads its prebuilt binaries from its own folder).
+  builds.push({ ...esm, external: ['webgpu', 'onnxruntime-web'], entryPoints: ['bench/peers.ts'], outfile: 'out/bench/peers.mjs' });
+  builds.push({ ...esm, external: ['webgpu', 'node-llama-cpp'], entryPoints: ['bench/peers/llamaCppChild.ts'], outfile: 'out/bench/peersLlamaCpp.mjs' });
   // gpu:check and the GPU kit: the orchestrator and its adapter probe (a child process of its own).
   builds.push({ ...esm, entryPoints: ['bench/check/main.ts'], outfile: 'out/bench/gpuCheck.mjs' });
   builds.push({ ...esm, entryPoints: ['bench/check/adapters.ts'], outfile: 'out/bench/gpuAdapters.mjs' });

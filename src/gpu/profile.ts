@@ -245,7 +245,7 @@ function clearErrors(ctx: GpuContext): void {
  * there are; memory-bound decode needs several workgroups in flight per unit to hide latency, so aim
  * for ~1024 (8 per unit on a 132-SM H100). A software adapter (lavapipe) runs one per CPU thread.
  */
-function targetWorkgroups(ctx: GpuContext): number {
+export function targetWorkgroups(ctx: GpuContext): number {
   return isSoftwareAdapter(ctx) ? 8 : 1024;
 }
 
