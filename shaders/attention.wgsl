@@ -62,18 +62,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var wgHi = 0u;
   for (var r = 0u; r < R; r++) {
     let headInGroup = hb * GB + r / QB;
-    let q = qb * QB + r % QB;
-    var lo = 0u;
-    var hi = 0u;
-    if (q < P.numQueries && headInGroup < group && len >= P.numQueries) {
-      let pos = len - P.numQueries + q;
-      hi = pos + 1u;
-      if (P.window > 0u && hi > P.window) { lo = hi - P.window; }
-      if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
-      lo = max(lo, splitLo);
-      hi = min(hi, splitHi);
-      if (lo >= hi) { lo = 0u; hi = 0u; }
-    }
+    var range = vec2<u32>(0u, 0u);
+    if (headInGroup < group) { range = queryRange(len, qb * QB + r % QB, splitLo, splitHi); }
+    let lo = range.x;
+    let hi = range.y;
     if (hi > lo) {
       wgLo = min(wgLo, lo);
       wgHi = max(wgHi, hi);

@@ -49,3 +49,17 @@ fn decodeRange(len: u32, split: u32) -> vec2<u32> {
   let hi = min(len, split * P.splitTokens + P.splitTokens);
   return select(vec2<u32>(0u, 0u), vec2<u32>(lo, hi), lo < hi);
 }
+
+// Prefill's token range for query q of numQueries at the end of a len-token sequence (position
+// len − numQueries + q): causal ∩ the window or chunk ∩ [splitLo, splitHi); (0, 0) when empty or when
+// q is past the queries. From uniform values only, like decodeRange.
+fn queryRange(len: u32, q: u32, splitLo: u32, splitHi: u32) -> vec2<u32> {
+  if (q >= P.numQueries || len < P.numQueries) { return vec2<u32>(0u, 0u); }
+  let pos = len - P.numQueries + q;
+  var lo = 0u;
+  let hi = min(pos + 1u, splitHi);
+  if (P.window > 0u && pos + 1u > P.window) { lo = pos + 1u - P.window; }
+  if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
+  lo = max(lo, splitLo);
+  return select(vec2<u32>(0u, 0u), vec2<u32>(lo, hi), lo < hi);
+}

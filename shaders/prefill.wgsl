@@ -54,15 +54,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var wgLo = 0xffffffffu;
   var wgHi = 0u;
   for (var r = 0u; r < R; r++) {
-    let q = qb * QB + r % QB;
-    var lo = 0u;
-    var hi = 0u;
-    if (q < P.numQueries && len >= P.numQueries) {
-      let pos = len - P.numQueries + q;
-      hi = pos + 1u;
-      if (P.window > 0u && hi > P.window) { lo = hi - P.window; }
-      if (P.chunk > 0u) { lo = (pos / P.chunk) * P.chunk; }
-    }
+    // One split: the whole sequence.
+    let range = queryRange(len, qb * QB + r % QB, 0u, len);
+    let lo = range.x;
+    let hi = range.y;
     if (hi > lo) {
       wgLo = min(wgLo, lo);
       wgHi = max(wgHi, hi);
