@@ -10,7 +10,7 @@ import { bytes, int } from '../format';
 import { GPUS_PER_NODE } from '../gpusNeeded';
 import { isQuantizedCacheType } from '../llamaCppRules';
 import type { KvDtype } from '../kvDtypes';
-import { UNBOUNDED_REQUESTS, type LaunchArg, type RuntimeCli } from './model';
+import { requestsWhy, UNBOUNDED_REQUESTS, type LaunchArg, type RuntimeCli } from './model';
 
 /** common/arg.cpp @ 145b628: kv_cache_types, by ggml_type_name. */
 const CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'] as const;
@@ -57,7 +57,7 @@ export const LLAMACPP: RuntimeCli = {
       { flag: '-c', value: String(cells), why: `${slots} slot${slots === 1 ? '' : 's'} × ${int(c.contextTokens)} tokens: -c is the cache cells of all slots together, each slot gets ${int(c.contextTokens)} (${c.contextWhy})` },
       {
         flag: '-np', value: String(slots),
-        why: `${int(shape.maxConcurrentRequests)} request${shape.maxConcurrentRequests === 1 ? '' : 's'} of ${int(c.contextTokens)} tokens fit at once in the ${bytes(shape.usableBytesPerGpu)} of KV cache per GPU the budget leaves (${int(shape.kvBytesPerTokenPerGpu)} B per token per GPU, cells padded to 256)${slots < shape.maxConcurrentRequests ? `; capped at ${slots}` : ''}`,
+        why: `${requestsWhy(c, 'cells padded to 256')}${slots < shape.maxConcurrentRequests ? `; capped at ${slots}` : ''}`,
       },
       { flag: '-ctk', value: k, why: kvWhy(c.kv.k) },
       { flag: '-ctv', value: v, why: kvWhy(c.kv.v) },

@@ -5,6 +5,7 @@
  * into argv, one shell line and the `--json` contract; text/renderLaunch.ts into commented shell text.
  */
 import type { KvDtype, Runtime } from '../kvDtypes';
+import { bytes, int } from '../format';
 import type { KvReport } from '../report';
 
 export type LaunchRuntime = 'vllm' | 'sglang' | 'llamacpp';
@@ -92,6 +93,26 @@ export interface LaunchPlan {
 
 /** Requests above this many are no bound a runtime needs (every caching layer windowed, no per-token KV). */
 export const UNBOUNDED_REQUESTS = 1 << 20;
+
+/**
+ * Why the budget's request count: how many contextTokens-token requests the KV cache left per GPU holds.
+ * `rounding`: how the runtime rounds a request's cache (vLLM's 16-token blocks, llama.cpp's 256 cells).
+ */
+export function requestsWhy(c: LaunchContext, rounding?: string): string {
+  const n = c.shape.maxConcurrentRequests;
+  return `${int(n)} request${n === 1 ? '' : 's'} of ${int(c.contextTokens)} tokens fit at once in the ${bytes(c.shape.usableBytesPerGpu)} of KV cache per GPU the budget leaves (${int(c.shape.kvBytesPerTokenPerGpu)} B per token per GPU${rounding ? `, ${rounding}` : ''})`;
+}
+
+/**
+ * A server's limit on requests running at once (vLLM's --max-num-seqs, SGLang's --max-running-requests)
+ * set to the budget's count; when memory does not bound it, no flag and a warning saying the default stays.
+ */
+export function maxRequestsArg(c: LaunchContext, flag: string, runtimeName: string, rounding?: string): { arg: LaunchArg } | { warning: string } {
+  if (c.shape.maxConcurrentRequests >= UNBOUNDED_REQUESTS) {
+    return { warning: `memory does not bound the number of ${int(c.contextTokens)}-token requests here (no per-token KV past the windows): ${flag} is left at ${runtimeName}'s default` };
+  }
+  return { arg: { flag, value: String(c.shape.maxConcurrentRequests), why: `${requestsWhy(c, rounding)}; shorter requests could run more` } };
+}
 
 /** A word as a POSIX shell reads it back: plain when it has no special characters, else single-quoted. */
 export function shellQuote(word: string): string {

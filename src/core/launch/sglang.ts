@@ -7,10 +7,10 @@
  */
 import type { ModelDtype } from '../attentionSpec';
 import { UsageError } from '../errors';
-import { bytes, int } from '../format';
+import { bytes } from '../format';
 import { GPUS_PER_NODE } from '../gpusNeeded';
 import type { KvDtype } from '../kvDtypes';
-import { fractionDown, UNBOUNDED_REQUESTS, type LaunchArg, type LaunchContext, type RuntimeCli } from './model';
+import { fractionDown, maxRequestsArg, type LaunchArg, type LaunchContext, type RuntimeCli } from './model';
 
 /** server_args.py @ 001067f: kv_cache_dtype choices. */
 const KV_CACHE_DTYPES = ['auto', 'fp8_e5m2', 'fp8_e4m3', 'mxfp8', 'bf16', 'bfloat16', 'nvfp4', 'fp4_mx_block16', 'fp4_e2m1'] as const;
@@ -52,14 +52,9 @@ export const SGLANG: RuntimeCli = {
       },
     );
     const warnings: string[] = [];
-    if (shape.maxConcurrentRequests >= UNBOUNDED_REQUESTS) {
-      warnings.push(`memory does not bound the number of ${int(c.contextTokens)}-token requests here (no per-token KV past the windows): --max-running-requests is left at SGLang's default`);
-    } else {
-      args.push({
-        flag: '--max-running-requests', value: String(shape.maxConcurrentRequests),
-        why: `${int(shape.maxConcurrentRequests)} request${shape.maxConcurrentRequests === 1 ? '' : 's'} of ${int(c.contextTokens)} tokens fit at once in the ${bytes(shape.usableBytesPerGpu)} of KV cache per GPU the budget leaves (${int(shape.kvBytesPerTokenPerGpu)} B per token per GPU); shorter requests could run more`,
-      });
-    }
+    const requests = maxRequestsArg(c, '--max-running-requests', 'SGLang');
+    if ('arg' in requests) args.push(requests.arg);
+    else warnings.push(requests.warning);
     if (shape.nodes > 1) {
       warnings.push(`run this on each of the ${shape.nodes} nodes with --node-rank 0 … ${shape.nodes - 1}, adding --dist-init-addr HOST:PORT of the first node (SGLang's multi-node launch)`);
     }

@@ -6,9 +6,9 @@
  */
 import { autoKvDtype, type KvDtype } from '../kvDtypes';
 import { UsageError } from '../errors';
-import { bytes, int } from '../format';
+import { bytes } from '../format';
 import { GPUS_PER_NODE } from '../gpusNeeded';
-import { UNBOUNDED_REQUESTS, type LaunchArg, type LaunchContext, type RuntimeCli } from './model';
+import { maxRequestsArg, type LaunchArg, type LaunchContext, type RuntimeCli } from './model';
 
 /** vllm/config/cache.py @ c1d8642: CacheDType. */
 const KV_CACHE_DTYPES = ['auto', 'bfloat16', 'fp8', 'fp8_e4m3', 'fp8_e5m2', 'fp8_inc', 'fp8_ds_mla'] as const;
@@ -38,14 +38,9 @@ export const VLLM: RuntimeCli = {
       },
     );
     const warnings: string[] = [];
-    if (shape.maxConcurrentRequests >= UNBOUNDED_REQUESTS) {
-      warnings.push(`memory does not bound the number of ${int(c.contextTokens)}-token requests here (no per-token KV past the windows): --max-num-seqs is left at vLLM's default`);
-    } else {
-      args.push({
-        flag: '--max-num-seqs', value: String(shape.maxConcurrentRequests),
-        why: `${int(shape.maxConcurrentRequests)} request${shape.maxConcurrentRequests === 1 ? '' : 's'} of ${int(c.contextTokens)} tokens fit at once in the ${bytes(shape.usableBytesPerGpu)} of KV cache per GPU the budget leaves (${int(shape.kvBytesPerTokenPerGpu)} B per token per GPU, 16-token blocks); shorter requests could run more`,
-      });
-    }
+    const requests = maxRequestsArg(c, '--max-num-seqs', 'vLLM', '16-token blocks');
+    if ('arg' in requests) args.push(requests.arg);
+    else warnings.push(requests.warning);
     if (shape.nodes > 1) {
       warnings.push(`${shape.gpus} GPUs span ${shape.nodes} nodes of ${GPUS_PER_NODE}: vLLM runs over nodes on a Ray cluster — start one over the ${shape.nodes} nodes and run this command on its head node`);
     }
