@@ -11,7 +11,8 @@
  *
  * Environment: PEERS_CONTEXTS (1k,4k,16k), PEERS_VARIANTS (mha,own,mqa), PEERS_SAMPLES (10 steps per
  * contender), PEERS_WARMUP (2 rounds), PEERS_MAX_CASE_SECONDS (120: fewer samples past it),
- * PEERS_GPU_SAMPLES (10, the profile path's), PEERS_LLAMA (0 skips llama.cpp), PEERS_LLAMA_SECONDS
+ * PEERS_GPU_SAMPLES (10, the profile path's), PEERS_LLAMA (0 skips llama.cpp; open only finds and opens its
+ * Vulkan device, times nothing: gpu:check's quick list), PEERS_LLAMA_SECONDS
  * (whole llama.cpp part; 2400 s on a software adapter, where it compiles its pipelines for minutes and prefills each context; 600 on a GPU), PEERS_LLAMA_VK_DEVICE (its Vulkan
  * index; default: the one named like our adapter), PEERS_LLAMA_FLASH_ATTENTION (default 1 on a GPU,
  * 0 on a software adapter),
@@ -203,9 +204,11 @@ let llama: LlamaRun | null = null;
  * 4 minutes and it decoded. PEERS_LLAMA_FLASH_ATTENTION=1 or 0 decides.
  */
 const llamaFlashAttention = env.PEERS_LLAMA_FLASH_ATTENTION ? env.PEERS_LLAMA_FLASH_ATTENTION !== '0' : !report.device.software;
-if (env.PEERS_LLAMA !== '0') {
+const llamaMode = env.PEERS_LLAMA ?? '1';
+if (llamaMode !== '0') {
   if (!llamaFlashAttention) notes.push(`llama.cpp ran without flash attention${report.device.software ? ': on this software adapter its flash-attention shader did not finish compiling in lavapipe\'s LLVM in 15 minutes (PEERS_LLAMA_FLASH_ATTENTION=1 tries it)' : ' (PEERS_LLAMA_FLASH_ATTENTION=0)'}; its attention is then matrix products and a softmax over the whole cache`);
-  llama = await runLlamaCpp(cases.map((c) => ({ id: c.id, tokens: c.contextTokens, qHeads: c.qHeads, kvHeads: c.kvHeads, headDim: c.headDim })), {
+  const llamaCases = llamaMode === 'open' ? [] : cases.map((c) => ({ id: c.id, tokens: c.contextTokens, qHeads: c.qHeads, kvHeads: c.kvHeads, headDim: c.headDim }));
+  llama = await runLlamaCpp(llamaCases, {
     script: path.join(ROOT, 'out', 'bench', 'peersLlamaCpp.mjs'),
     adapter,
     warmup, samples, maxCaseSeconds,
@@ -222,6 +225,11 @@ if (env.PEERS_LLAMA !== '0') {
       row.llamaCppSpeedup = speedup(o.step.medianUs, row.ours?.medianUs);
       if (o.note) row.llamaCppNote = o.note;
     } else row.llamaCppNote = o.error ?? 'no result';
+  }
+  if (llamaMode === 'open') {
+    const opened = llama.error ?? `llama.cpp opened Vulkan device ${llama.vulkanIndex} (${llama.device ?? 'unnamed'})`;
+    notes.push(`${opened}; not timed (PEERS_LLAMA=open)`);
+    for (const row of rows) row.llamaCppNote = `not timed (PEERS_LLAMA=open): ${opened}`;
   }
 } else notes.push('llama.cpp not run (PEERS_LLAMA=0)');
 

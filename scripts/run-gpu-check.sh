@@ -1,8 +1,9 @@
 #!/bin/sh
-# Attention Lens GPU kit (built by `npm run gpu:kit`; docs/gpu-check.md). Unpacks
-# attention-lens-gpu-kit.tar.gz, found beside this script, into a scratch folder and runs gpu:check with
-# the kit's own Node, Dawn (npm webgpu) and Vulkan loader: nothing installed on this host is used but
-# sh, tar, gzip and the GPU driver itself.
+# Attention Lens GPU kit (built by `npm run gpu:kit`; docs/gpu-check.md). Unpacks the kit's archives,
+# found beside this script, into a scratch folder — attention-lens-gpu-kit.tar.gz with tar and gzip, then
+# the app (-app.tar.br) and, when it is there, the peers (-peers.tar.br) with the kit's own Node, which
+# has brotli — and runs gpu:check with the kit's own Node, Dawn (npm webgpu) and Vulkan loader: nothing
+# installed on this host is used but sh, tar, gzip and the GPU driver itself.
 #
 #   sh run-gpu-check.sh [--out DIR] [--quick] [--budget SECONDS] [--icd auto|nvidia|software|all]
 #                       [--parts adapters,tests,bench,quality] [--allow-software]
@@ -44,6 +45,25 @@ if ! "$node" -e 0 >/dev/null 2>&1; then
     exit 2
   fi
   echo "gpu-check: this host's C++ runtime is older than the kit's Node needs; using the kit's (Debian 12 libstdc++6)" >&2
+fi
+
+# A brotli-packed tar, unpacked into the scratch folder by the kit's Node and the host's tar; fails when either does.
+unbrotli() {
+  "$node" -e '
+    const [file, dir] = process.argv.slice(1);
+    const tar = require("child_process").spawn("tar", ["-xf", "-", "-C", dir], { stdio: ["pipe", "inherit", "inherit"] });
+    const stop = (e) => { console.error(e.message); tar.kill(); process.exit(1); };
+    require("fs").createReadStream(file).on("error", stop).pipe(require("zlib").createBrotliDecompress()).on("error", stop).pipe(tar.stdin);
+    tar.on("close", (code) => process.exit(code === 0 ? 0 : 1));' "$1" "$scratch"
+}
+if ! unbrotli "$here/attention-lens-gpu-kit-app.tar.br"; then
+  echo "gpu-check: could not unpack $here/attention-lens-gpu-kit-app.tar.br (missing? truncated? a full disk?): keep the kit's files together" >&2
+  exit 2
+fi
+# The peers are optional: without them the check runs and its peers part says why not.
+peers="$here/attention-lens-gpu-kit-peers.tar.br"
+if [ -f "$peers" ] && ! unbrotli "$peers"; then
+  echo "gpu-check: could not unpack $peers: the check runs without the peers" >&2
 fi
 
 # No exec: the trap removes the scratch folder when the check ends.

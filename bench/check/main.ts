@@ -7,14 +7,16 @@
  *   bench    — the kernel benchmark (bench/kernels.ts) at 4k, 16k and 128k for MHA, GQA-8, MQA, MLA
  *              and prefill;
  *   quality  — the quality worker's stages on one 7B-shaped layer, on the GPU and on the CPU, held
- *              against each other.
+ *              against each other;
+ *   peers    — our decode beside ONNX Runtime Web's and llama.cpp's Vulkan decode on the same adapter
+ *              (bench/peers.ts), where the checkout or the kit carries them.
  * It writes <out>/<adapter>.json (the benchmark's results file, with a `check` object added),
- * <adapter>.md and gpu-check.log. `--quick` is the reduced case list CI runs on lavapipe.
+ * <adapter>.md, peers-<adapter>.json and .md (bench:peers' files) and gpu-check.log. `--quick` is the reduced case list CI runs on lavapipe.
  *
  * Usage: gpuCheck.mjs [--out DIR] [--quick] [--budget SECONDS] [--icd auto|nvidia|software|all] [--adapter A]
- *                     [--parts adapters,tests,bench,quality] [--allow-software] [--kit DIR] [--host-root DIR]
+ *                     [--parts adapters,tests,bench,quality,peers] [--allow-software] [--kit DIR] [--host-root DIR]
  */
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chooseLoader, findingLine, probeHost, runQuietly, type AdapterOutcome, type IcdPreference } from '../../src/gpu/host/vulkanHost';
@@ -23,6 +25,8 @@ import { checkMarkdown, resultsSlug, type CheckReport, type CheckResults, type K
 import { runPart, skippedPart, type PartRun } from './runPart';
 import { compareQuality, parseTap, qualityRun, QUALITY_AGREEMENT, type QualityRun } from './summaries';
 import type { KernelsBenchResults } from '../kernelsMarkdown';
+import type { PeersResults } from '../peers/peersMarkdown';
+import { peersSummary } from './peersSummary';
 
 /** The app root: out/bench/gpuCheck.mjs → two folders up (the repository, or the kit's app/). */
 const APP = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -40,13 +44,14 @@ const outDir = path.resolve(option('out', kitDir ? 'gpu-check-results' : path.jo
 const budgetSeconds = Number(option('budget', quick ? '1200' : '480'));
 const icdPreference = option('icd', 'auto') as IcdPreference;
 const hostRoot = option('host-root', '/');
-const wantedParts = new Set(option('parts', 'adapters,tests,bench,quality').split(','));
+const PARTS = ['adapters', 'tests', 'bench', 'quality', 'peers'];
+const wantedParts = new Set(option('parts', PARTS.join(',')).split(','));
 /** --adapter: an index or a part of a name from the adapters part's list; every part runs on it. */
 const adapterSpec = option('adapter', '').trim();
 const allowSoftware = flag('allow-software');
 if (!['auto', 'nvidia', 'software', 'all'].includes(icdPreference)) usage(`--icd ${icdPreference}: choose auto, nvidia, software or all`);
 if (!Number.isFinite(budgetSeconds) || budgetSeconds <= 0) usage(`--budget ${option('budget', '')}: a number of seconds`);
-for (const p of wantedParts) if (!['adapters', 'tests', 'bench', 'quality'].includes(p)) usage(`--parts: unknown part ${p} (adapters, tests, bench, quality)`);
+for (const p of wantedParts) if (!PARTS.includes(p)) usage(`--parts: unknown part ${p} (${PARTS.join(', ')})`);
 
 function usage(message: string): never {
   process.stderr.write(`gpu-check: ${message}\n`);
@@ -57,13 +62,23 @@ function usage(message: string): never {
  * Limits per part, in seconds. On a GPU the whole check fits in 8 minutes (480 s); on lavapipe the
  * quick list takes a few minutes (a CPU running the kernels).
  */
-const LIMITS = quick ? { adapters: 60, tests: 600, bench: 300, quality: 240 } : { adapters: 40, tests: 100, bench: 300, quality: 40 };
+const LIMITS = quick ? { adapters: 60, tests: 600, bench: 300, quality: 240, peers: 300 } : { adapters: 40, tests: 100, bench: 270, quality: 40, peers: 120 };
 /** The benchmark's case list: the issue's contexts on a GPU, one small context on lavapipe. */
 const BENCH_ENV = quick
   ? { BENCH_CONTEXTS: '1k', BENCH_MLA_CONTEXTS: '1k', BENCH_PREFILL_CONTEXTS: '256', BENCH_SAMPLES: '5', BENCH_WARMUP: '2', BENCH_MAX_CASE_SECONDS: '30', BENCH_LEAK_RUNS: '20' }
   : { BENCH_CONTEXTS: '4k,16k,128k', BENCH_MLA_CONTEXTS: '4k,16k,128k', BENCH_PREFILL_CONTEXTS: '4k,16k,128k', BENCH_SAMPLES: '30', BENCH_WARMUP: '10', BENCH_MAX_CASE_SECONDS: '20', BENCH_LEAK_RUNS: '100' };
 /** One 7B-shaped layer (hidden 4096, 32 KV heads × 128); on lavapipe a small one. */
 const QUALITY_ARGS = quick ? ['--hidden', '512', '--kv-heads', '4', '--tokens', '64'] : ['--hidden', '4096', '--kv-heads', '32', '--tokens', '256'];
+/**
+ * The peers' case list: bench:peers' shapes on a GPU (MHA, GQA-8, MQA at 1k, 4k, 16k) with llama.cpp
+ * timed; on lavapipe one shape at 1k against ONNX Runtime, and llama.cpp only opened (its pipelines take
+ * minutes to compile on a CPU).
+ */
+const PEERS_ENV = quick
+  ? { PEERS_CONTEXTS: '1k', PEERS_VARIANTS: 'own', PEERS_SAMPLES: '3', PEERS_GPU_SAMPLES: '3', PEERS_WARMUP: '1', PEERS_MAX_CASE_SECONDS: '30', PEERS_LLAMA: 'open' }
+  : { PEERS_CONTEXTS: '1k,4k,16k', PEERS_VARIANTS: 'mha,own,mqa', PEERS_SAMPLES: '10', PEERS_GPU_SAMPLES: '10', PEERS_WARMUP: '2', PEERS_MAX_CASE_SECONDS: '10', PEERS_LLAMA: '1' };
+/** What the peers part runs; a kit built with --no-peers, or without its peers archive beside it, has none of them. */
+const PEERS_FILES = ['out/bench/peers.mjs', 'out/bench/peersLlamaCpp.mjs', 'node_modules/onnxruntime-web/package.json', 'node_modules/node-llama-cpp/package.json'];
 /** On lavapipe, the fast GPU tests: every kernel family once, and the quality worker's GPU paths. */
 const QUICK_TESTS = "decode MHA 8 heads|decode MLA naive|naive baseline|empty sequence|device 'gpu'|X·Wᵀ on the GPU";
 
@@ -122,6 +137,7 @@ const report: CheckReport = {
   parts: [],
   tests: null,
   quality: null,
+  peers: null,
 };
 
 // 1. Adapters: always, and first, because the one-line finding names the adapter.
@@ -219,6 +235,28 @@ if (wantedParts.has('quality')) {
     const summary = failed ? `quality-${failed.outcome.name.split('-')[1]} ${failed.outcome.summary}` : gpu && cpu ? `GPU ${gpu.secondsPerLayer.toFixed(2)} s/layer, CPU ${cpu.secondsPerLayer.toFixed(2)} s/layer; figures ${agrees ? 'agree' : 'DIFFER'} (max |Δ| ${worst.toExponential(1)}, tolerance ${QUALITY_AGREEMENT})` : 'no figures read back';
     const status = failed ? failed.outcome.status : agrees ? 'passed' : 'failed';
     parts.push({ outcome: { name: 'quality', status, seconds, limitSeconds: limit, exitCode: failed?.outcome.exitCode ?? 0, summary }, stdout: '', tail: failed?.tail ?? [] });
+  }
+}
+
+// 5. The peers, last: the part most likely to run out of time, and the one the others never wait on.
+if (wantedParts.has('peers')) {
+  const missing = PEERS_FILES.filter((f) => !existsSync(path.join(APP, f)));
+  if (stop) parts.push(skippedPart('peers', LIMITS.peers, stop));
+  else if (missing.length) parts.push(skippedPart('peers', LIMITS.peers, `no ${missing.join(', ')} here: ${kitDir ? 'a kit built with --no-peers, or attention-lens-gpu-kit-peers.tar.br not beside run-gpu-check.sh' : 'run npm ci and npm run build:tests'}`));
+  else {
+    const dir = path.join(scratch, 'peers');
+    const limit = limitFor('peers');
+    // llama.cpp gets half the part: ours and ONNX Runtime's rows come first and are written before it starts.
+    const env = { ...childEnv, ...PEERS_ENV, PEERS_RESULTS_DIR: dir, PEERS_LLAMA_SECONDS: String(Math.max(20, Math.floor(limit / 2))) };
+    const run = await runPart('peers', [path.join(APP, 'out/bench/peers.mjs')], { env, cwd: APP, limitSeconds: limit, log, onLine: (l) => (/^\[peers \d+\/\d+\]/.test(l) ? process.stdout.write(`  ${l}\n`) : undefined) });
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.json')) : undefined;
+    if (file) {
+      const peers = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as PeersResults;
+      for (const f of readdirSync(dir)) copyFileSync(path.join(dir, f), path.join(outDir, f));
+      report.peers = peersSummary(peers, file);
+      run.outcome.summary = report.peers.summary;
+    }
+    parts.push(run);
   }
 }
 

@@ -9,6 +9,7 @@ import { kernelsMarkdown, type KernelsBenchResults } from '../kernelsMarkdown';
 export { resultsSlug } from '../kernelsMarkdown';
 import type { PartOutcome } from './runPart';
 import type { QualityAgreement, QualityRun, TestsSummary } from './summaries';
+import type { PeersCheck } from './peersSummary';
 
 /** KIT.json, written by scripts/gpu-kit.mjs: what the kit carries and where each piece came from. */
 export interface KitInfo {
@@ -18,7 +19,14 @@ export interface KitInfo {
   webgpu: { version: string; dawnNode: string };
   vulkanLoader: string;
   debs: { package: string; version: string; sha256: string; folder: string }[];
+  /** The .tar.gz: Node, the libraries, KIT.json. */
   archiveBytes?: number;
+  /** The brotli-packed app (kits built since the peers joined; older kits carried it in the .tar.gz). */
+  app?: { archive: string; archiveBytes?: number };
+  /** The brotli-packed peers; null when built with --no-peers. */
+  peers?: { archive: string; onnxruntimeWeb: string; nodeLlamaCpp: string; llamaCppRelease: string; vulkanPrebuilt: string; packages: number; unpackedBytes: number; archiveBytes?: number } | null;
+  /** All archives together, the figure held to the budget. */
+  totalBytes?: number;
 }
 
 export interface CheckReport {
@@ -35,6 +43,8 @@ export interface CheckReport {
   parts: PartOutcome[];
   tests: TestsSummary | null;
   quality: { shape: string; gpu: QualityRun | null; cpu: QualityRun | null; agreement: QualityAgreement[]; maxAbsoluteDifference: number | null; tolerance: number; agrees: boolean } | null;
+  /** The peers part: bench:peers' goals and where it ran (its file holds the rows); null when not run. Absent in checks before it. */
+  peers?: PeersCheck | null;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -66,6 +76,13 @@ export function checkMarkdown(r: CheckResults): string {
     lines.push('| target | figure | GPU | CPU | abs. difference |', '|---|---|---:|---:|---:|');
     for (const a of c.quality.agreement) lines.push(`| ${a.target} | ${a.field} | ${a.gpu.toPrecision(6)} | ${a.cpu.toPrecision(6)} | ${a.absoluteDifference.toExponential(1)} |`);
     lines.push('');
+  }
+  if (c.peers) {
+    const p = c.peers;
+    lines.push('## Peers on the same adapter', '', `Ours beside ONNX Runtime Web ${p.versions.onnxruntimeWeb ?? '?'} (WebGPU, ${p.peerDevices.ort ?? 'its device not reported'}) and llama.cpp ${p.versions.llamaCppRelease ?? '?'} (node-llama-cpp ${p.versions.nodeLlamaCpp ?? '?'}, Vulkan ${p.peerDevices.llamaCpp ?? 'device not opened'}), ${p.shapes} shape${p.shapes === 1 ? '' : 's'}: every row in [${p.file.replace(/\.json$/, '.md')}](${p.file.replace(/\.json$/, '.md')}).${p.software ? ' A software adapter: a CPU\'s figures.' : ''}`, '');
+    lines.push('| goal | worst row | rows | met |', '|---|---:|---:|---|');
+    for (const g of p.goals) lines.push(`| ${g.goal} | ${g.value === null ? '—' : `${g.value.toFixed(2)}×`} | ${g.rows} | ${g.met === null ? 'not measured' : g.met ? 'yes' : '**no**'} |`);
+    lines.push('', ...p.notes.map((n) => `Note: ${n}`), '');
   }
   if (r.device && r.settings && r.leak) lines.push(kernelsMarkdown(r as KernelsBenchResults).replace(/^# /, '## '));
   else lines.push('## Kernel benchmark', '', 'Not run: see the parts above.', '');

@@ -44,6 +44,8 @@ export interface LlamaRun {
   vulkanIndex: number | null;
   outcomes: LlamaOutcome[];
   notes: string[];
+  /** Why llama.cpp opened no device that is our adapter; null when it did. */
+  error: string | null;
 }
 
 /** Lowercase words of a device name without the words every name has (vendors' and drivers'). */
@@ -143,7 +145,10 @@ export interface LlamaOptions {
   vulkanIndex?: number;
 }
 
-/** llama.cpp on every case, in one child; the cases it did not finish get the reason it stopped. */
+/**
+ * llama.cpp on every case, in one child; the cases it did not finish get the reason it stopped. With no
+ * cases it only finds and opens the Vulkan device that is our adapter (gpu:check's quick list).
+ */
 export async function runLlamaCpp(cases: readonly LlamaCase[], o: LlamaOptions): Promise<LlamaRun> {
   const started = performance.now();
   const left = (): number => Math.max(1, Math.floor(o.limitSeconds - (performance.now() - started) / 1000));
@@ -207,9 +212,9 @@ export async function runLlamaCpp(cases: readonly LlamaCase[], o: LlamaOptions):
     notes.push(`llama.cpp's process died on a case (${reason}); a new one took the remaining cases`);
   }
   const list = cases.map((c) => outcomes.get(key(c.id, c.tokens)) ?? { id: c.id, tokens: c.tokens, error: 'llama.cpp: no time left for this case' });
-  return { device, vulkanIndex: index, outcomes: list, notes };
+  return { device, vulkanIndex: index, outcomes: list, notes, error: null };
 }
 
 function failAll(cases: readonly LlamaCase[], reason: string, notes: string[]): LlamaRun {
-  return { device: null, vulkanIndex: null, outcomes: cases.map((c) => ({ id: c.id, tokens: c.tokens, error: reason })), notes };
+  return { device: null, vulkanIndex: null, outcomes: cases.map((c) => ({ id: c.id, tokens: c.tokens, error: reason })), notes, error: reason };
 }

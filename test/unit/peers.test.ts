@@ -14,6 +14,7 @@ import { encodeModel, gqaDecodeModel, GQA_INPUTS, GQA_OUTPUTS, IR_VERSION, ONNX_
 import { interleaveSteps, speedup, speedupGoal, summarize } from '../../bench/peers/stepTiming';
 import { deathReason, parseChildLines, runLlamaCpp, sameDevice } from '../../bench/peers/llamaCppPeer';
 import { peersMarkdown, type PeerRow, type PeersResults } from '../../bench/peers/peersMarkdown';
+import { peersSummary } from '../../bench/check/peersSummary';
 import { ROOT } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */
@@ -186,6 +187,13 @@ test('the results\' Markdown: adapter named, software flagged, figures, ratios, 
   assert.match(md, /- GQA-8 32 q \/ 8 kv heads × 128 at 4096; GQA-8 32 q \/ 8 kv heads × 128 at 16384 — llama\.cpp: llama\.cpp stopped: boom/);
   assert.match(md, /flash attention off\)/);
   assert.match(md, /Note: a note/);
+
+  // gpu:check's one line for the same results: each peer's range over the rows it ran and its goal, or its reason.
+  const line = peersSummary({ ...o, goals: [speedupGoal('ort', [12, null, 8], 10), speedupGoal('llama', [null, null, null], 1)], rows: [o.rows[0]!, o.rows[1]!, { ...o.rows[2]!, ortSpeedup: 8 }] }, 'peers-llvmpipe.json');
+  assert.equal(line.summary, 'ONNX Runtime: its step / ours 8.0–12× over 2 of 3 shapes (goal ≥ 10×: NOT met); llama.cpp (flash attention off): llama.cpp stopped: boom');
+  assert.equal(line.shapes, 3);
+  const none = peersSummary({ ...o, goals: [], rows: [{ ...o.rows[0]!, ort: null, ortSpeedup: null, ortNote: undefined }] }, 'x.json');
+  assert.equal(none.summary, 'ONNX Runtime: not timed; llama.cpp (flash attention off): not timed');
 });
 
 /**
@@ -225,6 +233,12 @@ test('the llama.cpp part: finds the Vulkan device that is our adapter, survives 
     const none = await runLlamaCpp([{ id: 'gqa-8', tokens: 1024, ...shape }], { script, adapter: 'AMD Radeon RX 7900 XTX', warmup: 1, samples: 3, maxCaseSeconds: 10, limitSeconds: 60, flashAttention: false, log: () => undefined });
     assert.equal(none.vulkanIndex, null);
     assert.match(none.outcomes[0]!.error ?? '', /none of llama\.cpp's Vulkan devices \(NVIDIA H200, llvmpipe \(LLVM 15\.0\.6, 256 bits\)\) is AMD Radeon RX 7900 XTX/);
+    assert.equal(none.error, none.outcomes[0]!.error);
+    // No cases (gpu:check's quick list): the device is found and opened, nothing measured, no error.
+    const opened = await runLlamaCpp([], { script, adapter: 'NVIDIA: 580.159.04 nvidia-h200', warmup: 1, samples: 3, maxCaseSeconds: 10, limitSeconds: 60, flashAttention: true, log: () => undefined });
+    assert.deepEqual([opened.vulkanIndex, opened.device, opened.outcomes, opened.error], [0, 'NVIDIA H200', [], null]);
+    const missing = await runLlamaCpp([], { script, adapter: 'AMD Radeon RX 7900 XTX', warmup: 1, samples: 3, maxCaseSeconds: 10, limitSeconds: 60, flashAttention: true, log: () => undefined });
+    assert.match(missing.error ?? '', /is AMD Radeon RX 7900 XTX$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
