@@ -172,6 +172,12 @@ test('the chosen adapter lists the features Dawn offers only with its unsafe API
   assert.deepEqual(chosen.experimentalFeatures.filter((f) => chosen.features.includes(f)), [], 'no feature in both lists');
   // Dawn keeps its experimental features behind allow_unsafe_apis; the safe list never shows them.
   assert.ok(!chosen.features.some((f) => f.startsWith('chromium-experimental-')), chosen.features.join(', '));
+  if (!chosen.experimentalFeatures.includes('chromium-experimental-subgroup-matrix')) assert.deepEqual(chosen.subgroupMatrixConfigs, []);
+  // Dawn's null backend offers every feature, subgroup matrices among the unsafe ones, with no shapes to multiply.
+  const none = await chosenAdapter(['backend=null']);
+  assert.ok(none, 'Dawn\'s null backend');
+  assert.ok(none.experimentalFeatures.includes('chromium-experimental-subgroup-matrix'), none.experimentalFeatures.join(', '));
+  assert.deepEqual(none.subgroupMatrixConfigs, []);
 });
 
 test('a shape no kernel supports (head dim 6) is reported with the reason, and the run completes', async () => {

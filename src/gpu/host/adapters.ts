@@ -24,9 +24,32 @@ export interface ChosenAdapter {
    * an experimental kernel path could use here. Listed, never requested by the profiler.
    */
   experimentalFeatures: string[];
+  /**
+   * With `chromium-experimental-subgroup-matrix` among them: the matrix shapes and types the adapter
+   * multiplies (Dawn's adapter.info.subgroupMatrixConfigs, e.g. f16 × f16 → f32 at 16 × 16 × 16),
+   * which a subgroup-matrix kernel must be written for. Empty otherwise.
+   */
+  subgroupMatrixConfigs: SubgroupMatrixConfig[];
   limits: Record<string, number>;
   subgroupMinSize: number | null;
   subgroupMaxSize: number | null;
+}
+
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** Dawn's configs as plain objects (its own are host objects JSON cannot copy). */
+function matrixConfigs(info: unknown): SubgroupMatrixConfig[] {
+  const list = (info as { subgroupMatrixConfigs?: unknown } | undefined)?.subgroupMatrixConfigs;
+  if (!list || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') return [];
+  return [...(list as Iterable<Record<string, unknown>>)].map((c) => ({
+    componentType: String(c.componentType), resultComponentType: String(c.resultComponentType), M: Number(c.M), N: Number(c.N), K: Number(c.K),
+  }));
 }
 
 /** A name no adapter has: Dawn then lists the ones it found. */
@@ -63,6 +86,7 @@ export async function chosenAdapter(flags: string[] = []): Promise<ChosenAdapter
     software: isSoftwareAdapter(info),
     features,
     experimentalFeatures,
+    subgroupMatrixConfigs: unsafe && experimentalFeatures.includes('chromium-experimental-subgroup-matrix') ? matrixConfigs(unsafe.info) : [],
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
