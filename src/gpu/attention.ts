@@ -376,8 +376,11 @@ export function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: Att
   const buffers: GPUBuffer[] = [seq, q, partO, partML, out];
 
   const attention = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernelWgsl(shape) }), entryPoint: 'main' } });
-  // v2's kernels are merged by merge2.wgsl (each split's weight once per row); v1 keeps its own merge.
-  const mergeCode = generationOf(shape.kernel) === 'v2' && launch.numSplits <= MERGE2_MAX_SPLITS ? merge2Wgsl(p.dv) : mergeWgsl(p.dv);
+  // v2's split kernels are merged by merge2.wgsl (each split's weight once per row); v1 keeps its own
+  // merge, and so does one split (prefill's always): with nothing to reduce over, merge2's two
+  // workgroup reductions are barriers for nothing: one 64-thread workgroup with 14 barriers per query
+  // row made tile2's prefill at 256 tokens 1.16-1.31x v1's time on lavapipe, 0.96x without them.
+  const mergeCode = generationOf(shape.kernel) === 'v2' && launch.numSplits > 1 && launch.numSplits <= MERGE2_MAX_SPLITS ? merge2Wgsl(p.dv) : mergeWgsl(p.dv);
   const merge = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: mergeCode }), entryPoint: 'main' } });
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
 
