@@ -39,6 +39,8 @@ export function gpusNeeded(spec: AttentionSpec, kv: KvOptions, budget: Omit<Budg
   const choices = layerSplit ? [1] : tpChoices(spec).filter((tp) => tp <= GPUS_PER_NODE);
   const what = `${bytes(budget.weightsBytes)} of weights and one ${int(contextTokens)}-token request`;
   for (const tp of choices) {
+    // Weights alone past the GPUs' usable memory: no cache to cost (computeBudget would say usable ≤ 0).
+    if (Math.floor(budget.gpu.memoryBytes * budget.utilization) - Math.ceil(budget.weightsBytes / tp) - budget.reserveBytes <= 0) continue;
     let cost;
     try {
       cost = computeKvCost(spec, { ...kv, tp, batch: 1 });
