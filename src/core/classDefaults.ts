@@ -7,7 +7,8 @@
  * arithmetic (MistralConfig's `4096 * 32`), never guessed.
  */
 import { CONFIG_KEYS, type ConfigField, type KeyInfo } from './configKeys';
-import { TRANSFORMERS_CONFIGS, type TransformersDefault } from './generated/transformersDefaults';
+import type { TransformersDefault } from './generated/transformersDefaults';
+import { transformersData } from './transformersData';
 
 export type ClassDefault = number | boolean | string | null | readonly number[];
 
@@ -25,14 +26,14 @@ const cache = new Map<string, ClassDefaults | undefined>();
  * points to (Kimi-Linear's max_position_embeddings → model_max_length).
  */
 export function classSpellings(modelType: string | undefined, spellings: readonly string[]): string[] {
-  const map = modelType ? TRANSFORMERS_CONFIGS[modelType]?.attributeMap : undefined;
+  const map = modelType ? transformersData().TRANSFORMERS_CONFIGS[modelType]?.attributeMap : undefined;
   if (!map) return [];
   return spellings.map((s) => map[s]).filter((s): s is string => s !== undefined && !spellings.includes(s));
 }
 
 export function transformersClassDefaults(modelType: string): ClassDefaults | undefined {
   if (cache.has(modelType)) return cache.get(modelType);
-  const info = TRANSFORMERS_CONFIGS[modelType];
+  const info = transformersData().TRANSFORMERS_CONFIGS[modelType];
   let out: ClassDefaults | undefined;
   if (info) {
     // attribute_map: alias (as config.json may spell it) → the attribute the class declares.

@@ -6,7 +6,7 @@
  * figures "may be wrong": the engine never gives a clean number for a structure it did not model.
  */
 import { CONFIG_KEYS } from './configKeys';
-import { PRETRAINED_CONFIG_KEYS } from './generated/transformersDefaults';
+import { transformersData } from './transformersData';
 
 /**
  * PretrainedConfig's generic keys of transformers 4.x, which config.json files written by it still carry
@@ -34,11 +34,16 @@ export interface IrrelevantRule {
  * Keys known not to change the KV cache. A key here is never "unknown", even when its name looks
  * structural (attn_logit_softcapping, n_group). Order does not matter; the first match explains.
  */
+let pretrainedKeys: readonly string[] | undefined;
 export const KV_IRRELEVANT_KEYS: readonly IrrelevantRule[] = [
   {
     // Not per_layer_config: transformers 5's HeterogeneousConfigMixin overrides num_key_value_heads,
     // head_dim or sliding_window per layer through it (integrations/heterogeneity/configuration_utils.py).
-    keys: PRETRAINED_CONFIG_KEYS.filter((k) => k !== 'per_layer_config'),
+    // Read when a key is first classified, not at load (transformersData.ts).
+    get keys(): readonly string[] {
+      pretrainedKeys ??= transformersData().PRETRAINED_CONFIG_KEYS.filter((k) => k !== 'per_layer_config');
+      return pretrainedKeys;
+    },
     why: 'an attribute every transformers config has (bookkeeping, outputs, attention implementation)',
     source: 'transformers src/transformers/configuration_utils.py, PreTrainedConfig (generated: src/core/generated/transformersDefaults.ts)',
   },
