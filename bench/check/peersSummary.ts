@@ -2,7 +2,7 @@
  * What gpu:check says about its peers part: bench:peers' results file (bench/peers.ts) reduced to one
  * line for the parts table, and the goals, devices and versions for the check's JSON and markdown.
  */
-import type { PeerRow, PeersResults } from '../peers/peersMarkdown';
+import { times, type PeerRow, type PeersResults } from '../peers/peersMarkdown';
 import type { PeerGoal } from '../peers/stepTiming';
 
 export interface PeersCheck {
@@ -27,8 +27,7 @@ function peerLine(name: string, speedups: (number | null)[], goal: PeerGoal | un
   }
   const lo = Math.min(...measured);
   const hi = Math.max(...measured);
-  const x = (v: number): string => v.toFixed(v >= 10 ? 0 : 1);
-  const range = lo === hi ? `${x(lo)}×` : `${x(lo)}–${x(hi)}×`;
+  const range = lo === hi ? times(lo) : `${times(lo).slice(0, -1)}–${times(hi)}`;
   const met = goal?.met === true ? 'met' : goal?.met === false ? 'NOT met' : 'not judged';
   return `${name}: its step / ours ${range} over ${measured.length} of ${rows.length} shapes (goal ≥ ${goal?.target ?? '?'}×: ${met})`;
 }

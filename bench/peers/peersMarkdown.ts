@@ -54,7 +54,8 @@ export interface PeersResults {
 
 const us = (s: StepSummary | null | undefined): string => (s ? fmt(s.medianUs) : '—');
 const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const times = (x: number | null): string => (x === null ? '—' : `${x.toFixed(x >= 10 ? 1 : 2)}×`);
+/** A speedup as the tables and gpu:check's summary print it: 8.35×, 20.8×. */
+export const times = (x: number | null): string => (x === null ? '—' : `${x.toFixed(x >= 10 ? 1 : 2)}×`);
 const err = (x: number | null): string => (x === null ? '—' : x.toExponential(1));
 
 export function peersMarkdown(o: PeersResults): string {

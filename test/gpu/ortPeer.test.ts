@@ -10,15 +10,16 @@ import { loadOrt, prepareOrtDecode, type GqaProblem, type Ort } from '../../benc
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 
 /**
- * onnxruntime-web, or a skip where it is not installed: the GPU kit carries these tests but only the
- * `webgpu` package (bench:peers is not part of its check). Any other failure to load fails the test.
+ * onnxruntime-web, or a skip where it is not installed: a GPU kit built with --no-peers, or whose
+ * peers archive did not unpack, carries these tests but not the package. Any other failure to load
+ * fails the test.
  */
 async function ortOrSkip(t: TestContext): Promise<Ort | undefined> {
   try {
     return await loadOrt();
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    t.skip('onnxruntime-web is not installed here (the GPU kit carries only webgpu)');
+    t.skip('onnxruntime-web is not installed here (a GPU kit without its peers archive)');
     return undefined;
   }
 }

@@ -190,7 +190,7 @@ test('the results\' Markdown: adapter named, software flagged, figures, ratios, 
 
   // gpu:check's one line for the same results: each peer's range over the rows it ran and its goal, or its reason.
   const line = peersSummary({ ...o, goals: [speedupGoal('ort', [12, null, 8], 10), speedupGoal('llama', [null, null, null], 1)], rows: [o.rows[0]!, o.rows[1]!, { ...o.rows[2]!, ortSpeedup: 8 }] }, 'peers-llvmpipe.json');
-  assert.equal(line.summary, 'ONNX Runtime: its step / ours 8.0–12× over 2 of 3 shapes (goal ≥ 10×: NOT met); llama.cpp (flash attention off): llama.cpp stopped: boom');
+  assert.equal(line.summary, 'ONNX Runtime: its step / ours 8.00–12.0× over 2 of 3 shapes (goal ≥ 10×: NOT met); llama.cpp (flash attention off): llama.cpp stopped: boom');
   assert.equal(line.shapes, 3);
   const none = peersSummary({ ...o, goals: [], rows: [{ ...o.rows[0]!, ort: null, ortSpeedup: null, ortNote: undefined }] }, 'x.json');
   assert.equal(none.summary, 'ONNX Runtime: not timed; llama.cpp (flash attention off): not timed');
