@@ -1,5 +1,6 @@
 // The launch parameters and bindings shared by attention.wgsl, decode.wgsl and prefill.wgsl (one
-// layout: src/gpu/attention.ts writes it). PART_T: how a kernel addresses the partial outputs.
+// layout: src/gpu/attention.ts writes it). Q_T and PART_T: how a kernel addresses the queries and the
+// partial outputs.
 struct Params {
   batch: u32,
   qHeads: u32,
@@ -25,12 +26,13 @@ struct Params {
   // This dispatch's splits: splitBase .. splitBase + dispatchSplits of numSplits.
   splitBase: u32,
   dispatchSplits: u32,
+  // Always 0 (the struct's size is a multiple of 16 bytes); mlaMatrix's emulation adds it to loop bounds.
   pad0: u32,
 };
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> seqLens: array<u32>;
-@group(0) @binding(2) var<storage, read> Q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> Q: array<{{Q_T}}>;
 @group(0) @binding(3) var<storage, read> K: array<vec4<{{KV_T}}>>;
 @group(0) @binding(4) var<storage, read> V: array<vec4<{{KV_T}}>>;
 @group(0) @binding(5) var<storage, read_write> partO: array<{{PART_T}}>;

@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from './device';
 import type { KernelGeneration } from '../shared/profileProtocol';
-import { accumulatorsOf, elementsPerLoad, generationOf, kernelWgsl, merge2Wgsl, MERGE2_MAX_SPLITS, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type StorageType } from './shaders';
+import { accumulatorsOf, elementsPerLoad, generationOf, kernelWgsl, merge2Wgsl, MERGE2_MAX_SPLITS, mergeWgsl, prefillMicroTile, rowsOf, workgroupBytes, type AttentionShape, type MatrixShape, type StorageType } from './shaders';
 import { toHalfArray, type AttentionData, type AttentionProblem } from './reference';
 import { timeWork, type Timing, type TimingOptions } from './timing';
 
@@ -42,7 +42,15 @@ export interface LaunchOptions {
   waveWorkgroups?: number;
   /** The adapter's smallest subgroup size when the `subgroups` feature is on; null forces the fallback. */
   subgroupMinSize?: number | null;
+  /**
+   * A subgroup-matrix configuration to run MLA absorbed decode on (v2, flash, no kernel named):
+   * mlaMatrix.wgsl instead of tile2.wgsl. pickMatrixConfig chooses it from the adapter's.
+   */
+  matrix?: MatrixConfigChoice;
 }
+
+/** A subgroup-matrix configuration for mlaMatrix.wgsl: the shape, and the adapter's one subgroup size. */
+export type MatrixConfigChoice = Omit<MatrixShape, 'subgroups'>;
 
 export type { KernelGeneration };
 
@@ -67,6 +75,8 @@ export function chooseLaunch(p: AttentionProblem, ctx: Pick<GpuContext, 'limits'
   let best: AttentionShape | undefined;
   const v2 = (options.generation ?? 'v2') === 'v2';
   if (v2 && !prefill && !p.sharedKv && options.kind === 'flash') best = chooseDecode2Shape(p, group, budget, maxThreads, options);
+  // v2 MLA absorbed decode on the adapter's subgroup matrices, where it has them and no kernel was named.
+  if (v2 && !prefill && p.sharedKv && options.kind === 'flash' && options.matrix && options.mlaKernel === undefined) best = chooseMlaMatrixShape(p, group, budget, ctx.limits.maxComputeInvocationsPerWorkgroup, options.storage, options.matrix);
   // v2 tiles: prefill and MLA absorbed decode, unless a v1 kernel was asked for by name.
   const explicitTiled = prefill ? options.prefillKernel === 'tiled' : options.mlaKernel === 'tiled';
   if (!best && v2 && options.kind === 'flash' && (prefill || p.sharedKv) && !explicitTiled) best = chooseTile2Shape(p, group, budget, ctx.limits.maxComputeInvocationsPerWorkgroup, options);
@@ -249,6 +259,33 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
   return undefined;
 }
 
+/** Subgroups per mlaMatrix workgroup: each takes a quarter of Q·Kᵀ's steps and of the output tiles. */
+const MLA_MATRIX_SUBGROUPS = 4;
+
+/**
+ * mlaMatrix.wgsl: 16 heads a workgroup (a multiple of the matrices' rows; 16 × 512 f32 accumulators over
+ * four subgroups is 64 a lane at 32 lanes), and the longest tile of tokens — 32, 16 or 8, a multiple of
+ * the matrices' N and K — whose staged rows fit the workgroup memory.
+ */
+function chooseMlaMatrixShape(p: AttentionProblem, group: number, budget: number, maxInvocations: number, storage: StorageType, config: MatrixConfigChoice): AttentionShape | undefined {
+  const matrix: MatrixShape = { ...config, subgroups: MLA_MATRIX_SUBGROUPS };
+  const threads = config.subgroupSize * MLA_MATRIX_SUBGROUPS;
+  if (threads > maxInvocations) return undefined;
+  const rows = Math.max(16, config.m);
+  if (group % rows !== 0) return undefined;
+  for (const tokens of [32, 16, 8]) {
+    if (tokens % config.n !== 0 || tokens % config.k !== 0) continue;
+    const shape: AttentionShape = {
+      kernel: 'mlaMatrix', storage, workgroupSize: threads, tileTokens: tokens, dk: p.dk, dv: p.dv,
+      headsPerGroupBlock: rows, queriesPerBlock: 1, sharedKv: true, matrix,
+    };
+    const outputTiles = ((rows / config.m) * (p.dv / config.n)) / MLA_MATRIX_SUBGROUPS;
+    if (p.dk % config.k !== 0 || p.dv % config.n !== 0 || !Number.isInteger(outputTiles)) return undefined;
+    if (workgroupBytes(shape) <= budget) return shape;
+  }
+  return undefined;
+}
+
 /** tile2's per-thread blocks: rows × keys of the scores (keys 2, 4 or 1 a thread) and rows × vec4 columns of the output. */
 export function tile2MicroTile(rows: number, keys: number, dv4: number, threads: number): AttentionShape['micro'] {
   const block = (a: number, b: number, inners: number[]): [number, number] | undefined => {
@@ -367,8 +404,10 @@ export function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: Att
 
   const seq = storage(p.batch * 4);
   device.queue.writeBuffer(seq, 0, new Uint32Array(p.seqLens));
-  const q = storage(data.q.byteLength);
-  device.queue.writeBuffer(q, 0, data.q);
+  // mlaMatrix multiplies Q as the matrices' component type (f16 where the adapter's matrices are f16).
+  const qData = shape.kernel === 'mlaMatrix' && shape.matrix?.component === 'f16' ? toHalfArray(data.q) : data.q;
+  const q = storage(qData.byteLength);
+  writeAligned(device, q, qData);
   const rows = p.batch * p.qHeads * p.numQueries;
   const partO = storage(rows * launch.numSplits * p.dv * 4);
   const partML = storage(rows * launch.numSplits * 8);
@@ -412,9 +451,11 @@ export function prepareAttention(ctx: GpuContext, p: AttentionProblem, data: Att
       const v = storage(vSlice ? vSlice.byteLength : 16);
       if (vSlice) writeAligned(device, v, vSlice);
       buffers.push(k, v);
+      // mlaMatrix never names V (its latent rows are K and V), so its automatic layout has no binding 4.
+      const entries = [params, seq, q, k, v, partO, partML].map((buffer, binding) => ({ binding, resource: { buffer } }));
       groups.push(device.createBindGroup({
         layout: attention.getBindGroupLayout(0),
-        entries: [params, seq, q, k, v, partO, partML].map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: shape.kernel === 'mlaMatrix' ? entries.filter((e) => e.binding !== 4) : entries,
       }));
     }
     return { grid, groups };

@@ -4,7 +4,7 @@
  * which backend failed and how to fix it on this OS.
  */
 import { create, globals } from 'webgpu';
-import { adapterFlagsFromEnv } from './host/adapters';
+import { adapterFlagsFromEnv, matrixConfigs, type SubgroupMatrixConfig } from './host/adapters';
 
 export type Backend = 'default' | 'vulkan' | 'metal' | 'd3d12' | 'opengl' | 'null';
 
@@ -20,6 +20,12 @@ export interface GpuContext {
   /** The `subgroups` feature is on, and the adapter's smallest subgroup size (null when unknown or off). */
   hasSubgroups: boolean;
   subgroupMinSize: number | null;
+  subgroupMaxSize: number | null;
+  /**
+   * Opened with `matrices` on an adapter that has them: `chromium-experimental-subgroup-matrix` is on
+   * and these are the shapes it multiplies. Empty otherwise.
+   */
+  subgroupMatrixConfigs: SubgroupMatrixConfig[];
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupsPerDimension: number };
   /** Device loss (driver reset, crash): resolves with the reason. */
   lost: Promise<string>;
@@ -44,11 +50,18 @@ let globalsInstalled = false;
  * device and then runs on the CPU for minutes). With every device destroyed, Node still exits on its own.
  */
 let instance: GPU | undefined;
+/** With Dawn's unsafe APIs allowed (subgroup matrices are behind them): kept as long, for the same reason. */
+let unsafeInstance: GPU | undefined;
 /** Open devices (for the no-adapter path: an instance that never made a device can go). */
 let openDevices = 0;
 
-/** `adapter`: Dawn's exact adapter name (resolveAdapter's choice); otherwise the high-performance one. */
-export async function openGpu(options: { backend?: Backend; forceF32?: boolean; adapter?: string } = {}): Promise<GpuContext> {
+/**
+ * `adapter`: Dawn's exact adapter name (resolveAdapter's choice); otherwise the high-performance one.
+ * `matrices`: also turn on `chromium-experimental-subgroup-matrix` where the adapter has it, through an
+ * instance with Dawn's unsafe APIs allowed (the feature is experimental: only the kernels that ask for
+ * it — mlaMatrix.wgsl — use it, and the benchmark and gpu:check ask).
+ */
+export async function openGpu(options: { backend?: Backend; forceF32?: boolean; adapter?: string; matrices?: boolean } = {}): Promise<GpuContext> {
   if (!globalsInstalled) {
     Object.assign(globalThis, globals);
     globalsInstalled = true;
@@ -67,15 +80,19 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean; 
     }
   }
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  const gpu = (instance ??= create(flags));
+  const gpu = options.matrices ? (unsafeInstance ??= create([...flags, 'enable-dawn-features=allow_unsafe_apis'])) : (instance ??= create(flags));
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    if (openDevices === 0) instance = undefined;
+    if (openDevices === 0) {
+      instance = undefined;
+      unsafeInstance = undefined;
+    }
     throw new NoAdapterError(noAdapterMessage(options.backend ?? 'default'));
   }
 
   const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
   if (!options.forceF32) wanted.push('shader-f16');
+  if (options.matrices) wanted.push('chromium-experimental-subgroup-matrix' as GPUFeatureName);
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const a = adapter.limits;
   const device = await adapter.requestDevice({
@@ -89,7 +106,7 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean; 
       maxStorageBuffersPerShaderStage: Math.min(a.maxStorageBuffersPerShaderStage, 10),
     },
   });
-  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const description = [info.description, info.device].filter((s) => s && s.length > 0).join(' ') || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
   const features = [...device.features].map(String).sort();
   openDevices++;
@@ -111,6 +128,8 @@ export async function openGpu(options: { backend?: Backend; forceF32?: boolean; 
     hasTimestamps: device.features.has('timestamp-query'),
     hasSubgroups: device.features.has('subgroups'),
     subgroupMinSize: device.features.has('subgroups') && typeof info.subgroupMinSize === 'number' && info.subgroupMinSize > 0 ? info.subgroupMinSize : null,
+    subgroupMaxSize: device.features.has('subgroups') && typeof info.subgroupMaxSize === 'number' && info.subgroupMaxSize > 0 ? info.subgroupMaxSize : null,
+    subgroupMatrixConfigs: device.features.has('chromium-experimental-subgroup-matrix') ? matrixConfigs(info) : [],
     limits: {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,

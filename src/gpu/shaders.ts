@@ -11,18 +11,37 @@ import mergeParamsSource from '../../shaders/mergeParams.wgsl';
 import paramsSource from '../../shaders/params.wgsl';
 import prefillSource from '../../shaders/prefill.wgsl';
 import tile2Source from '../../shaders/tile2.wgsl';
+import mlaMatrixSource from '../../shaders/mlaMatrix.wgsl';
 import peaksSource from '../../shaders/peaks.wgsl';
 
 export type StorageType = 'f16' | 'f32';
+
+/**
+ * One of the adapter's subgroup-matrix configurations (M × K by K × N into M × N, f32 results) as a
+ * kernel uses it: subgroups of `subgroupSize` invocations — a size the adapter never varies — and
+ * `emulated`, the same kernel with the matrix operations written in plain WGSL (tests, on adapters
+ * without subgroup matrices).
+ */
+export interface MatrixShape {
+  m: number;
+  n: number;
+  k: number;
+  component: 'f16' | 'f32';
+  subgroupSize: number;
+  subgroups: number;
+  emulated: boolean;
+}
 
 export interface AttentionShape {
   /**
    * decode: decode.wgsl (one query, K/V read from memory by one thread each); prefill: prefill.wgsl
    * (register micro-tiles); tiled: attention.wgsl (the general kernel: MLA prefill, the tiled MLA option);
-   * decode2 and tile2: the v2 generation (decode2.wgsl for MHA/GQA/MQA decode, tile2.wgsl for prefill
-   * and MLA absorbed decode).
+   * decode2, tile2 and mlaMatrix: the v2 generation (decode2.wgsl for MHA/GQA/MQA decode, tile2.wgsl for
+   * prefill and MLA absorbed decode, mlaMatrix.wgsl for MLA absorbed decode on subgroup matrices).
    */
-  kernel: 'decode' | 'decode2' | 'prefill' | 'tiled' | 'tile2';
+  kernel: 'decode' | 'decode2' | 'prefill' | 'tiled' | 'tile2' | 'mlaMatrix';
+  /** mlaMatrix.wgsl: the subgroup-matrix shape it multiplies, and its subgroups. */
+  matrix?: MatrixShape;
   /**
    * decode2.wgsl: lanes per token row (16-byte loads side by side), and whether their partial dots are
    * summed with subgroup shuffles (else through workgroup memory).
@@ -50,8 +69,8 @@ export interface AttentionShape {
 }
 
 /** params.wgsl with the kernel's KV element type and partial-output element type filled in. */
-function paramsFor(storage: StorageType, partType: 'f32' | 'vec4<f32>'): string {
-  return fill(paramsSource, { KV_T: storage, PART_T: partType });
+function paramsFor(storage: StorageType, partType: 'f32' | 'vec4<f32>', queryType = 'vec4<f32>'): string {
+  return fill(paramsSource, { KV_T: storage, PART_T: partType, Q_T: queryType });
 }
 
 function fill(source: string, values: Record<string, string | number | boolean>): string {
@@ -62,9 +81,9 @@ function fill(source: string, values: Record<string, string | number | boolean>)
   return out;
 }
 
-/** The kernel generation a kernel belongs to: v2's are decode2 and tile2, the rest are v1's. */
+/** The kernel generation a kernel belongs to: v2's are decode2, tile2 and mlaMatrix, the rest are v1's. */
 export function generationOf(kernel: AttentionShape['kernel']): 'v1' | 'v2' {
-  return kernel === 'decode2' || kernel === 'tile2' ? 'v2' : 'v1';
+  return kernel === 'decode2' || kernel === 'tile2' || kernel === 'mlaMatrix' ? 'v2' : 'v1';
 }
 
 export function rowsOf(shape: AttentionShape): number {
@@ -88,6 +107,11 @@ export function workgroupBytes(shape: AttentionShape): number {
   if (shape.kernel === 'tile2') {
     const t = tile2Sizes(shape);
     return 16 * (t.qs + t.stage) + 4 * (r * (shape.tileTokens + 1) + 4 * r + t.red);
+  }
+  if (shape.kernel === 'mlaMatrix' && shape.matrix) {
+    const mx = shape.matrix;
+    const ct = mx.component === 'f16' ? 2 : 4;
+    return ct * (shape.tileTokens * (shape.dk + 8) + r * shape.tileTokens) + 4 * (mx.subgroups * r * shape.tileTokens + mx.subgroups * mx.m * mx.n + 3 * r + 1);
   }
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
@@ -166,7 +190,7 @@ export function decode2Wgsl(shape: AttentionShape): string {
         '    workgroupBarrier();',
       ].join('\n');
   return fill(decode2Source, {
-    PARAMS: fill(paramsSource, { KV_T: packed ? 'u32' : 'f32', PART_T: 'vec4<f32>' }),
+    PARAMS: fill(paramsSource, { KV_T: packed ? 'u32' : 'f32', PART_T: 'vec4<f32>', Q_T: 'vec4<f32>' }),
     ENABLE_SUBGROUPS: shape.subgroups ? 'enable subgroups;' : '',
     WG: shape.workgroupSize,
     L: lanes,
@@ -283,8 +307,116 @@ export function tile2Wgsl(shape: AttentionShape): string {
   });
 }
 
+/** mlaMatrix.wgsl's matrix operations on the adapter's subgroup matrices. */
+const MATRIX_FNS = `alias LeftM = subgroup_matrix_left<CT, SK, SM>;
+alias RightM = subgroup_matrix_right<CT, SN, SK>;
+alias ResultM = subgroup_matrix_result<f32, SN, SM>;
+fn zeroM() -> ResultM { return ResultM(); }
+fn loadQ(at: u32) -> LeftM { return subgroupMatrixLoad<LeftM, row_major>(&Q, at, DK); }
+fn loadP(at: u32) -> LeftM { return subgroupMatrixLoad<LeftM, row_major>(&pS, at, BC); }
+// Kᵀ: column n of the SK × SN block is token n's row.
+fn loadKT(at: u32) -> RightM { return subgroupMatrixLoad<RightM, col_major>(&kS, at, DKP); }
+fn loadV(at: u32) -> RightM { return subgroupMatrixLoad<RightM, row_major>(&kS, at, DKP); }
+fn mma(a: LeftM, b: RightM, c: ResultM) -> ResultM { return subgroupMatrixMultiplyAccumulate(a, b, c); }
+fn loadX(at: u32) -> ResultM { return subgroupMatrixLoad<ResultM, row_major>(&oX, at, SN); }
+fn storeS(at: u32, m: ResultM, lane: u32) { subgroupMatrixStore<row_major>(&sP, at, m, BC); }
+fn storeX(at: u32, m: ResultM, lane: u32) { subgroupMatrixStore<row_major>(&oX, at, m, SN); }
+fn storeO(at: u32, m: ResultM, stride: u32, lane: u32) { subgroupMatrixStore<row_major>(&partO, at, m, stride); }`;
+
+/**
+ * The same operations in plain WGSL, by the documented semantics (row-major: element [r, c] at
+ * at + r · stride + c; column-major: at + c · stride + r): every invocation of an SG-wide group holds
+ * and computes the whole matrix, and its first invocation stores it.
+ */
+const EMULATED_MATRIX_FNS = `alias LeftM = array<f32, SM * SK>;
+alias RightM = array<f32, SK * SN>;
+alias ResultM = array<f32, SM * SN>;
+// Loop bounds the compiler cannot see (P.pad0 is 0): unrolled, the emulation takes lavapipe a minute to compile.
+fn dyn(n: u32) -> u32 { return n + P.pad0; }
+fn zeroM() -> ResultM { return ResultM(); }
+fn loadQ(at: u32) -> LeftM {
+  var m: LeftM;
+  for (var r = 0u; r < dyn(SM); r++) { for (var c = 0u; c < dyn(SK); c++) { m[r * SK + c] = f32(Q[at + r * DK + c]); } }
+  return m;
+}
+fn loadP(at: u32) -> LeftM {
+  var m: LeftM;
+  for (var r = 0u; r < dyn(SM); r++) { for (var c = 0u; c < dyn(SK); c++) { m[r * SK + c] = f32(pS[at + r * BC + c]); } }
+  return m;
+}
+fn loadKT(at: u32) -> RightM {
+  var m: RightM;
+  for (var k = 0u; k < dyn(SK); k++) { for (var n = 0u; n < dyn(SN); n++) { m[k * SN + n] = f32(kS[at + n * DKP + k]); } }
+  return m;
+}
+fn loadV(at: u32) -> RightM {
+  var m: RightM;
+  for (var k = 0u; k < dyn(SK); k++) { for (var n = 0u; n < dyn(SN); n++) { m[k * SN + n] = f32(kS[at + k * DKP + n]); } }
+  return m;
+}
+fn mma(a: LeftM, b: RightM, c: ResultM) -> ResultM {
+  var o = c;
+  for (var r = 0u; r < dyn(SM); r++) {
+    for (var n = 0u; n < dyn(SN); n++) {
+      var x = o[r * SN + n];
+      for (var k = 0u; k < dyn(SK); k++) { x = fma(a[r * SK + k], b[k * SN + n], x); }
+      o[r * SN + n] = x;
+    }
+  }
+  return o;
+}
+fn loadX(at: u32) -> ResultM {
+  var m: ResultM;
+  for (var i = 0u; i < dyn(SM * SN); i++) { m[i] = oX[at + i]; }
+  return m;
+}
+fn storeS(at: u32, m: ResultM, lane: u32) {
+  if (lane == 0u) { for (var r = 0u; r < dyn(SM); r++) { for (var n = 0u; n < dyn(SN); n++) { sP[at + r * BC + n] = m[r * SN + n]; } } }
+}
+fn storeX(at: u32, m: ResultM, lane: u32) {
+  if (lane == 0u) { for (var i = 0u; i < dyn(SM * SN); i++) { oX[at + i] = m[i]; } }
+}
+fn storeO(at: u32, m: ResultM, stride: u32, lane: u32) {
+  if (lane == 0u) { for (var r = 0u; r < dyn(SM); r++) { for (var n = 0u; n < dyn(SN); n++) { partO[at + r * stride + n] = m[r * SN + n]; } } }
+}`;
+
+/**
+ * mlaMatrix.wgsl for the shape's subgroup-matrix configuration, on the adapter's matrices or emulated.
+ * The real path turns WGSL's subgroup-matrix uniformity check off: the kernel's subgroups each take
+ * their own DK steps and output tiles, uniform per subgroup — which is what the operations need — but
+ * not per workgroup, which is what the check proves.
+ */
+export function mlaMatrixWgsl(shape: AttentionShape): string {
+  const mx = shape.matrix;
+  if (!mx || !shape.sharedKv || shape.queriesPerBlock !== 1) throw new Error('mlaMatrix runs MLA absorbed decode (shared latent rows, one query) with a subgroup-matrix shape');
+  const r = shape.headsPerGroupBlock;
+  const outputTiles = ((r / mx.m) * (shape.dv / mx.n)) / mx.subgroups;
+  const fits = r % mx.m === 0 && shape.tileTokens % mx.n === 0 && shape.tileTokens % mx.k === 0 && shape.dk % mx.k === 0 && shape.dk % 4 === 0 && shape.dv % mx.n === 0 && Number.isInteger(outputTiles);
+  if (!fits) throw new Error(`mlaMatrix: ${r} heads × ${shape.tileTokens} tokens, head dims ${shape.dk}/${shape.dv} do not tile by ${mx.m} × ${mx.n} × ${mx.k} over ${mx.subgroups} subgroups`);
+  if (shape.workgroupSize !== mx.subgroupSize * mx.subgroups) throw new Error(`mlaMatrix: ${shape.workgroupSize} threads are not ${mx.subgroups} subgroups of ${mx.subgroupSize}`);
+  const f16 = shape.storage === 'f16' || mx.component === 'f16';
+  return fill(mlaMatrixSource, {
+    ENABLE_F16: f16 ? 'enable f16;' : '',
+    ENABLE_MATRIX: mx.emulated ? `alias CT = ${mx.component};` : `enable subgroups;\nenable chromium_experimental_subgroup_matrix;\ndiagnostic(off, chromium_experimental.subgroup_matrix_uniformity);\nalias CT = ${mx.component};`,
+    SG: mx.subgroupSize,
+    NSG: mx.subgroups,
+    SM: mx.m,
+    SN: mx.n,
+    SK: mx.k,
+    GB: r,
+    TILE: shape.tileTokens,
+    DK: shape.dk,
+    DV: shape.dv,
+    PARAMS: paramsFor(shape.storage, 'f32', mx.component),
+    MATRIX_FNS: mx.emulated ? EMULATED_MATRIX_FNS : MATRIX_FNS,
+    SUBGROUP_BUILTINS: mx.emulated ? '' : ', @builtin(subgroup_id) sg: u32, @builtin(subgroup_invocation_id) lane: u32',
+    SUBGROUP_IDS: mx.emulated ? '  let sg = tid / SG;\n  let lane = tid % SG;' : '',
+  });
+}
+
 export function kernelWgsl(shape: AttentionShape): string {
   if (shape.kernel === 'decode2') return decode2Wgsl(shape);
+  if (shape.kernel === 'mlaMatrix') return mlaMatrixWgsl(shape);
   if (shape.kernel === 'tile2') return tile2Wgsl(shape);
   return shape.kernel === 'decode' ? decodeWgsl(shape) : shape.kernel === 'prefill' ? prefillWgsl(shape) : attentionWgsl(shape);
 }

@@ -5,10 +5,11 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { create } from 'webgpu';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
-import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind } from '../../src/gpu/attention';
+import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind, type MatrixConfigChoice } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
-import { workgroupBytes, type StorageType } from '../../src/gpu/shaders';
+import { mlaMatrixWgsl, workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
 import { measureWave } from '../../src/gpu/wave';
 import { kernelGeneration, runCase } from '../../src/gpu/profile';
@@ -44,9 +45,13 @@ interface CheckOptions {
   targetWorkgroups?: number;
   /** A smaller storage-binding limit than the device's forces K/V into chunks. */
   bindLimit?: number;
-  mlaKernel?: 'decode' | 'tiled';
+  mlaKernel?: 'decode' | 'tiled' | 'tile2';
   prefillKernel?: 'prefill' | 'tiled';
   kernel?: KernelChoice;
+  /** MLA absorbed decode on (emulated) subgroup matrices: mlaMatrix.wgsl. */
+  matrix?: MatrixConfigChoice;
+  /** Multiplies each token's K row by this (the scores then grow along the sequence: rescales). */
+  kRowScale?: (t: number) => number;
 }
 
 /** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
@@ -64,7 +69,7 @@ const kernels = (): KernelChoice[] => [
 ];
 
 async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promise<number> {
-  const { kind = 'flash', targetWorkgroups = 64, bindLimit, mlaKernel, prefillKernel } = o;
+  const { kind = 'flash', targetWorkgroups = 64, bindLimit, mlaKernel, prefillKernel, matrix } = o;
   const kernel = o.kernel ?? { generation: 'v1', subgroupMinSize: null, name: 'v1' };
   const batch = c.batch ?? c.seqLens.length;
   const dv = c.dv ?? c.dk;
@@ -75,7 +80,9 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   };
   const round = (a: Float32Array): Float32Array => (storage === 'f16' ? roundToF16(a) : a);
   const q = randomArray(batch * p.qHeads * p.numQueries * p.dk, 1);
-  const k = round(randomArray(batch * p.kvHeads * maxLen * p.dk, 2));
+  const kRaw = randomArray(batch * p.kvHeads * maxLen * p.dk, 2);
+  if (o.kRowScale) for (let row = 0; row < kRaw.length / p.dk; row++) for (let d = 0; d < p.dk; d++) kRaw[row * p.dk + d] = kRaw[row * p.dk + d]! * o.kRowScale(row % maxLen);
+  const k = round(kRaw);
   const v = round(randomArray(batch * p.kvHeads * maxLen * dv, 3));
   // NaN past each sequence's end: an out-of-bounds read poisons the output.
   for (let b = 0; b < batch; b++) {
@@ -87,20 +94,23 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
   const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix });
+  if (matrix) assert.equal(launch.shape.kernel, 'mlaMatrix', `${c.name}: the subgroup-matrix kernel chosen`);
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
   if (kernel.generation === 'v2' && kind === 'flash' && p.numQueries === 1 && !p.sharedKv) assert.equal(launch.shape.kernel, 'decode2', `${c.name}: v2 decode kernel chosen`);
   // v2 takes prefill and MLA absorbed decode with its tiles unless a v1 kernel is named.
-  if (kernel.generation === 'v2' && kind === 'flash' && (p.numQueries > 1 || p.sharedKv) && !prefillKernel && !mlaKernel) assert.equal(launch.shape.kernel, 'tile2', `${c.name}: v2 tiles chosen`);
+  if (kernel.generation === 'v2' && kind === 'flash' && (p.numQueries > 1 || p.sharedKv) && !prefillKernel && (!mlaKernel || mlaKernel === 'tile2') && !matrix) assert.equal(launch.shape.kernel, 'tile2', `${c.name}: v2 tiles chosen`);
   if (kernel.generation === 'v1') assert.ok(launch.shape.kernel !== 'decode2' && launch.shape.kernel !== 'tile2', `${c.name}: v1 kernel`);
   if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
-  if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
+  if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : mlaKernel === 'tile2' ? 'tile2' : 'decode');
   const run = prepareAttention(gpu, p, { q, k, v }, launch);
   if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
   try {
     const gpu = await run.read();
-    const ref = referenceAttention(p, { q, k, v });
-    const tol = storage === 'f16' ? 1e-2 : 1e-4;
+    // The matrix kernel multiplies Q as its matrices' component type: the reference takes the same rounded Q.
+    const ref = referenceAttention(p, { q: matrix?.component === 'f16' ? roundToF16(q) : q, k, v });
+    // Its P is rounded to f16 too (about 5e-4 of each weight).
+    const tol = storage === 'f16' || matrix?.component === 'f16' ? 1e-2 : 1e-4;
     const r = compareRows(p, gpu, ref, undefined, tol, tol);
     assert.equal(r.nonFinite, 0, `${c.name} ${storage} ${kernel.name}: ${r.nonFinite} non-finite outputs (out-of-bounds read?)`);
     assert.ok(r.ok, `${c.name} ${storage} ${kind} ${kernel.name}: max error ${r.maxAbsError} (splits ${launch.numSplits}, rows ${launch.shape.headsPerGroupBlock}×${launch.shape.queriesPerBlock}, tile ${launch.shape.tileTokens})`);
@@ -236,6 +246,61 @@ test('MLA absorbed decode v2 (tile2.wgsl): 16 and 128 heads over the 576-wide la
     await check({ name: 'tile2 mla 128 heads', ...mla, qHeads: 128, seqLens: [300] }, s, { kernel, targetWorkgroups: 16 });
     const elem = s === 'f16' ? 2 : 4;
     await check({ name: 'tile2 mla token chunks', ...mla, seqLens: [1500, 64] }, s, { kernel, bindLimit: 800 * 576 * elem });
+  }
+});
+
+/** Emulated subgroup matrices (plain WGSL, every adapter): NVIDIA's shape, Apple's, and Apple's f32 one. */
+const emulatedMatrices: MatrixConfigChoice[] = [
+  { m: 16, n: 16, k: 16, component: 'f16', subgroupSize: 32, emulated: true },
+  { m: 8, n: 8, k: 8, component: 'f16', subgroupSize: 8, emulated: true },
+  { m: 8, n: 8, k: 8, component: 'f32', subgroupSize: 8, emulated: true },
+];
+
+test('MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl, emulated): splits, rescales, odd lengths, batch > 1, uneven DK steps, token-range chunks', async () => {
+  const v2 = kernels().find((k) => k.generation === 'v2')!;
+  // An MLA-shaped problem small enough for the emulation (every lane computes whole matrices): 16 heads
+  // over one 96-wide latent row per token (72 for DK steps that four subgroups share unevenly), V its first 64.
+  const mla = { qHeads: 16, kvHeads: 1, dk: 96, dv: 64, sharedKv: true, scale: 1 / Math.sqrt(48) };
+  for (const [i, matrix] of emulatedMatrices.entries()) {
+    const s = storages()[i % storages().length]!;
+    const name = `${matrix.m}×${matrix.n}×${matrix.k} ${matrix.component}`;
+    const splits = await check({ name: `mla matrix ${name}`, ...mla, seqLens: [517, 64, 3] }, s, { kernel: v2, matrix, targetWorkgroups: 16 });
+    assert.ok(splits > 1, 'split-K engaged');
+    // Later tokens' scores far above the first tiles' maximum: the accumulators are rescaled mid-split.
+    await check({ name: `mla matrix rescale ${name}`, ...mla, seqLens: [300] }, s, { kernel: v2, matrix, targetWorkgroups: 1, kRowScale: (t) => (t < 100 ? 0.05 : 1 + t / 50) });
+  }
+  const [nvidia, apple] = emulatedMatrices;
+  await check({ name: 'mla matrix 32 heads, uneven steps', ...mla, qHeads: 32, dk: 72, seqLens: [130, 45] }, 'f32', { kernel: v2, matrix: apple, targetWorkgroups: 4 });
+  await check({ name: 'mla matrix token chunks', ...mla, seqLens: [1500, 64] }, 'f32', { kernel: v2, matrix: apple, bindLimit: 600 * 96 * 4, targetWorkgroups: 16 });
+  await check({ name: 'mla matrix window', ...mla, seqLens: [400], window: 100 }, 'f32', { kernel: v2, matrix: apple });
+  // A one-token sequence beside a longer one: its later splits are empty and merge to nothing.
+  await check({ name: 'mla matrix one token', ...mla, seqLens: [1, 40] }, 'f32', { kernel: v2, matrix: nvidia });
+});
+
+test("mlaMatrix's subgroup-matrix WGSL is valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
+  const gpu = create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter?.features.has('chromium-experimental-subgroup-matrix')) {
+    assert.fail("Dawn's null backend no longer offers chromium-experimental-subgroup-matrix: the real path of mlaMatrix.wgsl would go unvalidated");
+  }
+  const device = await adapter.requestDevice({ requiredFeatures: ['chromium-experimental-subgroup-matrix', 'subgroups', 'shader-f16'] as GPUFeatureName[] });
+  try {
+    const configs: [number, number, number, 'f16' | 'f32'][] = [[16, 16, 16, 'f16'], [16, 8, 16, 'f16'], [8, 8, 8, 'f16'], [8, 8, 8, 'f32']];
+    for (const [m, n, k, component] of configs) {
+      for (const storage of ['f16', 'f32'] as const) {
+        const code = mlaMatrixWgsl({
+          kernel: 'mlaMatrix', storage, workgroupSize: 128, tileTokens: 16, dk: 576, dv: 512, headsPerGroupBlock: 16, queriesPerBlock: 1, sharedKv: true,
+          matrix: { m, n, k, component, subgroupSize: 32, subgroups: 4, emulated: false },
+        });
+        const info = await device.createShaderModule({ code }).getCompilationInfo();
+        const errors = info.messages.filter((msg) => msg.type === 'error').map((msg) => `${msg.lineNum}: ${msg.message}`);
+        assert.deepEqual(errors, [], `${m}×${n}×${k} ${component}, KV ${storage}`);
+        // Nothing deprecated either: the next Dawn would drop it.
+        assert.deepEqual(info.messages.map((msg) => msg.message), [], `${m}×${n}×${k} ${component}, KV ${storage}`);
+      }
+    }
+  } finally {
+    device.destroy();
   }
 });
 

@@ -44,7 +44,7 @@ export interface SubgroupMatrixConfig {
 }
 
 /** Dawn's configs as plain objects (its own are host objects JSON cannot copy). */
-function matrixConfigs(info: unknown): SubgroupMatrixConfig[] {
+export function matrixConfigs(info: unknown): SubgroupMatrixConfig[] {
   const list = (info as { subgroupMatrixConfigs?: unknown } | undefined)?.subgroupMatrixConfigs;
   if (!list || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') return [];
   return [...(list as Iterable<Record<string, unknown>>)].map((c) => ({
