@@ -20,6 +20,7 @@ import { deriveAttentionSpec } from '../src/core/attentionSpec';
 import { loadModelConfig } from '../src/core/modelConfig';
 import { buildProfilePlan, type KernelCase, type ProfileOptions } from '../src/core/profilePlan';
 import { openGpu } from '../src/gpu/device';
+import { pickMatrixConfig } from '../src/gpu/matrices';
 import { runCase, runPlan } from '../src/gpu/profile';
 import { sustainLoad } from '../src/gpu/peaks';
 import type { ProfileResult, ProfileSettings } from '../src/shared/profileProtocol';
@@ -45,7 +46,8 @@ const cases: KernelCase[] = [
   ...plan('llama-3.1-8b', { variants: ['own'], contexts: prefillContexts, mode: 'prefill' }),
 ];
 
-const ctx = await openGpu();
+// With subgroup matrices where the adapter has them: MLA absorbed decode also runs on mlaMatrix.wgsl.
+const ctx = await openGpu({ matrices: true });
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const report = await runPlan(ctx, { modelType: undefined, contexts, batch: 1, modes: ['decode', 'prefill'], cases, notes: [] }, settings, (e) => {
   if (e.type === 'progress') log(`[${e.done}/${e.total - 1}] ${e.message}`);
@@ -70,7 +72,7 @@ mkdirSync(dir, { recursive: true });
 const slug = resultsSlug(report.device.adapter, report.device.backend);
 
 /** The results file, written after the v2 pass (a check stopped at its time limit still leaves it) and again with v1 beside it. */
-function writeResults(v1Results: ProfileResult[]): KernelsBenchResults {
+function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[] = []): KernelsBenchResults {
   // Goals of the issue, computed from the figures (reported, not asserted).
   const find = (id: string, context: number, mode = 'decode'): ProfileResult | undefined => report.results.find((r) => r.id === id && r.context === context && r.mode === mode && r.medianUs !== null);
   // v2 over v1, case by case (time ratio: below 1 is faster).
@@ -87,19 +89,21 @@ function writeResults(v1Results: ProfileResult[]): KernelsBenchResults {
   const longDecode = report.results.filter((r) => ['mha', 'gqa', 'mqa'].includes(r.variant) && r.mode === 'decode' && r.context >= 16384 && typeof r.pctReadBandwidth === 'number');
   const mla = report.results.filter((r) => r.variant === 'mla' && r.pctFlops !== null);
   const prefill = report.results.filter((r) => r.mode === 'prefill' && r.pctFlops !== null);
-  const best = (rows: ProfileResult[], key: 'pctReadBandwidth' | 'pctFlops'): number | null => (rows.length ? Math.max(...rows.map((r) => r[key]!)) : null);
+  const onMatrices = matrixResults.filter((r) => typeof r.pctMatrixFlops === 'number');
+  const best = (rows: ProfileResult[], key: 'pctReadBandwidth' | 'pctFlops' | 'pctMatrixFlops'): number | null => (rows.length ? Math.max(...rows.map((r) => r[key]!)) : null);
   const goals = [
     { goal: `GQA 32q/8kv decode ≤ 0.30× MHA-32 at ${at} tokens`, value: ratio('gqa-8'), target: 0.3, lowerIsBetter: true, unit: '×' },
     { goal: `MQA decode ≤ 0.12× MHA-32 at ${at} tokens`, value: ratio('mqa'), target: 0.12, lowerIsBetter: true, unit: '×' },
     { goal: 'v2 (decode, prefill, MLA) no slower than v1 on any case (worst v2/v1 time)', value: pairs.length ? Math.max(...pairs.map((p) => p.ratio)) : null, target: 1, lowerIsBetter: true, unit: '×' },
     { goal: 'MHA/GQA decode at ≥ 16k: ≥ 90% of the measured read peak (best case)', value: best(longDecode, 'pctReadBandwidth'), target: 90, lowerIsBetter: false, unit: '%' },
     { goal: 'MLA absorbed decode, 128 heads: ≥ 50% of measured f32 FMA peak (best case)', value: best(mla, 'pctFlops'), target: 50, lowerIsBetter: false, unit: '%' },
+    { goal: 'MLA absorbed decode on subgroup matrices, 128 heads: ≥ 25% of the measured matrix peak (best case)', value: best(onMatrices, 'pctMatrixFlops'), target: 25, lowerIsBetter: false, unit: '%' },
     { goal: 'Prefill: ≥ 50% of measured f32 FMA peak (best case)', value: best(prefill, 'pctFlops'), target: 50, lowerIsBetter: false, unit: '%' },
     { goal: `${leakRuns} profile runs: resident memory growth after the first 10 (MiB)`, value: leak.growthMiB, target: 16, lowerIsBetter: true, unit: ' MiB' },
   ].map((g) => ({ ...g, met: g.value === null ? null : g.lowerIsBetter ? g.value <= g.target : g.value >= g.target }));
 
   const out: KernelsBenchResults = {
-    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results], generations: pairs,
+    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results, ...matrixResults], generations: pairs,
     ...(report.peaksAfter ? { peaksAfter: report.peaksAfter } : {}), notes: report.notes,
   };
   writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(out, null, 2)}\n`);
@@ -120,8 +124,25 @@ for (const [i, c] of v2Cases.entries()) {
   v1Results.push(r);
 }
 
+// MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl), beside tile2's rows above.
+const matrixResults: ProfileResult[] = [];
+const matrixPick = pickMatrixConfig(ctx);
+if ('config' in matrixPick) {
+  writeResults(v1Results);
+  const mlaCases = cases.filter((c) => c.sharedKv && c.mode === 'decode');
+  for (const [i, c] of mlaCases.entries()) {
+    log(`[matrices ${i + 1}/${mlaCases.length}] ${c.label} at ${c.contextTokens} tokens`);
+    await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
+    const r = await runCase(ctx, c, report.device, { ...settings, kernel: 'v2', matrices: true }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
+    log(`    ${r.medianUs === null ? `not timed: ${r.skipped}` : `${r.medianUs.toFixed(0)} µs (${r.kernelName})`}`);
+    matrixResults.push(r);
+  }
+} else {
+  report.notes.push(`MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl): not measured: ${matrixPick.reason}.`);
+}
+
 ctx.destroy();
-const out = writeResults(v1Results);
+const out = writeResults(v1Results, matrixResults);
 process.stdout.write(kernelsMarkdown(out));
 process.stdout.write(`\nwritten: ${path.relative(process.cwd(), path.join(dir, slug))}.json and .md\n`);
 // No process.exit: with the device destroyed and Dawn's instance dropped, Node ends on its own.

@@ -66,6 +66,7 @@ const OPTIONS = {
   backend: { type: 'string' },
   f32: { type: 'boolean' },
   kernel: { type: 'string' },
+  matrices: { type: 'boolean' },
   adapter: { type: 'string' },
   'list-adapters': { type: 'boolean' },
   out: { type: 'string', short: 'o' },
@@ -190,11 +191,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     const device = values.device ?? 'auto';
     if (device !== 'auto' && device !== 'gpu' && device !== 'cpu') throw new UsageError(`--device "${device}": choose auto, gpu or cpu`);
     request.quality = { targets, calibrationTokens, timeoutSeconds: timeout ?? DEFAULT_QUALITY_TIMEOUT_S, device };
-    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32', 'kernel', 'adapter'].find((f) => values[f as keyof typeof values] !== undefined);
+    const stray = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'max-case-seconds', 'backend', 'f32', 'kernel', 'matrices', 'adapter'].find((f) => values[f as keyof typeof values] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
     return request;
   }
-  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32', 'kernel', 'adapter'] as const;
+  const profileOnly = ['contexts', 'variants', 'mode', 'samples', 'warmup', 'timeout', 'max-case-seconds', 'backend', 'f32', 'kernel', 'matrices', 'adapter'] as const;
   if (command !== 'profile') {
     const stray = profileOnly.find((f) => values[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} belongs to attention-lens profile`);
@@ -238,6 +239,12 @@ export function parseCli(argv: readonly string[]): CliRequest {
     const kernel = KERNEL_CHOICES.find((k) => k === values.kernel!.toLowerCase());
     if (!kernel) throw new UsageError(`--kernel "${values.kernel}": choose ${KERNEL_CHOICES.join(', ')} (auto: the generation measured faster on this kind of adapter; v1: the reference kernels v2 is measured beside)`);
     settings.kernel = kernel;
+  }
+  if (values.matrices) {
+    if (settings.kernel === 'v1') throw new UsageError('--matrices runs a v2 kernel (MLA absorbed decode on subgroup matrices): drop --kernel v1, or give --kernel v2');
+    // A v2 kernel: --kernel auto would keep v1 on a GPU, where the matrices are.
+    settings.kernel = 'v2';
+    settings.matrices = true;
   }
   const timeout = decimal('timeout', values.timeout);
   if (timeout !== undefined && timeout <= 0) throw new UsageError('--timeout: give a positive number of seconds');
@@ -309,6 +316,8 @@ Profile options
   --list-adapters      list the adapters Dawn offers here, numbered, and the default (no config needed)
   --kernel K           auto | v1 | v2 (default auto: v2 on software adapters, v1 on GPUs until a GPU run
                        shows v2 ahead); v2: lane-group decode reads, f16 K/V on every adapter
+  --matrices           MLA absorbed decode on the GPU's subgroup matrices where it has them (experimental:
+                       Dawn's chromium-experimental-subgroup-matrix, behind its unsafe APIs; implies --kernel v2)
 
 Quality options
   --targets LIST       conversions to measure and cite, e.g. gqa4,mqa,mla256,kv-int8,kv-int4,kv-fp8 (default: picked for the model)

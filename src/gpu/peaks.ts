@@ -6,7 +6,8 @@
  * cases, so a run whose clocks moved says so.
  */
 import type { GpuContext } from './device';
-import { peaksWgsl, type StorageType } from './shaders';
+import { matrixPeakWgsl, peaksWgsl, type StorageType } from './shaders';
+import { describeMatrixConfig, pickMatrixConfig } from './matrices';
 import { timeWork, type TimingOptions } from './timing';
 import type { DevicePeaks } from '../shared/profileProtocol';
 export { peakDrift, PEAK_DRIFT_LIMIT } from '../shared/measurement';
@@ -18,12 +19,14 @@ export async function measurePeaks(ctx: GpuContext, options: TimingOptions & { p
   const read = await measureBandwidth(ctx, 'read', options);
   const f32 = await measureFma(ctx, 'f32', options);
   const f16 = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
+  const matrix = ctx.subgroupMatrixConfigs.length > 0 ? await measureMatrix(ctx, options) : null;
   return {
     copyGBps: copy.value,
     readGBps: read.value,
     f32TFlops: f32.value,
     f16TFlops: f16 ? f16.value : null,
-    derivation: [copy.line, read.line, f32.line, ...(f16 ? [f16.line] : [])],
+    ...(matrix ? { matrixTFlops: matrix.value, matrixShape: matrix.shape } : {}),
+    derivation: [copy.line, read.line, f32.line, ...(f16 ? [f16.line] : []), ...(matrix ? [matrix.line] : [])],
   };
 }
 
@@ -102,15 +105,58 @@ async function measureBandwidth(ctx: GpuContext, kind: 'copy' | 'read', options:
   }
 }
 
+/**
+ * The subgroup-matrix rate on mlaMatrix.wgsl's shape. An experimental feature: a failure here costs this
+ * peak (null, with the reason as its line), not the run.
+ */
+async function measureMatrix(ctx: GpuContext, options: TimingOptions): Promise<(Omit<Peak, 'value'> & { value: number | null; shape: string }) | null> {
+  const pick = pickMatrixConfig(ctx);
+  if (!('config' in pick)) return null;
+  const c = pick.config;
+  const shape = describeMatrixConfig({ componentType: c.component, resultComponentType: 'f32', M: c.m, N: c.n, K: c.k });
+  try {
+    const iterations = 2048;
+    const peak = await measureChains(ctx, matrixPeakWgsl(c), 'matrix_chain', iterations, options);
+    // 4 subgroups × 4 chains × 2·M·N·K FLOPs per iteration.
+    const perWorkgroup = 4 * 4 * 2 * c.m * c.n * c.k * iterations;
+    const flops = peak.workgroups * perWorkgroup;
+    const value = flops / (peak.medianUs * 1e6);
+    return { value, shape, line: `matrix TFLOP/s (${shape}) = ${peak.workgroups} workgroups × 4 subgroups × ${iterations} iterations × 4 × 2·${c.m}·${c.n}·${c.k} FLOPs = ${flops} / ${peak.medianUs.toFixed(1)} µs median of ${peak.samples} = ${value.toFixed(3)}` };
+  } catch (e) {
+    clearAfterFailure(ctx);
+    return { value: null, shape, line: `matrix TFLOP/s (${shape}): not measured: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function clearAfterFailure(ctx: GpuContext): void {
+  try {
+    ctx.throwIfErrored();
+  } catch {
+    // The error is the reason already given.
+  }
+}
+
 async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOptions): Promise<Peak> {
-  const { device } = ctx;
-  const module = device.createShaderModule({ code: peaksWgsl(type) });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'fma_chain' } });
   const iterations = 4096;
+  const peak = await measureChains(ctx, peaksWgsl(type), 'fma_chain', iterations, options);
+  // 4 vec4 chains = 16 FMAs = 32 FLOPs per iteration per thread.
+  const flops = peak.workgroups * 256 * iterations * 32;
+  const value = flops / (peak.medianUs * 1e6);
+  return { value, line: `${type} TFLOP/s = ${peak.workgroups} workgroups × 256 threads × ${iterations} iterations × 32 FLOPs = ${flops} / ${peak.medianUs.toFixed(1)} µs median of ${peak.samples} = ${value.toFixed(5)}` };
+}
+
+/**
+ * Times an entry point of register chains (`iterations` per thread, its only binding PP and dst): the
+ * grid is 1024 workgroups, or fewer where one dispatch would last over about 20 ms.
+ */
+async function measureChains(ctx: GpuContext, code: string, entryPoint: string, iterations: number, options: TimingOptions): Promise<{ workgroups: number; medianUs: number; samples: number }> {
+  const { device } = ctx;
+  const module = device.createShaderModule({ code });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint } });
   const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([256, iterations, 0, 0]));
-  const dst = device.createBuffer({ size: 256 * 16, usage: GPUBufferUsage.STORAGE });
-  // fma_chain does not read `src`, so the auto layout has only bindings 0 and 2.
+  const dst = device.createBuffer({ size: 256 * 16 * 4, usage: GPUBufferUsage.STORAGE });
+  // The chains do not read `src`, so the auto layout has only bindings 0 and 2.
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: params } }, { binding: 2, resource: { buffer: dst } }] });
   // 1024 workgroups of 256 fill the largest GPUs; a software adapter (lavapipe) would need most of a
   // second per dispatch, so shrink the grid until one dispatch lasts about 20 ms (it still fills the CPU).
@@ -137,10 +183,7 @@ async function measureFma(ctx: GpuContext, type: StorageType, options: TimingOpt
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(workgroups);
     }, options);
-    // 4 vec4 chains = 16 FMAs = 32 FLOPs per iteration per thread.
-    const flops = workgroups * 256 * iterations * 32;
-    const value = flops / (t.medianUs * 1e6);
-    return { value, line: `${type} TFLOP/s = ${workgroups} workgroups × 256 threads × ${iterations} iterations × 32 FLOPs = ${flops} / ${t.medianUs.toFixed(1)} µs median of ${t.samples} = ${value.toFixed(5)}` };
+    return { workgroups, medianUs: t.medianUs, samples: t.samples };
   } finally {
     for (const b of [params, dst]) b.destroy();
   }

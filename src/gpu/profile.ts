@@ -9,6 +9,7 @@ import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
 import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
 import { measureWave } from './wave';
+import { pickMatrixConfig } from './matrices';
 import { generationOf, kernelWgsl } from './shaders';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from './reference';
 import { DispatchTooLongError, TooSlowError, type TimingOptions } from './timing';
@@ -136,7 +137,9 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   // memory) is reported for this case; the others still run.
   let launch;
   try {
-    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize });
+    const pick = settings.matrices ? pickMatrixConfig(ctx) : undefined;
+    const matrix = pick && 'config' in pick ? pick.config : undefined;
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize, matrix });
     kernelWgsl(launch.shape);
   } catch (e) {
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
@@ -165,8 +168,10 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const gpu = await run.read();
     ctx.throwIfErrored();
     const rows = gateRows(p);
-    const ref = referenceAttention(p, data, rows);
-    const tol = storage === 'f16' ? 1e-2 : 1e-4;
+    // mlaMatrix multiplies Q and P as f16 where its matrices are f16: the reference takes the same Q.
+    const halfMatrices = launch.shape.matrix?.component === 'f16';
+    const ref = referenceAttention(p, halfMatrices ? { ...data, q: roundToF16(data.q) } : data, rows);
+    const tol = storage === 'f16' || halfMatrices ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
     const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: generationOf(launch.shape.kernel), kernelName: launch.shape.kernel, splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: run.chunks };
     if (!gate.ok) {
@@ -191,6 +196,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
       gbps, pctBandwidth: (100 * gbps) / device.peaks.copyGBps,
       pctReadBandwidth: device.peaks.readGBps ? (100 * gbps) / device.peaks.readGBps : null,
       tflops, pctFlops: (100 * tflops) / peakTflops,
+      ...(launch.shape.kernel === 'mlaMatrix' ? { pctMatrixFlops: device.peaks.matrixTFlops ? (100 * tflops) / device.peaks.matrixTFlops : null } : {}),
       pctRoofline: (100 * rooflineUs) / t.medianUs,
       samples: t.samples, timing: t.method, wallClockUs: t.wallClockUs,
       ...(t.note ? { timingNote: t.note } : {}),

@@ -448,6 +448,46 @@ export function merge2Wgsl(dv: number): string {
   return fill(merge2Source, { DV: dv, MAX_SPLITS: MERGE2_MAX_SPLITS, MERGE_PARAMS: mergeParamsSource });
 }
 
+/**
+ * The subgroup-matrix peak: per subgroup, four independent multiply-accumulate chains on the shape
+ * mlaMatrix.wgsl uses, operands loaded once from workgroup memory; the results are stored only when
+ * PP.pad0 is 1 (never), which keeps the chains alive. Four subgroups a workgroup, as in the kernel.
+ */
+export function matrixPeakWgsl(config: Omit<MatrixShape, 'subgroups'>): string {
+  const { m, n, k, component: ct, subgroupSize } = config;
+  return `${ct === 'f16' ? 'enable f16;\n' : ''}enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
+struct PeakParams { count: u32, iterations: u32, pad0: u32, pad1: u32 };
+@group(0) @binding(0) var<uniform> PP: PeakParams;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+alias LeftM = subgroup_matrix_left<${ct}, ${k}, ${m}>;
+alias RightM = subgroup_matrix_right<${ct}, ${n}, ${k}>;
+alias ResultM = subgroup_matrix_result<f32, ${n}, ${m}>;
+var<workgroup> operands: array<${ct}, ${m * k + k * n}>;
+@compute @workgroup_size(${subgroupSize * 4})
+fn matrix_chain(@builtin(subgroup_id) sg: u32) {
+  let a = subgroupMatrixLoad<LeftM, row_major>(&operands, 0u, ${k}u);
+  let b = subgroupMatrixLoad<RightM, row_major>(&operands, ${m * k}u, ${n}u);
+  var c0 = ResultM();
+  var c1 = ResultM();
+  var c2 = ResultM();
+  var c3 = ResultM();
+  for (var i = 0u; i < PP.iterations; i++) {
+    c0 = subgroupMatrixMultiplyAccumulate(a, b, c0);
+    c1 = subgroupMatrixMultiplyAccumulate(a, b, c1);
+    c2 = subgroupMatrixMultiplyAccumulate(a, b, c2);
+    c3 = subgroupMatrixMultiplyAccumulate(a, b, c3);
+  }
+  if (PP.pad0 == 1u) {
+    subgroupMatrixStore<row_major>(&dst, sg * ${4 * m * n}u, c0, ${n}u);
+    subgroupMatrixStore<row_major>(&dst, sg * ${4 * m * n}u + ${m * n}u, c1, ${n}u);
+    subgroupMatrixStore<row_major>(&dst, sg * ${4 * m * n}u + ${2 * m * n}u, c2, ${n}u);
+    subgroupMatrixStore<row_major>(&dst, sg * ${4 * m * n}u + ${3 * m * n}u, c3, ${n}u);
+  }
+}
+`;
+}
+
 export function peaksWgsl(type: StorageType): string {
   return fill(peaksSource, { ENABLE_F16: type === 'f16' ? 'enable f16;' : '', T: type });
 }

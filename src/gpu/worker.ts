@@ -44,7 +44,7 @@ async function handle(message: unknown): Promise<void> {
       adapter = chosen.entry.name;
       backend = chosen.entry.backend as Backend;
     }
-    ctx = await openGpu({ backend, forceF32: settings.forceF32, adapter });
+    ctx = await openGpu({ backend, forceF32: settings.forceF32, adapter, matrices: settings.matrices });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (!(e instanceof NoAdapterError)) return fail('gpu-error', message);

@@ -28,6 +28,14 @@ export interface DevicePeaks {
   f32TFlops: number;
   /** null when the device has no shader-f16. */
   f16TFlops: number | null;
+  /**
+   * Measured subgroup-matrix multiply-accumulate rate, TFLOP/s (2·M·N·K per operation), on the shape
+   * mlaMatrix.wgsl uses (`matrixShape`, e.g. "f16 × f16 → f32 at 16 × 16 × 16"): the tensor-core peak
+   * its results are a percentage of. Absent when the device was opened without subgroup matrices or has
+   * none; null when measuring failed (the derivation says why).
+   */
+  matrixTFlops?: number | null;
+  matrixShape?: string;
   /** How each peak follows from its bytes or FLOPs and its measured time. */
   derivation: string[];
 }
@@ -82,6 +90,8 @@ export interface ProfileResult {
   tflops: number | null;
   /** tflops / measured FMA peak (f32: accumulation is f32) × 100. */
   pctFlops: number | null;
+  /** mlaMatrix.wgsl's cases: tflops / the measured subgroup-matrix peak (peaks.matrixTFlops) × 100. */
+  pctMatrixFlops?: number | null;
   /** max(bytes / bandwidth, FLOPs / peak) / time × 100: how close to the device's own roofline. */
   pctRoofline: number | null;
   bytes: number;
@@ -148,6 +158,11 @@ export interface ProfileSettings {
   peakBytes?: number;
   /** Seconds of sustained load before the peaks and each case (default 1 on a GPU, 0.05 on a software adapter). */
   sustainSeconds?: number;
+  /**
+   * MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl) where the device was opened
+   * with them and has a shape the kernel takes; v2 only. The benchmark and gpu:check set it.
+   */
+  matrices?: boolean;
 }
 
 /** Defaults shared by the CLI and the editor. */

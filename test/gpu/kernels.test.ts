@@ -6,10 +6,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from 'webgpu';
+import { describeMatrixConfig, pickMatrixConfig } from '../../src/gpu/matrices';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
 import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind, type MatrixConfigChoice } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
-import { mlaMatrixWgsl, workgroupBytes, type StorageType } from '../../src/gpu/shaders';
+import { matrixPeakWgsl, mlaMatrixWgsl, workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
 import { measureWave } from '../../src/gpu/wave';
 import { kernelGeneration, runCase } from '../../src/gpu/profile';
@@ -45,13 +46,15 @@ interface CheckOptions {
   targetWorkgroups?: number;
   /** A smaller storage-binding limit than the device's forces K/V into chunks. */
   bindLimit?: number;
-  mlaKernel?: 'decode' | 'tiled' | 'tile2';
+  mlaKernel?: 'decode' | 'tiled';
   prefillKernel?: 'prefill' | 'tiled';
   kernel?: KernelChoice;
   /** MLA absorbed decode on (emulated) subgroup matrices: mlaMatrix.wgsl. */
   matrix?: MatrixConfigChoice;
   /** Multiplies each token's K row by this (the scores then grow along the sequence: rescales). */
   kRowScale?: (t: number) => number;
+  /** Another device than the shared one (opened with subgroup matrices). */
+  gpu?: GpuContext;
 }
 
 /** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
@@ -93,16 +96,17 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
     }
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
-  const gpu = bindLimit === undefined ? ctx : { ...ctx, limits: { ...ctx.limits, maxStorageBufferBindingSize: bindLimit } };
+  const device = o.gpu ?? ctx;
+  const gpu = bindLimit === undefined ? device : { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: bindLimit } };
   const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix });
   if (matrix) assert.equal(launch.shape.kernel, 'mlaMatrix', `${c.name}: the subgroup-matrix kernel chosen`);
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
   if (kernel.generation === 'v2' && kind === 'flash' && p.numQueries === 1 && !p.sharedKv) assert.equal(launch.shape.kernel, 'decode2', `${c.name}: v2 decode kernel chosen`);
   // v2 takes prefill and MLA absorbed decode with its tiles unless a v1 kernel is named.
-  if (kernel.generation === 'v2' && kind === 'flash' && (p.numQueries > 1 || p.sharedKv) && !prefillKernel && (!mlaKernel || mlaKernel === 'tile2') && !matrix) assert.equal(launch.shape.kernel, 'tile2', `${c.name}: v2 tiles chosen`);
+  if (kernel.generation === 'v2' && kind === 'flash' && (p.numQueries > 1 || p.sharedKv) && !prefillKernel && !mlaKernel && !matrix) assert.equal(launch.shape.kernel, 'tile2', `${c.name}: v2 tiles chosen`);
   if (kernel.generation === 'v1') assert.ok(launch.shape.kernel !== 'decode2' && launch.shape.kernel !== 'tile2', `${c.name}: v1 kernel`);
   if (prefillKernel) assert.equal(launch.shape.kernel, prefillKernel);
-  if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : mlaKernel === 'tile2' ? 'tile2' : 'decode');
+  if (mlaKernel) assert.equal(launch.shape.kernel, mlaKernel === 'tiled' ? 'tiled' : 'decode');
   const run = prepareAttention(gpu, p, { q, k, v }, launch);
   if (bindLimit !== undefined) assert.ok(run.chunks > 1, `${c.name}: split into chunks`);
   try {
@@ -277,7 +281,30 @@ test('MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl, emulated): split
   await check({ name: 'mla matrix one token', ...mla, seqLens: [1, 40] }, 'f32', { kernel: v2, matrix: nvidia });
 });
 
-test("mlaMatrix's subgroup-matrix WGSL is valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
+test("MLA absorbed decode on the adapter's own subgroup matrices (mlaMatrix.wgsl), where it has them", async (t) => {
+  const mctx = await openGpu({ matrices: true });
+  try {
+    const pick = pickMatrixConfig(mctx);
+    if (!('config' in pick)) {
+      t.skip(`${pick.reason}: the emulated test above checks the kernel here; a GPU with subgroup matrices runs this one (npm run gpu:check)`);
+      return;
+    }
+    const v2 = { generation: 'v2' as const, subgroupMinSize: mctx.subgroupMinSize, name: `v2 on ${describeMatrixConfig({ componentType: pick.config.component, resultComponentType: 'f32', M: pick.config.m, N: pick.config.n, K: pick.config.k })}` };
+    const mla = { qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, scale: 1 / Math.sqrt(192) };
+    const o = { kernel: v2, matrix: pick.config, gpu: mctx };
+    for (const s of mctx.hasF16 ? (['f16', 'f32'] as const) : (['f32'] as const)) {
+      const splits = await check({ name: 'mla on matrices', ...mla, seqLens: [517, 64, 3] }, s, { ...o, targetWorkgroups: 16 });
+      assert.ok(splits > 1, 'split-K engaged');
+    }
+    await check({ name: 'mla on matrices, 128 heads', ...mla, qHeads: 128, seqLens: [300] }, 'f32', o);
+    await check({ name: 'mla on matrices, rescales', ...mla, seqLens: [700] }, 'f32', { ...o, targetWorkgroups: 1, kRowScale: (t) => (t < 200 ? 0.05 : 1 + t / 200) });
+    await check({ name: 'mla on matrices, token chunks', ...mla, seqLens: [1500, 64] }, 'f32', { ...o, bindLimit: 600 * 576 * 4, targetWorkgroups: 16 });
+  } finally {
+    mctx.destroy();
+  }
+});
+
+test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
   const gpu = create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']);
   const adapter = await gpu.requestAdapter();
   if (!adapter?.features.has('chromium-experimental-subgroup-matrix')) {
@@ -298,6 +325,9 @@ test("mlaMatrix's subgroup-matrix WGSL is valid for the adapters' shapes (Dawn's
         // Nothing deprecated either: the next Dawn would drop it.
         assert.deepEqual(info.messages.map((msg) => msg.message), [], `${m}×${n}×${k} ${component}, KV ${storage}`);
       }
+      // The matrix peak the kernel's results are a percentage of, on the same shape.
+      const peak = await device.createShaderModule({ code: matrixPeakWgsl({ m, n, k, component, subgroupSize: 32, emulated: false }) }).getCompilationInfo();
+      assert.deepEqual(peak.messages.map((msg) => `${msg.type} ${msg.lineNum}: ${msg.message}`), [], `peak ${m}×${n}×${k} ${component}`);
     }
   } finally {
     device.destroy();

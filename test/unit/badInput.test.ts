@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { run } from '../../src/cli/main';
+import { parseCli } from '../../src/cli/args';
 import { fixtureText, ROOT } from './helpers';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'attention-lens-bad-'));
@@ -154,7 +155,19 @@ test('profile: bad options are one line and exit 2, before any GPU work starts',
   await expectBad(['kv', '--list-adapters'], /--list-adapters belongs to attention-lens profile/);
   await expectBad(['profile', config, '--list-adapters'], /--list-adapters takes no config file/);
   await expectBad(['kv', config, '--kernel', 'v1'], /--kernel belongs to attention-lens profile/);
+  await expectBad(['profile', config, '--matrices', '--kernel', 'v1'], /--matrices runs a v2 kernel/);
+  await expectBad(['kv', config, '--matrices'], /--matrices belongs to attention-lens profile/);
   await expectBad(['profile', config, '--timeout', '-5'], /--timeout/);
   await expectBad(['kv', config, '--samples', '30'], /--samples belongs to attention-lens profile/);
   await expectBad(['profile', file('broken-profile.json', '{"num_attention_heads": 32,')], /broken-profile\.json/);
+});
+
+test('profile --matrices: a v2 run with subgroup matrices asked for (--kernel auto would keep v1 on a GPU)', () => {
+  const config = path.join(ROOT, 'test', 'fixtures', 'configs', 'deepseek-v3.json');
+  for (const argv of [['profile', config, '--matrices'], ['profile', config, '--matrices', '--kernel', 'v2']]) {
+    const settings = parseCli(argv).profile?.settings;
+    assert.equal(settings?.kernel, 'v2', argv.join(' '));
+    assert.equal(settings?.matrices, true, argv.join(' '));
+  }
+  assert.equal(parseCli(['profile', config]).profile?.settings.matrices, undefined);
 });
