@@ -272,15 +272,14 @@ function chooseMlaMatrixShape(p: AttentionProblem, group: number, budget: number
   const threads = config.subgroupSize * MLA_MATRIX_SUBGROUPS;
   if (threads > maxInvocations) return undefined;
   const rows = Math.max(16, config.m);
-  if (group % rows !== 0) return undefined;
+  const outputTiles = ((rows / config.m) * (p.dv / config.n)) / MLA_MATRIX_SUBGROUPS;
+  if (group % rows !== 0 || p.dk % config.k !== 0 || p.dv % config.n !== 0 || !Number.isInteger(outputTiles)) return undefined;
   for (const tokens of [32, 16, 8]) {
     if (tokens % config.n !== 0 || tokens % config.k !== 0) continue;
     const shape: AttentionShape = {
       kernel: 'mlaMatrix', storage, workgroupSize: threads, tileTokens: tokens, dk: p.dk, dv: p.dv,
       headsPerGroupBlock: rows, queriesPerBlock: 1, sharedKv: true, matrix,
     };
-    const outputTiles = ((rows / config.m) * (p.dv / config.n)) / MLA_MATRIX_SUBGROUPS;
-    if (p.dk % config.k !== 0 || p.dv % config.n !== 0 || !Number.isInteger(outputTiles)) return undefined;
     if (workgroupBytes(shape) <= budget) return shape;
   }
   return undefined;

@@ -281,6 +281,26 @@ test('MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl, emulated): split
   await check({ name: 'mla matrix one token', ...mla, seqLens: [1, 40] }, 'f32', { kernel: v2, matrix: nvidia });
 });
 
+test('mlaMatrix launch choice: 16 heads, the longest token tile the workgroup memory holds; tile2 where the heads or the shape do not tile', () => {
+  const nvidia = { m: 16, n: 16, k: 16, component: 'f16' as const, subgroupSize: 32, emulated: false };
+  const choose = (qHeads: number, storageBytes: number, matrix: MatrixConfigChoice) => chooseLaunch(
+    { batch: 1, qHeads, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, maxLen: 4096, seqLens: [4096], window: 0, chunk: 0, sharedKv: true, scale: 1 },
+    { limits: { ...ctx.limits, maxComputeWorkgroupStorageSize: storageBytes, maxComputeInvocationsPerWorkgroup: 256 } },
+    { kind: 'flash', storage: 'f16', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize: 32, matrix },
+  ).shape;
+  // DeepSeek-V3 (128 heads): 16-token tiles at 32 and 48 KiB (32 tokens of staged f16 rows are 37 KiB), 32 at 64 KiB.
+  for (const [bytes, tokens] of [[32768, 16], [49152, 16], [65536, 32]] as const) {
+    const s = choose(128, bytes, nvidia);
+    assert.deepEqual({ kernel: s.kernel, heads: s.headsPerGroupBlock, tokens: s.tileTokens, threads: s.workgroupSize }, { kernel: 'mlaMatrix', heads: 16, tokens, threads: 128 }, `${bytes} B`);
+    assert.ok(workgroupBytes(s) <= bytes, `${workgroupBytes(s)} B within ${bytes}`);
+  }
+  // Apple's 8 × 8 × 8 in f32: 8-token tiles of f32 rows.
+  assert.equal(choose(16, 32768, { ...nvidia, m: 8, n: 8, k: 8, component: 'f32' }).tileTokens, 8);
+  // 8 heads cannot fill 16 rows: tile2. So does an adapter whose 4 subgroups exceed the invocation limit.
+  assert.equal(choose(8, 32768, nvidia).kernel, 'tile2');
+  assert.equal(choose(128, 32768, { ...nvidia, subgroupSize: 128 }).kernel, 'tile2');
+});
+
 test("MLA absorbed decode on the adapter's own subgroup matrices (mlaMatrix.wgsl), where it has them", async (t) => {
   const mctx = await openGpu({ matrices: true });
   try {
