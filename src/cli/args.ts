@@ -314,8 +314,8 @@ Profile options
   --adapter A          profile on this adapter: an index or a part of a name from --list-adapters
                        (default: Dawn's high-performance choice — a discrete GPU first, a software one last)
   --list-adapters      list the adapters Dawn offers here, numbered, and the default (no config needed)
-  --kernel K           auto | v1 | v2 (default auto: v2 on software adapters, v1 on GPUs until a GPU run
-                       shows v2 ahead); v2: lane-group decode reads, f16 K/V on every adapter
+  --kernel K           auto | v1 | v2 (default auto: v2 on software adapters but for MLA absorbed decode,
+                       v1 on GPUs until a GPU run shows v2 ahead); v2: lane-group decode reads, f16 K/V
   --matrices           MLA absorbed decode on the GPU's subgroup matrices where it has them (experimental:
                        Dawn's chromium-experimental-subgroup-matrix, behind its unsafe APIs; implies --kernel v2)
 

@@ -98,7 +98,7 @@ function deviceInfo(ctx: GpuContext, peaks: DevicePeaks): DeviceInfo {
 }
 
 export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo, settings: ProfileSettings, timing: TimingOptions): Promise<ProfileResult> {
-  const generation = kernelGeneration(ctx, settings);
+  const generation = kernelGeneration(ctx, settings, c);
   const storage = caseStorage(c, device, settings, generation);
   const elemBytes = storage === 'f16' ? 2 : 4;
   const work = kernelWork(c, elemBytes);
@@ -210,11 +210,17 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   }
 }
 
-/** `--kernel auto`: the generation measured faster on this kind of adapter (KERNEL_CHOICES says why). */
-export function kernelGeneration(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>, settings: Pick<ProfileSettings, 'kernel'>): KernelGeneration {
+/**
+ * `--kernel auto`: the generation measured faster on this kind of adapter for this kind of case
+ * (KERNEL_CHOICES says why). Without a case: the adapter's generation for the rest.
+ */
+export function kernelGeneration(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>, settings: Pick<ProfileSettings, 'kernel'>, c?: Pick<KernelCase, 'sharedKv' | 'mode'>): KernelGeneration {
   const choice = settings.kernel ?? 'auto';
   if (choice !== 'auto') return choice;
-  return isSoftwareAdapter(ctx) ? 'v2' : 'v1';
+  if (!isSoftwareAdapter(ctx)) return 'v1';
+  // MLA absorbed decode: tile2's per-thread register blocks take 1.1-1.3x v1's time on lavapipe, which
+  // rewards loads every lane makes at one address (docs/kernels.md, bench/results/llvmpipe-vulkan.md).
+  return c?.sharedKv && c.mode === 'decode' ? 'v1' : 'v2';
 }
 
 /**

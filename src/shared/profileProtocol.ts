@@ -10,8 +10,9 @@ export const KERNEL_GENERATIONS = ['v1', 'v2'] as const;
 export type KernelGeneration = (typeof KERNEL_GENERATIONS)[number];
 /**
  * `--kernel`: a generation, or auto — on each adapter the generation measured faster there: v2 on
- * software adapters (lavapipe: 3–5× v1), v1 on GPUs until a GPU run shows v2 ahead (on an H200 the first
- * v2 was behind v1 at 16k: bench/results/nvidia-h200-vulkan-v1-v2.md).
+ * software adapters (lavapipe: decode 2–5× v1) except MLA absorbed decode (tile2 1.1–1.3× v1's time
+ * there), v1 on GPUs until a GPU run shows v2 ahead (on an H200 the first v2 was behind v1 at 16k:
+ * bench/results/nvidia-h200-vulkan-v1-v2.md).
  */
 export const KERNEL_CHOICES = ['auto', ...KERNEL_GENERATIONS] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];

@@ -447,7 +447,7 @@ test('K/V chunks are equal: 32 heads under a 31-head binding limit go as 16 + 16
   assert.deepEqual(chunks.map((c) => c.kvHeadCount), [16, 16]);
 });
 
-test('--kernel auto: v2 on a software adapter, v1 on a GPU until one measures v2 ahead; an explicit choice stands', () => {
+test('--kernel auto: v2 on a software adapter but for MLA absorbed decode, v1 on a GPU until one measures v2 ahead; an explicit choice stands', () => {
   const lavapipe = { adapterName: 'llvmpipe (LLVM 15.0.6, 256 bits)', vendor: 'mesa', architecture: '' };
   const h200 = { adapterName: 'NVIDIA: 580.159.04 580.159.4.0 nvidia-h200', vendor: 'nvidia', architecture: '' };
   assert.equal(kernelGeneration(lavapipe, {}), 'v2');
@@ -455,6 +455,13 @@ test('--kernel auto: v2 on a software adapter, v1 on a GPU until one measures v2
   assert.equal(kernelGeneration(h200, { kernel: 'auto' }), 'v1');
   assert.equal(kernelGeneration(h200, { kernel: 'v2' }), 'v2');
   assert.equal(kernelGeneration(lavapipe, { kernel: 'v1' }), 'v1');
+  // Per case on a software adapter: MLA absorbed decode keeps v1 (tile2 measured slower there); its
+  // decompressed form, prefill and an explicit v2 do not.
+  assert.equal(kernelGeneration(lavapipe, {}, { sharedKv: true, mode: 'decode' }), 'v1');
+  assert.equal(kernelGeneration(lavapipe, {}, { sharedKv: false, mode: 'decode' }), 'v2');
+  assert.equal(kernelGeneration(lavapipe, {}, { sharedKv: false, mode: 'prefill' }), 'v2');
+  assert.equal(kernelGeneration(lavapipe, { kernel: 'v2' }, { sharedKv: true, mode: 'decode' }), 'v2');
+  assert.equal(kernelGeneration(h200, {}, { sharedKv: true, mode: 'decode' }), 'v1');
 });
 
 test('one K/V row larger than a binding (MLA at long context): token ranges of whole splits, one dispatch each, same result', async () => {
