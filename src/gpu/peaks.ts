@@ -19,15 +19,24 @@ export async function measurePeaks(ctx: GpuContext, options: TimingOptions & { p
   const read = await measureBandwidth(ctx, 'read', options);
   const f32 = await measureFma(ctx, 'f32', options);
   const f16 = ctx.hasF16 ? await measureFma(ctx, 'f16', options) : null;
-  const matrix = ctx.subgroupMatrixConfigs.length > 0 ? await measureMatrix(ctx, options) : null;
   return {
     copyGBps: copy.value,
     readGBps: read.value,
     f32TFlops: f32.value,
     f16TFlops: f16 ? f16.value : null,
-    ...(matrix ? { matrixTFlops: matrix.value, matrixShape: matrix.shape } : {}),
-    derivation: [copy.line, read.line, f32.line, ...(f16 ? [f16.line] : []), ...(matrix ? [matrix.line] : [])],
+    derivation: [copy.line, read.line, f32.line, ...(f16 ? [f16.line] : [])],
   };
+}
+
+/**
+ * `peaks` with the subgroup-matrix peak on mlaMatrix's shape added, where the device has subgroup
+ * matrices (else unchanged). Measured only by runs that use them, right before they do: an experimental
+ * feature that failed here costs that peak (null, with the reason), and one that took the device down
+ * would not take the other peaks with it.
+ */
+export async function withMatrixPeak(ctx: GpuContext, peaks: DevicePeaks, options: TimingOptions): Promise<DevicePeaks> {
+  const matrix = await measureMatrix(ctx, options);
+  return matrix ? { ...peaks, matrixTFlops: matrix.value, matrixShape: matrix.shape, derivation: [...peaks.derivation, matrix.line] } : peaks;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { isSoftwareAdapter as isSoftwareAdapterInfo } from './host/adapterText';
 import type { GpuContext } from './device';
 import { chooseLaunch, planKvChunks, prepareAttention } from './attention';
-import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad } from './peaks';
+import { measurePeaks, peakDrift, PEAK_DRIFT_LIMIT, sustainLoad, withMatrixPeak } from './peaks';
 import { measureWave } from './wave';
 import { pickMatrixConfig } from './matrices';
 import { generationOf, kernelWgsl } from './shaders';
@@ -46,7 +46,8 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   const sustain = settings.sustainSeconds ?? (isSoftwareAdapter(ctx) ? SUSTAIN_SECONDS_SOFTWARE : SUSTAIN_SECONDS);
   const sustainedSeconds = await sustainLoad(ctx, sustain, signal);
   const peakTiming = { ...timing, samples: Math.min(settings.samples, 30), peakBytes: settings.peakBytes };
-  const peaks = await measurePeaks(ctx, peakTiming);
+  const measured = await measurePeaks(ctx, peakTiming);
+  const peaks = settings.matrices ? await withMatrixPeak(ctx, measured, peakTiming) : measured;
   const wave = await measureWave(ctx, peakTiming, isSoftwareAdapter(ctx));
   const device: DeviceInfo = { ...deviceInfo(ctx, peaks), sustainedSeconds, wave: { workgroups: wave.workgroups, derivation: wave.line } };
   emit({ type: 'device', device });

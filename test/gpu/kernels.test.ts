@@ -12,6 +12,7 @@ import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type Kern
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import { matrixPeakWgsl, mlaMatrixWgsl, workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
+import { withMatrixPeak } from '../../src/gpu/peaks';
 import { measureWave } from '../../src/gpu/wave';
 import { kernelGeneration, runCase } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
@@ -322,6 +323,22 @@ test("MLA absorbed decode on the adapter's own subgroup matrices (mlaMatrix.wgsl
   } finally {
     mctx.destroy();
   }
+});
+
+test('the matrix peak: none without subgroup matrices; where it cannot be measured, null with the reason and the other peaks kept', async () => {
+  const peaks = { copyGBps: 1, readGBps: 1, f32TFlops: 1, f16TFlops: null, derivation: ['copy'] };
+  const timing = { warmupPasses: 1, samples: 3, minPassUs: 200, maxRepeats: 4 };
+  assert.deepEqual(await withMatrixPeak({ ...ctx, subgroupMatrixConfigs: [] }, peaks, timing), peaks);
+  // A device that claims a shape but was opened without the feature: its shader cannot compile.
+  const claims = { ...ctx, subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }], subgroupMinSize: 32, subgroupMaxSize: 32 };
+  const failed = await withMatrixPeak(claims, peaks, timing);
+  assert.equal(failed.matrixTFlops, null);
+  assert.equal(failed.matrixShape, 'f16 × f16 → f32 at 16 × 16 × 16');
+  assert.deepEqual(failed.derivation.slice(0, 1), ['copy']);
+  assert.match(failed.derivation[1]!, /^matrix TFLOP\/s \(f16 × f16 → f32 at 16 × 16 × 16\): not measured: ./);
+  assert.equal(failed.f32TFlops, 1);
+  // The device is still usable.
+  await check({ name: 'after a failed matrix peak', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [40] }, 'f32');
 });
 
 test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
