@@ -56,8 +56,11 @@ var<workgroup> kS: array<CT, BC * DKP>;
 // Each subgroup's partial scores (R × BC, row-major); the first holds the summed, scaled scores after the softmax.
 var<workgroup> sP: array<f32, NSG * R * BC>;
 var<workgroup> pS: array<CT, R * BC>;
-// A result tile per subgroup on its way through a rescale.
-var<workgroup> oX: array<f32, NSG * SM * SN>;
+// A result tile per subgroup on its way through a rescale, from OX_BASE: in sP's second and later slots
+// where they hold it (the softmax has summed them by then, and the next tile's scores come after a
+// barrier), else in an array of its own.
+{{OX_DECL}}
+const OX_BASE: u32 = {{OX_BASE}}u;
 var<workgroup> mS: array<f32, R>;
 var<workgroup> aS: array<f32, R>;
 var<workgroup> lS: array<f32, R>;
@@ -145,12 +148,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       // Nothing to rescale before the split's first tile.
       if (t0 != lo) {
         for (var o = 0u; o < OT; o++) {
-          storeX(sg * SM * SN, acc[o], lane);
+          storeX(OX_BASE + sg * SM * SN, acc[o], lane);
           workgroupBarrier();
           let rb = (sg * OT + o) / (DV / SN);
-          for (var e = lane; e < SM * SN; e += SG) { oX[sg * SM * SN + e] *= aS[rb * SM + e / SN]; }
+          for (var e = lane; e < SM * SN; e += SG) { {{OX}}[OX_BASE + sg * SM * SN + e] *= aS[rb * SM + e / SN]; }
           workgroupBarrier();
-          acc[o] = loadX(sg * SM * SN);
+          acc[o] = loadX(OX_BASE + sg * SM * SN);
           workgroupBarrier();
         }
       }

@@ -265,7 +265,8 @@ const MLA_MATRIX_SUBGROUPS = 4;
 /**
  * mlaMatrix.wgsl: 16 heads a workgroup (a multiple of the matrices' rows; 16 × 512 f32 accumulators over
  * four subgroups is 64 a lane at 32 lanes), and the longest tile of tokens — 32, 16 or 8, a multiple of
- * the matrices' N and K — whose staged rows fit the workgroup memory.
+ * the matrices' N and K — whose staged rows fit the workgroup memory (DeepSeek-V3's f16 rows: 32 tokens
+ * in NVIDIA's 48 KiB, 16 in 32 KiB).
  */
 function chooseMlaMatrixShape(p: AttentionProblem, group: number, budget: number, maxInvocations: number, storage: StorageType, config: MatrixConfigChoice): AttentionShape | undefined {
   const matrix: MatrixShape = { ...config, subgroups: MLA_MATRIX_SUBGROUPS };

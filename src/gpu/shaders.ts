@@ -111,7 +111,8 @@ export function workgroupBytes(shape: AttentionShape): number {
   if (shape.kernel === 'mlaMatrix' && shape.matrix) {
     const mx = shape.matrix;
     const ct = mx.component === 'f16' ? 2 : 4;
-    return ct * (shape.tileTokens * (shape.dk + 8) + r * shape.tileTokens) + 4 * (mx.subgroups * r * shape.tileTokens + mx.subgroups * mx.m * mx.n + 3 * r + 1);
+    const rescaleTiles = rescaleTilesInScores(shape) ? 0 : mx.subgroups * mx.m * mx.n;
+    return ct * (shape.tileTokens * (shape.dk + 8) + r * shape.tileTokens) + 4 * (mx.subgroups * r * shape.tileTokens + rescaleTiles + 3 * r + 1);
   }
   if (shape.kernel === 'decode') return 4 * (r * shape.dk + r * shape.workgroupSize + 2 * r + 5 * shape.workgroupSize);
   if (shape.kernel === 'prefill') return 4 * (r * shape.dk + shape.tileTokens * Math.max(shape.dk, shape.dv) + r * shape.tileTokens + 5 * r);
@@ -307,6 +308,12 @@ export function tile2Wgsl(shape: AttentionShape): string {
   });
 }
 
+/** mlaMatrix.wgsl: whether the rescale's tiles fit in the partial scores' second and later slots. */
+function rescaleTilesInScores(shape: AttentionShape): boolean {
+  const mx = shape.matrix!;
+  return (mx.subgroups - 1) * shape.headsPerGroupBlock * shape.tileTokens >= mx.subgroups * mx.m * mx.n;
+}
+
 /** mlaMatrix.wgsl's matrix operations on the adapter's subgroup matrices. */
 const MATRIX_FNS = `alias LeftM = subgroup_matrix_left<CT, SK, SM>;
 alias RightM = subgroup_matrix_right<CT, SN, SK>;
@@ -318,9 +325,9 @@ fn loadP(at: u32) -> LeftM { return subgroupMatrixLoad<LeftM, row_major>(&pS, at
 fn loadKT(at: u32) -> RightM { return subgroupMatrixLoad<RightM, col_major>(&kS, at, DKP); }
 fn loadV(at: u32) -> RightM { return subgroupMatrixLoad<RightM, row_major>(&kS, at, DKP); }
 fn mma(a: LeftM, b: RightM, c: ResultM) -> ResultM { return subgroupMatrixMultiplyAccumulate(a, b, c); }
-fn loadX(at: u32) -> ResultM { return subgroupMatrixLoad<ResultM, row_major>(&oX, at, SN); }
+fn loadX(at: u32) -> ResultM { return subgroupMatrixLoad<ResultM, row_major>(&OX_ARRAY, at, SN); }
 fn storeS(at: u32, m: ResultM, lane: u32) { subgroupMatrixStore<row_major>(&sP, at, m, BC); }
-fn storeX(at: u32, m: ResultM, lane: u32) { subgroupMatrixStore<row_major>(&oX, at, m, SN); }
+fn storeX(at: u32, m: ResultM, lane: u32) { subgroupMatrixStore<row_major>(&OX_ARRAY, at, m, SN); }
 fn storeO(at: u32, m: ResultM, stride: u32, lane: u32) { subgroupMatrixStore<row_major>(&partO, at, m, stride); }`;
 
 /**
@@ -367,14 +374,14 @@ fn mma(a: LeftM, b: RightM, c: ResultM) -> ResultM {
 }
 fn loadX(at: u32) -> ResultM {
   var m: ResultM;
-  for (var i = 0u; i < dyn(SM * SN); i++) { m[i] = oX[at + i]; }
+  for (var i = 0u; i < dyn(SM * SN); i++) { m[i] = OX_ARRAY[at + i]; }
   return m;
 }
 fn storeS(at: u32, m: ResultM, lane: u32) {
   if (lane == 0u) { for (var r = 0u; r < dyn(SM); r++) { for (var n = 0u; n < dyn(SN); n++) { sP[at + r * BC + n] = m[r * SN + n]; } } }
 }
 fn storeX(at: u32, m: ResultM, lane: u32) {
-  if (lane == 0u) { for (var i = 0u; i < dyn(SM * SN); i++) { oX[at + i] = m[i]; } }
+  if (lane == 0u) { for (var i = 0u; i < dyn(SM * SN); i++) { OX_ARRAY[at + i] = m[i]; } }
 }
 fn storeO(at: u32, m: ResultM, stride: u32, lane: u32) {
   if (lane == 0u) { for (var r = 0u; r < dyn(SM); r++) { for (var n = 0u; n < dyn(SN); n++) { partO[at + r * stride + n] = m[r * SN + n]; } } }
@@ -395,7 +402,12 @@ export function mlaMatrixWgsl(shape: AttentionShape): string {
   if (!fits) throw new Error(`mlaMatrix: ${r} heads × ${shape.tileTokens} tokens, head dims ${shape.dk}/${shape.dv} do not tile by ${mx.m} × ${mx.n} × ${mx.k} over ${mx.subgroups} subgroups`);
   if (shape.workgroupSize !== mx.subgroupSize * mx.subgroups) throw new Error(`mlaMatrix: ${shape.workgroupSize} threads are not ${mx.subgroups} subgroups of ${mx.subgroupSize}`);
   const f16 = shape.storage === 'f16' || mx.component === 'f16';
+  const inScores = rescaleTilesInScores(shape);
+  const ox = inScores ? 'sP' : 'oX';
   return fill(mlaMatrixSource, {
+    OX_DECL: inScores ? '// (here: in sP)' : 'var<workgroup> oX: array<f32, NSG * SM * SN>;',
+    OX_BASE: inScores ? shape.headsPerGroupBlock * shape.tileTokens : 0,
+    OX: ox,
     ENABLE_F16: f16 ? 'enable f16;' : '',
     ENABLE_MATRIX: mx.emulated ? `alias CT = ${mx.component};` : `enable subgroups;\nenable chromium_experimental_subgroup_matrix;\ndiagnostic(off, chromium_experimental.subgroup_matrix_uniformity);\nalias CT = ${mx.component};`,
     SG: mx.subgroupSize,
@@ -408,7 +420,7 @@ export function mlaMatrixWgsl(shape: AttentionShape): string {
     DK: shape.dk,
     DV: shape.dv,
     PARAMS: paramsFor(shape.storage, 'f32', mx.component),
-    MATRIX_FNS: mx.emulated ? EMULATED_MATRIX_FNS : MATRIX_FNS,
+    MATRIX_FNS: (mx.emulated ? EMULATED_MATRIX_FNS : MATRIX_FNS).replaceAll('OX_ARRAY', ox),
     SUBGROUP_BUILTINS: mx.emulated ? '' : ', @builtin(subgroup_id) sg: u32, @builtin(subgroup_invocation_id) lane: u32',
     SUBGROUP_IDS: mx.emulated ? '  let sg = tid / SG;\n  let lane = tid % SG;' : '',
   });

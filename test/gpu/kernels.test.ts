@@ -56,6 +56,8 @@ interface CheckOptions {
   kRowScale?: (t: number) => number;
   /** Another device than the shared one (opened with subgroup matrices). */
   gpu?: GpuContext;
+  /** A smaller workgroup memory than the device's: shorter tiles. */
+  storageBytes?: number;
 }
 
 /** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
@@ -98,7 +100,8 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   }
   // A smaller storage-binding limit than the device's forces K/V into chunks.
   const device = o.gpu ?? ctx;
-  const gpu = bindLimit === undefined ? device : { ...device, limits: { ...device.limits, maxStorageBufferBindingSize: bindLimit } };
+  const limits = { ...device.limits, ...(bindLimit === undefined ? {} : { maxStorageBufferBindingSize: bindLimit }), ...(o.storageBytes === undefined ? {} : { maxComputeWorkgroupStorageSize: o.storageBytes }) };
+  const gpu = { ...device, limits };
   const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix });
   if (matrix) assert.equal(launch.shape.kernel, 'mlaMatrix', `${c.name}: the subgroup-matrix kernel chosen`);
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
@@ -275,6 +278,8 @@ test('MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl, emulated): split
     await check({ name: `mla matrix rescale ${name}`, ...mla, seqLens: [300] }, s, { kernel: v2, matrix, targetWorkgroups: 1, kRowScale: (t) => (t < 100 ? 0.05 : 1 + t / 50) });
   }
   const [nvidia, apple] = emulatedMatrices;
+  // 16-token tiles in 14 KiB: the rescale's 16 × 16 tiles in an array of their own (at 32 tokens they share the partial scores').
+  await check({ name: 'mla matrix 16-token tiles', ...mla, seqLens: [300] }, 'f32', { kernel: v2, matrix: nvidia, targetWorkgroups: 1, storageBytes: 14 * 1024, kRowScale: (t) => (t < 100 ? 0.05 : 1 + t / 50) });
   await check({ name: 'mla matrix 32 heads, uneven steps', ...mla, qHeads: 32, dk: 72, seqLens: [130, 45] }, 'f32', { kernel: v2, matrix: apple, targetWorkgroups: 4 });
   await check({ name: 'mla matrix token chunks', ...mla, seqLens: [1500, 64] }, 'f32', { kernel: v2, matrix: apple, bindLimit: 600 * 96 * 4, targetWorkgroups: 16 });
   await check({ name: 'mla matrix window', ...mla, seqLens: [400], window: 100 }, 'f32', { kernel: v2, matrix: apple });
@@ -289,8 +294,9 @@ test('mlaMatrix launch choice: 16 heads, the longest token tile the workgroup me
     { limits: { ...ctx.limits, maxComputeWorkgroupStorageSize: storageBytes, maxComputeInvocationsPerWorkgroup: 256 } },
     { kind: 'flash', storage: 'f16', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize: 32, matrix },
   ).shape;
-  // DeepSeek-V3 (128 heads): 16-token tiles at 32 and 48 KiB (32 tokens of staged f16 rows are 37 KiB), 32 at 64 KiB.
-  for (const [bytes, tokens] of [[32768, 16], [49152, 16], [65536, 32]] as const) {
+  // DeepSeek-V3 (128 heads): 16-token tiles at 32 KiB (32 tokens of staged f16 rows are 37 KiB); 32 at
+  // NVIDIA's 48 KiB, where the rescale's tiles share the partial scores' memory (46 KiB in all).
+  for (const [bytes, tokens] of [[32768, 16], [49152, 32], [65536, 32]] as const) {
     const s = choose(128, bytes, nvidia);
     assert.deepEqual({ kernel: s.kernel, heads: s.headsPerGroupBlock, tokens: s.tileTokens, threads: s.workgroupSize }, { kernel: 'mlaMatrix', heads: 16, tokens, threads: 128 }, `${bytes} B`);
     assert.ok(workgroupBytes(s) <= bytes, `${workgroupBytes(s)} B within ${bytes}`);
@@ -351,16 +357,20 @@ test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the ada
   try {
     const configs: [number, number, number, 'f16' | 'f32'][] = [[16, 16, 16, 'f16'], [16, 8, 16, 'f16'], [8, 8, 8, 'f16'], [8, 8, 8, 'f32']];
     for (const [m, n, k, component] of configs) {
-      for (const storage of ['f16', 'f32'] as const) {
+      // 16 × 16 tiles: apart at 16 tokens, in the partial scores' memory at 32; 8 × 8 tiles: in it at both.
+      for (const [storage, tileTokens] of [['f16', 16], ['f32', 32]] as const) {
         const code = mlaMatrixWgsl({
-          kernel: 'mlaMatrix', storage, workgroupSize: 128, tileTokens: 16, dk: 576, dv: 512, headsPerGroupBlock: 16, queriesPerBlock: 1, sharedKv: true,
+          kernel: 'mlaMatrix', storage, workgroupSize: 128, tileTokens, dk: 576, dv: 512, headsPerGroupBlock: 16, queriesPerBlock: 1, sharedKv: true,
           matrix: { m, n, k, component, subgroupSize: 32, subgroups: 4, emulated: false },
         });
         const info = await device.createShaderModule({ code }).getCompilationInfo();
         const errors = info.messages.filter((msg) => msg.type === 'error').map((msg) => `${msg.lineNum}: ${msg.message}`);
-        assert.deepEqual(errors, [], `${m}×${n}×${k} ${component}, KV ${storage}`);
+        assert.deepEqual(errors, [], `${m}×${n}×${k} ${component}, KV ${storage}, ${tileTokens} tokens`);
         // Nothing deprecated either: the next Dawn would drop it.
-        assert.deepEqual(info.messages.map((msg) => msg.message), [], `${m}×${n}×${k} ${component}, KV ${storage}`);
+        assert.deepEqual(info.messages.map((msg) => msg.message), [], `${m}×${n}×${k} ${component}, KV ${storage}, ${tileTokens} tokens`);
+        // The three free slots of 16 heads' partial scores hold four subgroups' M × N tiles, or not.
+        const apart = 3 * 16 * tileTokens < 4 * m * n;
+        assert.equal(code.includes('var<workgroup> oX'), apart, `${m}×${n}, ${tileTokens} tokens: the rescale's tiles ${apart ? 'apart' : 'in sP'}`);
       }
       // The matrix peak the kernel's results are a percentage of, on the same shape.
       const peak = await device.createShaderModule({ code: matrixPeakWgsl({ m, n, k, component, subgroupSize: 32, emulated: false }) }).getCompilationInfo();
