@@ -5,6 +5,7 @@
  */
 import type { HostFindings } from '../../src/gpu/host/vulkanHost';
 import type { AdapterEntry, ChosenAdapter } from '../../src/gpu/host/adapters';
+import { describeMatrixConfig } from '../../src/gpu/host/adapterText';
 import { kernelsMarkdown, type KernelsBenchResults } from '../kernelsMarkdown';
 export { resultsSlug } from '../kernelsMarkdown';
 import type { PartOutcome } from './runPart';
@@ -62,7 +63,7 @@ export function checkMarkdown(r: CheckResults): string {
     `${c.quick ? 'Quick (reduced) case list' : 'Full case list'}, ${c.totalSeconds.toFixed(0)} s of a ${c.budgetSeconds} s budget${c.kit ? `, from the GPU kit built ${c.kit.builtAt.slice(0, 10)}${c.kit.commit ? ` at ${c.kit.commit.slice(0, 12)}` : ''} (Node ${c.kit.node.version}, webgpu ${c.kit.webgpu.version}, ${c.kit.vulkanLoader})` : ''}.`,
     '',
     ...(c.adapters.libraries ? [`Loaded: ${[...c.adapters.libraries.loader, ...c.adapters.libraries.drivers].join(', ') || 'no Vulkan library'}.`, ''] : []),
-    `Adapters Dawn offers: ${c.adapters.list.length ? c.adapters.list.map((a) => `${a.name} (${a.backend})`).join(', ') : 'none'}.${c.adapters.chosen ? ` Chosen: **${c.adapters.chosen.name}**${c.adapters.chosen.software ? ' — a software adapter: every figure below is a CPU\'s' : ''}; features ${c.adapters.chosen.features.join(', ')}${c.adapters.chosen.experimentalFeatures?.length ? `; only with Dawn's unsafe APIs: ${c.adapters.chosen.experimentalFeatures.join(', ')}` : ''}${c.adapters.chosen.subgroupMatrixConfigs?.length ? ` (subgroup matrices: ${c.adapters.chosen.subgroupMatrixConfigs.map((m) => `${m.componentType} → ${m.resultComponentType} ${m.M}×${m.N}×${m.K}`).join(', ')})` : ''}; subgroups ${c.adapters.chosen.subgroupMinSize ?? '?'}–${c.adapters.chosen.subgroupMaxSize ?? '?'}.` : ''}`,
+    `Adapters Dawn offers: ${c.adapters.list.length ? c.adapters.list.map((a) => `${a.name} (${a.backend})`).join(', ') : 'none'}.${c.adapters.chosen ? ` Chosen: **${c.adapters.chosen.name}**${c.adapters.chosen.software ? ' — a software adapter: every figure below is a CPU\'s' : ''}; features ${c.adapters.chosen.features.join(', ')}${c.adapters.chosen.experimentalFeatures?.length ? `; only with Dawn's unsafe APIs: ${c.adapters.chosen.experimentalFeatures.join(', ')}` : ''}${c.adapters.chosen.subgroupMatrixConfigs?.length ? ` (subgroup matrices: ${c.adapters.chosen.subgroupMatrixConfigs.map(describeMatrixConfig).join(', ')})` : ''}; subgroups ${c.adapters.chosen.subgroupMinSize ?? '?'}–${c.adapters.chosen.subgroupMaxSize ?? '?'}.` : ''}`,
     '',
     '## Parts',
     '',

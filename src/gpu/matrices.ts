@@ -7,8 +7,10 @@
  * and Apple's 32; not AMD's 32-or-64 or Intel's 8-to-32).
  */
 import type { GpuContext } from './device';
-import type { SubgroupMatrixConfig } from './host/adapters';
+import { describeMatrixConfig, type SubgroupMatrixConfig } from './host/adapterText';
 import type { MatrixConfigChoice } from './attention';
+
+export { describeMatrixConfig };
 
 export type MatrixPick = { config: MatrixConfigChoice } | { reason: string };
 
@@ -31,8 +33,4 @@ function fitsKernel(c: SubgroupMatrixConfig): boolean {
 /** f16 inputs first: twice the rate of f32 where both exist, and half the workgroup memory. */
 function rank(c: SubgroupMatrixConfig): number {
   return c.componentType === 'f16' ? 0 : 1;
-}
-
-export function describeMatrixConfig(c: SubgroupMatrixConfig): string {
-  return `${c.componentType} × ${c.componentType} → ${c.resultComponentType} at ${c.M} × ${c.N} × ${c.K}`;
 }

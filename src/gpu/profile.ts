@@ -48,6 +48,10 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
   const peakTiming = { ...timing, samples: Math.min(settings.samples, 30), peakBytes: settings.peakBytes };
   const measured = await measurePeaks(ctx, peakTiming);
   const peaks = settings.matrices ? await withMatrixPeak(ctx, measured, peakTiming) : measured;
+  // --matrices on an adapter without usable subgroup matrices: MLA runs as without it, and the run says why.
+  const matrixPick = settings.matrices ? pickMatrixConfig(ctx) : undefined;
+  const matrixNote = matrixPick && 'reason' in matrixPick ? `--matrices: not used: ${matrixPick.reason}; MLA absorbed decode ran on tile2.wgsl` : undefined;
+  if (matrixNote) emit({ type: 'log', level: 'warn', message: matrixNote });
   const wave = await measureWave(ctx, peakTiming, isSoftwareAdapter(ctx));
   const device: DeviceInfo = { ...deviceInfo(ctx, peaks), sustainedSeconds, wave: { workgroups: wave.workgroups, derivation: wave.line } };
   emit({ type: 'device', device });
@@ -64,7 +68,7 @@ export async function runPlan(ctx: GpuContext, plan: ProfilePlan, settings: Prof
     emit({ type: 'result', result });
   }
   // The same peaks after the cases: a run whose clocks moved (thermal throttling, a boost that ended) says so.
-  const notes = [...plan.notes];
+  const notes = [...plan.notes, ...(matrixNote ? [matrixNote] : [])];
   let peaksAfter: DevicePeaks | undefined;
   if (results.some((r) => r.status === 'measured')) {
     peaksAfter = await measurePeaks(ctx, peakTiming);

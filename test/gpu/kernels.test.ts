@@ -14,7 +14,7 @@ import { matrixPeakWgsl, mlaMatrixWgsl, workgroupBytes, type StorageType } from 
 import { TooSlowError } from '../../src/gpu/timing';
 import { withMatrixPeak } from '../../src/gpu/peaks';
 import { measureWave } from '../../src/gpu/wave';
-import { kernelGeneration, runCase } from '../../src/gpu/profile';
+import { kernelGeneration, runCase, runPlan } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan } from '../../src/core/profilePlan';
@@ -345,6 +345,19 @@ test('the matrix peak: none without subgroup matrices; where it cannot be measur
   assert.equal(failed.f32TFlops, 1);
   // The device is still usable.
   await check({ name: 'after a failed matrix peak', qHeads: 4, kvHeads: 4, dk: 32, seqLens: [40] }, 'f32');
+});
+
+test('profile --matrices on an adapter without subgroup matrices: MLA runs on tile2, checked, and the report says why the matrices were not used', async () => {
+  const spec = deriveAttentionSpec(loadModelConfig('tiny-mla.json', JSON.stringify({
+    model_type: 'deepseek_v3', hidden_size: 256, num_attention_heads: 16, num_key_value_heads: 16, num_hidden_layers: 2, max_position_embeddings: 4096, vocab_size: 1000,
+    kv_lora_rank: 64, qk_rope_head_dim: 16, qk_nope_head_dim: 32, v_head_dim: 32, q_lora_rank: null, first_k_dense_replace: 2, n_routed_experts: null,
+  })));
+  const plan = buildProfilePlan(spec, { variants: ['own'], contexts: [64], mode: 'decode' });
+  const report = await runPlan(ctx, plan, { samples: 2, warmupPasses: 1, maxCaseSeconds: 60, sustainSeconds: 0, kernel: 'v2', matrices: true }, () => {});
+  assert.ok(report.notes.some((n) => /^--matrices: not used: the adapter has no subgroup matrices .*; MLA absorbed decode ran on tile2\.wgsl$/.test(n)), report.notes.join(' | '));
+  const mla = report.results.find((r) => r.variant === 'mla');
+  assert.equal(mla?.kernelName, 'tile2');
+  assert.equal(mla?.status, 'measured');
 });
 
 test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {

@@ -8,6 +8,7 @@ import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan, kernelWork, kernelWorkDerivation, type KernelCase, type ProfileOptions } from '../../src/core/profilePlan';
 import { UsageError } from '../../src/core/errors';
+import { profileCaseDerivation } from '../../src/core/text/renderProfile';
 import { isWorkerEvent, isWorkerRequest } from '../../src/shared/profileProtocol';
 import { fixtureText, MiB } from './helpers';
 
@@ -113,4 +114,25 @@ test('--explain: the bytes and FLOPs derivation carries the case\'s own numbers'
   assert.match(lines[1]!, /^bytes = 4,096 × 32 kv heads × \(128 \+ 128\) × 2 B \+ 1 × 1 queries × 32 q heads × \(128 \+ 128\) × 4 B = 67,141,632 B$/);
   assert.equal(67_141_632, 64 * MiB + 32 * 256 * 4);
   assert.match(lines[3]!, /^FLOPs = 2 × 32 q heads × \(128 \+ 128\) × 4,096 = 67,108,864$/);
+});
+
+test('--explain on matrices: a case run on subgroup matrices names the matrix peak it is a percentage of, with its shape', () => {
+  const profilePlan = plan('deepseek-v3', { variants: 'own', contexts: [4096], mode: 'decode' });
+  const c = profilePlan.cases[0]!;
+  const work = kernelWork(c, 2);
+  // 1 ms for the case's FLOPs is flops / 1e9 TFLOP/s; against a 100 TFLOP/s matrix peak that is that / 100 × 100 %.
+  const tflops = work.flops / 1e9;
+  const result = {
+    id: c.id, variant: c.variant, label: c.label, own: c.own, qHeads: c.qHeads, kvHeads: c.kvHeads, headDim: c.headDim, vHeadDim: c.vHeadDim, mode: c.mode,
+    layerKind: c.layerKind, windowTokens: c.windowTokens, chunkTokens: c.chunkTokens, context: c.contextTokens, batch: c.batch, storage: 'f16' as const,
+    medianUs: 1000, minUs: 990, p90Us: 1010, gbps: work.bytes / 1e6, pctBandwidth: 1, tflops, pctFlops: 1, pctMatrixFlops: tflops, pctRoofline: 1,
+    bytes: work.bytes, flops: work.flops, maxAbsError: 1e-3, ok: true, status: 'measured' as const, kernelName: 'mlaMatrix',
+  };
+  const peaks = { copyGBps: 4000, readGBps: 4300, f32TFlops: 50, f16TFlops: 100, matrixTFlops: 100, matrixShape: 'f16 × f16 → f32 at 16 × 16 × 16', derivation: [] };
+  const device = { adapter: 'gpu', backend: 'vulkan', vendor: 'nvidia', architecture: '', features: [], storage: 'f16' as const, timing: 'timestamp' as const, limits: {}, peaks };
+  const lines = profileCaseDerivation(profilePlan, { device, results: [result], notes: [], startedAt: '', finishedAt: '' }, result);
+  const line = lines.find((l) => l.startsWith('% matrix peak'));
+  assert.equal(line, `% matrix peak = ${tflops.toFixed(5)} / 100.00000 measured subgroup-matrix TFLOP/s (f16 × f16 → f32 at 16 × 16 × 16) = ${tflops.toFixed(1)}%`);
+  // Without a matrix figure, no such line.
+  assert.equal(profileCaseDerivation(profilePlan, { device, results: [result], notes: [], startedAt: '', finishedAt: '' }, { ...result, pctMatrixFlops: undefined }).some((l) => l.startsWith('% matrix')), false);
 });

@@ -3,6 +3,20 @@
  * is a software one, and which Vulkan libraries a process has mapped. Pure, so unit tests read it.
  */
 
+/** One shape and type pair Dawn's subgroup matrices multiply (adapter.info.subgroupMatrixConfigs). */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** "f16 × f16 → f32 at 16 × 16 × 16": how every surface names a subgroup-matrix configuration. */
+export function describeMatrixConfig(c: SubgroupMatrixConfig): string {
+  return `${c.componentType} × ${c.componentType} → ${c.resultComponentType} at ${c.M} × ${c.N} × ${c.K}`;
+}
+
 export interface AdapterEntry {
   backend: string;
   name: string;

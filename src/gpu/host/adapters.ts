@@ -4,9 +4,9 @@
  * refuse with the list of every adapter they found — on every backend — which is parsed here.
  */
 import { create, globals } from 'webgpu';
-import { isSoftwareAdapter, parseAdapterList, resolveAdapter, type AdapterEntry } from './adapterText';
+import { isSoftwareAdapter, parseAdapterList, resolveAdapter, type AdapterEntry, type SubgroupMatrixConfig } from './adapterText';
 
-export type { AdapterEntry } from './adapterText';
+export type { AdapterEntry, SubgroupMatrixConfig } from './adapterText';
 
 export interface ChosenAdapter {
   /** Description and device, as openGpu names it. */
@@ -35,13 +35,6 @@ export interface ChosenAdapter {
   subgroupMaxSize: number | null;
 }
 
-export interface SubgroupMatrixConfig {
-  componentType: string;
-  resultComponentType: string;
-  M: number;
-  N: number;
-  K: number;
-}
 
 /** Dawn's configs as plain objects (its own are host objects JSON cannot copy). */
 export function matrixConfigs(info: unknown): SubgroupMatrixConfig[] {
