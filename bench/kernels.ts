@@ -7,6 +7,8 @@
  *   prefill— the GQA layer, causal, at 256, 1k and 4k tokens;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100;
  *   v1     — every case that v2 runs with a kernel of its own, again with the v1 kernels (`generations`).
+ *   f32    — MLA absorbed decode where tile2 multiplied in f16, again multiplying in f32 (`products`);
+ *   matrix — MLA absorbed decode on the adapter's subgroup matrices, where it has them.
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
  * Environment: BENCH_CONTEXTS (decode, e.g. 1k,4k,16k,32k), BENCH_MLA_CONTEXTS (default: the decode
  * contexts from 4k), BENCH_PREFILL_CONTEXTS (256,1k,4k), BENCH_SAMPLES (30), BENCH_WARMUP (10),
@@ -72,13 +74,18 @@ mkdirSync(dir, { recursive: true });
 const slug = resultsSlug(report.device.adapter, report.device.backend);
 
 /** The results file, written after the v2 pass (a check stopped at its time limit still leaves it) and again with v1 beside it. */
-function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[] = []): KernelsBenchResults {
+function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[] = [], f32ProductResults: ProfileResult[] = []): KernelsBenchResults {
   // Goals of the issue, computed from the figures (reported, not asserted).
   const find = (id: string, context: number, mode = 'decode'): ProfileResult | undefined => report.results.find((r) => r.id === id && r.context === context && r.mode === mode && r.medianUs !== null);
   // v2 over v1, case by case (time ratio: below 1 is faster).
   const pairs = v1Results.flatMap((v1) => {
     const v2 = report.results.find((r) => r.id === v1.id && r.context === v1.context && r.mode === v1.mode && r.kernel === 'v2');
     return v1.medianUs !== null && v2 !== undefined && v2.medianUs !== null ? [{ id: v1.id, label: v1.label, context: v1.context, v1Us: v1.medianUs, v2Us: v2.medianUs, v1Storage: v1.storage, v2Storage: v2.storage, ratio: v2.medianUs / v1.medianUs }] : [];
+  });
+  // f16 products over f32 products, MLA case by case.
+  const products = f32ProductResults.flatMap((f32) => {
+    const f16 = report.results.find((r) => r.id === f32.id && r.context === f32.context && r.mode === f32.mode && r.products === 'f16' && r.kernelName === 'tile2');
+    return f32.medianUs !== null && f16 !== undefined && f16.medianUs !== null ? [{ id: f32.id, label: f32.label, context: f32.context, f32Us: f32.medianUs, f16Us: f16.medianUs, ratio: f16.medianUs / f32.medianUs }] : [];
   });
   const at = contexts.includes(16384) ? 16384 : Math.max(...contexts);
   const ratio = (id: string): number | null => {
@@ -103,7 +110,8 @@ function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[]
   ].map((g) => ({ ...g, met: g.value === null ? null : g.lowerIsBetter ? g.value <= g.target : g.value >= g.target }));
 
   const out: KernelsBenchResults = {
-    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results, ...matrixResults], generations: pairs,
+    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results, ...f32ProductResults, ...matrixResults], generations: pairs,
+    ...(products.length ? { products } : {}),
     ...(report.peaksAfter ? { peaksAfter: report.peaksAfter } : {}), notes: report.notes,
   };
   writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(out, null, 2)}\n`);
@@ -124,11 +132,22 @@ for (const [i, c] of v2Cases.entries()) {
   v1Results.push(r);
 }
 
+// MLA absorbed decode's f16 products (tile2 where K/V are f16) beside the same kernel multiplying in f32.
+const f32ProductResults: ProfileResult[] = [];
+const f16ProductCases = cases.filter((c, i) => report.results[i]?.products === 'f16' && report.results[i]?.kernelName === 'tile2');
+for (const [i, c] of f16ProductCases.entries()) {
+  log(`[f32 products ${i + 1}/${f16ProductCases.length}] ${c.label} at ${c.contextTokens} tokens`);
+  await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
+  const r = await runCase(ctx, c, report.device, { ...settings, products: 'f32' }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
+  log(`    ${r.medianUs === null ? `not timed: ${r.skipped}` : `${r.medianUs.toFixed(0)} µs`}`);
+  f32ProductResults.push(r);
+}
+
 // MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl), beside tile2's rows above.
 const matrixResults: ProfileResult[] = [];
 const matrixPick = pickMatrixConfig(ctx);
 if ('config' in matrixPick) {
-  writeResults(v1Results);
+  writeResults(v1Results, [], f32ProductResults);
   // The matrix peak its results are a percentage of, measured now: an experimental feature that failed
   // or took the device down costs this pass, not the figures above.
   report.device.peaks = await withMatrixPeak(ctx, report.device.peaks, { warmupPasses: settings.warmupPasses, samples: Math.min(settings.samples, 30), minPassUs: 200, maxRepeats: 64 });
@@ -145,7 +164,7 @@ if ('config' in matrixPick) {
 }
 
 ctx.destroy();
-const out = writeResults(v1Results, matrixResults);
+const out = writeResults(v1Results, matrixResults, f32ProductResults);
 process.stdout.write(kernelsMarkdown(out));
 process.stdout.write(`\nwritten: ${path.relative(process.cwd(), path.join(dir, slug))}.json and .md\n`);
 // No process.exit: with the device destroyed and Dawn's instance dropped, Node ends on its own.

@@ -30,6 +30,18 @@ export interface KernelsBenchResults {
   notes?: string[];
   /** v2 beside v1 on every case where v2 runs a kernel of its own: median µs of each, ratio v2/v1. */
   generations?: GenerationPair[];
+  /** MLA absorbed decode on tile2 with f16 products beside the same kernel with f32 products (adapters with shader-f16). */
+  products?: ProductsPair[];
+}
+
+export interface ProductsPair {
+  id: string;
+  label: string;
+  context: number;
+  f32Us: number;
+  f16Us: number;
+  /** f16-products time / f32-products time: below 1, the f16 products are faster. */
+  ratio: number;
 }
 
 export interface GenerationPair {
@@ -78,7 +90,7 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
     '',
     '| mode | variant | kernel | KV | context | median µs | p90 µs | GB/s | % read peak | % copy peak | TFLOP/s | % f32 FMA peak | % roofline | max error | notes |',
     '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.kernel ?? 'v1'}${r.kernelName ? ` (${r.kernelName})` : ''} | ${r.storage} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[typeof r.pctMatrixFlops === 'number' ? `${r.pctMatrixFlops.toFixed(1)}% of the matrix peak` : undefined, r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
+    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.kernel ?? 'v1'}${r.kernelName ? ` (${r.kernelName}${r.kernelName === 'tile2' && r.variant === 'mla' && r.products ? `, ${r.products} products` : ''})` : ''} | ${r.storage} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[typeof r.pctMatrixFlops === 'number' ? `${r.pctMatrixFlops.toFixed(1)}% of the matrix peak` : undefined, typeof r.pctF16Flops === 'number' ? `${r.pctF16Flops.toFixed(1)}% of the f16 FMA peak` : undefined, r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
     ...(o.generations?.length
       ? [
           '',
@@ -89,6 +101,18 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
           '| variant | context | v1 µs (KV) | v2 µs (KV) | v2 / v1 |',
           '|---|---:|---:|---:|---:|',
           ...o.generations.map((g) => `| ${g.label} | ${g.context} | ${g.v1Us.toFixed(0)} (${g.v1Storage}) | ${g.v2Us.toFixed(0)} (${g.v2Storage}) | ${g.ratio.toFixed(2)}× |`),
+        ]
+      : []),
+    ...(o.products?.length
+      ? [
+          '',
+          '## MLA absorbed decode: f16 products beside f32 products (tile2, same adapter, same process)',
+          '',
+          'Both read the same f16 K/V. f16: Q and the tiles staged in f16, products in f16, sums in f32; f32: the tiles staged and multiplied in f32. Below 1, the f16 products are faster.',
+          '',
+          '| variant | context | f32 products µs | f16 products µs | f16 / f32 |',
+          '|---|---:|---:|---:|---:|',
+          ...o.products.map((p) => `| ${p.label} | ${p.context} | ${p.f32Us.toFixed(0)} | ${p.f16Us.toFixed(0)} | ${p.ratio.toFixed(2)}× |`),
         ]
       : []),
     ...(o.peaksAfter ? ['', `Peaks measured again after the cases: copy ${o.peaksAfter.copyGBps.toFixed(2)} GB/s${o.peaksAfter.readGBps === undefined ? '' : `, read ${o.peaksAfter.readGBps.toFixed(2)} GB/s`}, f32 FMA ${o.peaksAfter.f32TFlops.toFixed(4)} TFLOP/s.`] : []),

@@ -12,6 +12,13 @@
 // (Q_RESIDENT: Q staged once per workgroup), else Q's chunk again per tile (MLA's 576-wide rows: Q is
 // a few hundred KB and stays in cache). V is staged VT tokens at a time over the same memory; MLA's V
 // is the first DV values of each latent row (SHARED_KV).
+// f16 products (F16_PRODUCTS, MLA absorbed decode where K/V are f16): Q and the K/V tiles are staged as
+// vec4<f16> — half the workgroup memory and half the bytes each product reads from it — and multiplied
+// in f16 with f32 sums: each Q·K vec4 dot (4 products) in f16, added to f32 scores; P·V in f16 chains
+// of up to PV_RUN tokens (P ≤ 1 after the running maximum), added to f32 accumulators.
+// f16's range bounds them: a 4-product dot of Q (pre-scaled by log2(e)/sqrt(d_k)) and a latent row must
+// stay under 65504 — far inside it for the profiler's data (uniform in [-1, 1]); FlashMLA multiplies in
+// bf16, whose range is f32's, which WGSL does not have.
 // Softmax by the threads that own each score block: a row's CG threads find its maximum together
 // (subgroup shuffles, or workgroup memory without `subgroups`), keep m and a partial l in registers,
 // and write P once. Online softmax in the exp2 domain with f32 accumulators; each split writes its
@@ -38,6 +45,10 @@ const DCP: u32 = DC4 + 1u;
 const VT: u32 = {{VT}}u;
 const Q_RESIDENT: bool = {{Q_RESIDENT}};
 const SHARED_KV: bool = {{SHARED_KV}};
+// Staged Q, K and V: vec4<f32>, or vec4<f16> for f16 products.
+alias ST = {{STAGE_T}};
+const F16_PRODUCTS: bool = {{F16_PRODUCTS}};
+const PV_RUN: u32 = 8u;
 // Row maxima and sums through subgroup shuffles (no barrier), else through workgroup memory (one barrier).
 const ROW_REDUCE_IN_REGISTERS: bool = {{SUBGROUPS}};
 // Workgroup memory: Q (resident, or its chunk at the start of stage), the K chunk after it; V over both.
@@ -50,8 +61,8 @@ const NEG: f32 = -1.0e30;
 
 // Bindings: see params.wgsl.
 
-var<workgroup> qS: array<vec4<f32>, {{QS_SIZE}}>;
-var<workgroup> stage: array<vec4<f32>, {{STAGE_SIZE}}>;
+var<workgroup> qS: array<ST, {{QS_SIZE}}>;
+var<workgroup> stage: array<ST, {{STAGE_SIZE}}>;
 var<workgroup> sS: array<f32, R * SSP>;
 var<workgroup> aS: array<f32, R>;
 var<workgroup> lS: array<f32, R>;
@@ -73,12 +84,12 @@ fn rowSum(x: array<f32, RS>, sr0: u32, cg: u32) -> array<f32, RS> {
   return y;
 }
 
-fn kRow(t: u32, c: u32) -> vec4<f32> {
-  return vec4<f32>(K[t * DK4 + c]);
+fn kRow(t: u32, c: u32) -> ST {
+  return ST(K[t * DK4 + c]);
 }
-fn vRow(t: u32, c: u32) -> vec4<f32> {
-  if (SHARED_KV) { return vec4<f32>(K[t * DK4 + c]); }
-  return vec4<f32>(V[t * DV4 + c]);
+fn vRow(t: u32, c: u32) -> ST {
+  if (SHARED_KV) { return ST(K[t * DK4 + c]); }
+  return ST(V[t * DV4 + c]);
 }
 
 @compute @workgroup_size(WG)
@@ -115,9 +126,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Score block: rows sr0 + i, keys cg + j·CG. Output block: rows or0 + i, columns oc + c·OCG.
   let cg = tid % CG;
-  let sr0 = (tid / CG) * RS;
+  // A thread that holds every row indexes them by loop counter alone: the same address in every lane,
+  // one scalar load on a CPU adapter (lavapipe) instead of a gather.
+  let sr0 = select((tid / CG) * RS, 0u, RS == R);
   let oc = tid % OCG;
-  let or0 = (tid / OCG) * RO;
+  let or0 = select((tid / OCG) * RO, 0u, RO == R);
   // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
   let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
   // Query row r's first vec4 in Q, pre-scaled below by log2(e)/sqrt(d_k) so the softmax runs in exp2.
@@ -127,8 +140,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = tid; i < R * DK4; i += WG) {
       let r = i / DK4;
       let q = qb * QB + r % QB;
-      var v = vec4<f32>(0.0);
-      if (q < P.numQueries) { v = Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + i % DK4] * P.scaleLog2; }
+      var v = ST();
+      if (q < P.numQueries) { v = ST(Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + i % DK4] * P.scaleLog2); }
       qS[r * DCP + i % DK4] = v;
     }
   }
@@ -151,25 +164,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         for (var i = tid; i < R * DC4; i += WG) {
           let r = i / DC4;
           let q = qb * QB + r % QB;
-          var v = vec4<f32>(0.0);
-          if (q < P.numQueries) { v = Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + d0 + i % DC4] * P.scaleLog2; }
+          var v = ST();
+          if (q < P.numQueries) { v = ST(Q[(qRow0 + (r / QB) * P.numQueries + r % QB) * DK4 + d0 + i % DC4] * P.scaleLog2); }
           stage[Q_OFF + r * DCP + i % DC4] = v;
         }
       }
       for (var i = tid; i < BC * DC4; i += WG) {
         let t = t0 + i / DC4;
-        var v = vec4<f32>(0.0);
+        var v = ST();
         if (t < wgHi) { v = kRow(kvBase + t, d0 + i % DC4); }
         stage[K_OFF + (i / DC4) * DCP + i % DC4] = v;
       }
       workgroupBarrier();
       for (var d = 0u; d < DC4; d++) {
-        var kv: array<vec4<f32>, CS>;
+        var kv: array<ST, CS>;
         for (var c = 0u; c < CS; c++) { kv[c] = stage[K_OFF + (cg + c * CG) * DCP + d]; }
         for (var r = 0u; r < RS; r++) {
-          var qv: vec4<f32>;
+          var qv: ST;
           if (Q_RESIDENT) { qv = qS[(sr0 + r) * DCP + d0 + d]; } else { qv = stage[Q_OFF + (sr0 + r) * DCP + d]; }
-          for (var c = 0u; c < CS; c++) { s[r * CS + c] += dot(qv, kv[c]); }
+          for (var c = 0u; c < CS; c++) { s[r * CS + c] += f32(dot(qv, kv[c])); }
         }
       }
       // Before the stage is overwritten (the next chunk, or V): the workgroup-memory row maximum below
@@ -210,7 +223,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j0 = 0u; j0 < BC; j0 += VT) {
       for (var i = tid; i < VT * DV4; i += WG) {
         let t = t0 + j0 + i / DV4;
-        var v = vec4<f32>(0.0);
+        var v = ST();
         if (t < wgHi) { v = vRow(kvBase + t, i % DV4); }
         stage[i] = v;
       }
@@ -221,12 +234,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           for (var c = 0u; c < DO; c++) { acc[r * DO + c] *= a; }
         }
       }
+      // f16 products: each run of PV_RUN tokens sums in f16 registers, then into the f32 accumulators.
+      var run: array<ST, RO * DO>;
       for (var j = 0u; j < VT; j++) {
-        var vv: array<vec4<f32>, DO>;
+        var vv: array<ST, DO>;
         for (var c = 0u; c < DO; c++) { vv[c] = stage[j * DV4 + oc + c * OCG]; }
         for (var r = 0u; r < RO; r++) {
-          let p = vec4<f32>(sS[(or0 + r) * SSP + j0 + j]);
-          for (var c = 0u; c < DO; c++) { acc[r * DO + c] = fma(p, vv[c], acc[r * DO + c]); }
+          let p = sS[(or0 + r) * SSP + j0 + j];
+          for (var c = 0u; c < DO; c++) {
+            if (F16_PRODUCTS) {
+              run[r * DO + c] = fma(ST(vec4<f32>(p)), vv[c], select(run[r * DO + c], ST(), j % PV_RUN == 0u));
+            } else {
+              acc[r * DO + c] = fma(vec4<f32>(p), vec4<f32>(vv[c]), acc[r * DO + c]);
+            }
+          }
+        }
+        if (F16_PRODUCTS && (j % PV_RUN == PV_RUN - 1u || j == VT - 1u)) {
+          for (var i = 0u; i < RO * DO; i++) { acc[i] += vec4<f32>(run[i]); }
         }
       }
       workgroupBarrier();

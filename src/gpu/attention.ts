@@ -47,6 +47,12 @@ export interface LaunchOptions {
    * mlaMatrix.wgsl instead of tile2.wgsl. pickMatrixConfig chooses it from the adapter's.
    */
   matrix?: MatrixConfigChoice;
+  /**
+   * MLA absorbed decode on tile2.wgsl: the type it multiplies in. f16 (the default where K/V are stored
+   * in f16, which needs shader-f16): Q and the tiles staged in f16, products in f16, sums in f32. f32:
+   * the f32 tiles, the figure the f16 one stands beside.
+   */
+  products?: 'f16' | 'f32';
 }
 
 /** A subgroup-matrix configuration for mlaMatrix.wgsl: the shape, and the adapter's one subgroup size. */
@@ -232,6 +238,7 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
   // Q staged once first (half the staging of Q re-read per tile: a 32 KiB adapter takes 16-key tiles
   // for it at d = 128), then the head dim in chunks (MLA's 576-wide rows never fit whole).
   const chunkChoices = [32, 16, 8, 4].filter((c) => c < dk4 && dk4 % c === 0);
+  const f16Products = p.sharedKv && !prefill && options.storage === 'f16' && options.products !== 'f32';
   for (const resident of [true, false]) {
     for (const { rows, keys, threads } of candidates) {
       // 256 threads only for a wide output (MLA's 512): prefill's 128-wide rows keep 128 threads' larger blocks.
@@ -250,6 +257,7 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
           const shape: AttentionShape = {
             kernel: 'tile2', storage: options.storage, workgroupSize: threads, tileTokens: keys, dk: p.dk, dv: p.dv,
             headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: p.sharedKv, micro, subgroups, dkChunk4, vTokens,
+            ...(f16Products ? { f16Products } : {}),
           };
           if (workgroupBytes(shape) <= budget) return shape;
         }

@@ -55,6 +55,11 @@ export interface AttentionShape {
   /** tile2.wgsl: vec4s of the head dim staged per step (dk/4: Q staged once), and V tokens staged at a time. */
   dkChunk4?: number;
   vTokens?: number;
+  /**
+   * tile2.wgsl: Q, K and V staged as f16 and multiplied in f16 with f32 sums (MLA absorbed decode where
+   * K/V are stored in f16, so shader-f16 is on); else staged and multiplied in f32.
+   */
+  f16Products?: boolean;
   storage: StorageType;
   workgroupSize: number;
   tileTokens: number;
@@ -86,6 +91,11 @@ export function generationOf(kernel: AttentionShape['kernel']): 'v1' | 'v2' {
   return kernel === 'decode2' || kernel === 'tile2' || kernel === 'mlaMatrix' ? 'v2' : 'v1';
 }
 
+/** The type a kernel multiplies in (its sums are f32): f16 for tile2's f16 products and mlaMatrix's f16 matrices. */
+export function productsOf(shape: AttentionShape): 'f16' | 'f32' {
+  return shape.f16Products || shape.matrix?.component === 'f16' ? 'f16' : 'f32';
+}
+
 export function rowsOf(shape: AttentionShape): number {
   return shape.headsPerGroupBlock * shape.queriesPerBlock;
 }
@@ -106,7 +116,8 @@ export function workgroupBytes(shape: AttentionShape): number {
   }
   if (shape.kernel === 'tile2') {
     const t = tile2Sizes(shape);
-    return 16 * (t.qs + t.stage) + 4 * (r * (shape.tileTokens + 1) + 4 * r + t.red);
+    const stagedVec4Bytes = shape.f16Products ? 8 : 16;
+    return stagedVec4Bytes * (t.qs + t.stage) + 4 * (r * (shape.tileTokens + 1) + 4 * r + t.red);
   }
   if (shape.kernel === 'mlaMatrix' && shape.matrix) {
     const mx = shape.matrix;
@@ -268,6 +279,7 @@ export function tile2Wgsl(shape: AttentionShape): string {
   const cg = shape.tileTokens / m.cs;
   if (dk4 % dc4 !== 0 || shape.tileTokens % vt !== 0 || !Number.isInteger(cg)) throw new Error(`tile2: chunk ${dc4} of ${dk4}, ${vt} V tokens of ${shape.tileTokens}, ${m.cs} keys per thread do not divide evenly`);
   if (shape.subgroups && (cg & (cg - 1)) !== 0) throw new Error(`tile2: subgroup reductions need a power-of-two row group (got ${cg})`);
+  if (shape.f16Products && shape.storage !== 'f16') throw new Error('tile2: f16 products need K/V stored in f16 (shader-f16)');
   const reduce = (op: 'max' | '+'): string => {
     const combine = (a: string, b: string): string => (op === 'max' ? `max(${a}, ${b})` : `${a} + ${b}`);
     if (shape.subgroups) {
@@ -300,6 +312,8 @@ export function tile2Wgsl(shape: AttentionShape): string {
     VT: vt,
     Q_RESIDENT: dc4 === dk4,
     SHARED_KV: shape.sharedKv,
+    STAGE_T: shape.f16Products ? 'vec4<f16>' : 'vec4<f32>',
+    F16_PRODUCTS: shape.f16Products === true,
     QS_SIZE: sizes.qs,
     STAGE_SIZE: sizes.stage,
     RED_SIZE: sizes.red,

@@ -93,6 +93,13 @@ export interface ProfileResult {
   pctFlops: number | null;
   /** mlaMatrix.wgsl's cases: tflops / the measured subgroup-matrix peak (peaks.matrixTFlops) × 100. */
   pctMatrixFlops?: number | null;
+  /**
+   * The type the kernel multiplied in, sums always in f32: f16 for tile2's MLA absorbed decode where
+   * K/V are f16 (f16 products) and for mlaMatrix's f16 matrices, else f32. Absent in older reports.
+   */
+  products?: 'f16' | 'f32';
+  /** Cases with f16 products outside matrices: tflops / the measured f16 FMA peak (peaks.f16TFlops) × 100. */
+  pctF16Flops?: number | null;
   /** max(bytes / bandwidth, FLOPs / peak) / time × 100: how close to the device's own roofline. */
   pctRoofline: number | null;
   bytes: number;
@@ -164,6 +171,11 @@ export interface ProfileSettings {
    * with them and has a shape the kernel takes; v2 only. The benchmark and gpu:check set it.
    */
   matrices?: boolean;
+  /**
+   * MLA absorbed decode on tile2.wgsl: the type it multiplies in (default f16 where K/V are stored in
+   * f16). The benchmark runs f32 beside f16.
+   */
+  products?: 'f16' | 'f32';
 }
 
 /** Defaults shared by the CLI and the editor. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { create } from 'webgpu';
 import { describeMatrixConfig, pickMatrixConfig } from '../../src/gpu/matrices';
 import { openGpu, type GpuContext } from '../../src/gpu/device';
-import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind, type MatrixConfigChoice } from '../../src/gpu/attention';
+import { chooseLaunch, planKvChunks, prepareAttention, splitsForWaves, type KernelGeneration, type KernelKind, type LaunchOptions, type MatrixConfigChoice } from '../../src/gpu/attention';
 import { compareRows, randomArray, referenceAttention, roundToF16, type AttentionProblem } from '../../src/gpu/reference';
 import { matrixPeakWgsl, mlaMatrixWgsl, workgroupBytes, type StorageType } from '../../src/gpu/shaders';
 import { TooSlowError } from '../../src/gpu/timing';
@@ -58,6 +58,8 @@ interface CheckOptions {
   gpu?: GpuContext;
   /** A smaller workgroup memory than the device's: shorter tiles. */
   storageBytes?: number;
+  /** MLA absorbed decode on tile2: the type it multiplies in (checked against the shape chosen). */
+  products?: 'f16' | 'f32';
 }
 
 /** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
@@ -102,7 +104,8 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   const device = o.gpu ?? ctx;
   const limits = { ...device.limits, ...(bindLimit === undefined ? {} : { maxStorageBufferBindingSize: bindLimit }), ...(o.storageBytes === undefined ? {} : { maxComputeWorkgroupStorageSize: o.storageBytes }) };
   const gpu = { ...device, limits };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix, products: o.products });
+  if (o.products) assert.equal(launch.shape.f16Products === true, o.products === 'f16', `${c.name}: ${o.products} products`);
   if (matrix) assert.equal(launch.shape.kernel, 'mlaMatrix', `${c.name}: the subgroup-matrix kernel chosen`);
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
   if (kernel.generation === 'v2' && kind === 'flash' && p.numQueries === 1 && !p.sharedKv) assert.equal(launch.shape.kernel, 'decode2', `${c.name}: v2 decode kernel chosen`);
@@ -257,6 +260,22 @@ test('MLA absorbed decode v2 (tile2.wgsl): 16 and 128 heads over the 576-wide la
   }
 });
 
+test('MLA absorbed decode v2 with f16 products (tile2.wgsl, K/V in f16 where shader-f16 exists): splits, rescales mid-split, with and without subgroups, beside f32 products', async (t) => {
+  if (!ctx.hasF16) {
+    t.skip(`the adapter has no shader-f16 (${ctx.adapterName}): f16 products need it`);
+    return;
+  }
+  const mla = { qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, scale: 1 / Math.sqrt(192) };
+  for (const kernel of kernels().filter((k) => k.generation === 'v2')) {
+    const splits = await check({ name: `f16 products ${kernel.name}`, ...mla, seqLens: [517, 64] }, 'f16', { kernel, products: 'f16' });
+    assert.ok(splits > 1, 'split-K engaged');
+    // Scores that grow along the sequence (up to ~7× the row scale): the running maximum moves inside a
+    // split, and P stays ≤ 1 for its f16 chains.
+    await check({ name: `f16 products rescale ${kernel.name}`, ...mla, seqLens: [300] }, 'f16', { kernel, products: 'f16', targetWorkgroups: 1, kRowScale: (t) => (t < 100 ? 0.05 : 1 + t / 50) });
+    await check({ name: `f32 products ${kernel.name}`, ...mla, seqLens: [300] }, 'f16', { kernel, products: 'f32' });
+  }
+});
+
 /** Emulated subgroup matrices (plain WGSL, every adapter): NVIDIA's shape, Apple's, and Apple's f32 one. */
 const emulatedMatrices: MatrixConfigChoice[] = [
   { m: 16, n: 16, k: 16, component: 'f16', subgroupSize: 32, emulated: true },
@@ -358,6 +377,10 @@ test('profile --matrices on an adapter without subgroup matrices: MLA runs on ti
   const mla = report.results.find((r) => r.variant === 'mla');
   assert.equal(mla?.kernelName, 'tile2');
   assert.equal(mla?.status, 'measured');
+  // K/V in f16 where the adapter has shader-f16: f16 products, a percentage of the f16 FMA peak too.
+  assert.equal(mla?.products, report.device.storage === 'f16' ? 'f16' : 'f32');
+  if (report.device.storage === 'f16') assert.equal(mla?.pctF16Flops, (100 * mla!.tflops!) / report.device.peaks.f16TFlops!);
+  else assert.equal(mla?.pctF16Flops, undefined);
 });
 
 test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
@@ -395,10 +418,10 @@ test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the ada
 });
 
 test('tile2 launch choice: Q staged once where the memory allows, head-dim chunks where not, subgroup sums within the subgroup, 256 threads for MLA', () => {
-  const choose = (p: Partial<AttentionProblem>, storageBytes: number, subgroupMinSize: number | null) => chooseLaunch(
+  const choose = (p: Partial<AttentionProblem>, storageBytes: number, subgroupMinSize: number | null, o: Partial<LaunchOptions> = {}) => chooseLaunch(
     { batch: 1, qHeads: 32, kvHeads: 8, numQueries: 4096, dk: 128, dv: 128, maxLen: 4096, seqLens: [4096], window: 0, chunk: 0, sharedKv: false, scale: 1, ...p },
     { limits: { ...ctx.limits, maxComputeWorkgroupStorageSize: storageBytes, maxComputeInvocationsPerWorkgroup: 256 } },
-    { kind: 'flash', storage: 'f32', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize },
+    { kind: 'flash', storage: 'f32', targetWorkgroups: 1024, generation: 'v2', subgroupMinSize, ...o },
   ).shape;
   const pick = (s: ReturnType<typeof choose>) => ({ kernel: s.kernel, rows: s.headsPerGroupBlock * s.queriesPerBlock, heads: s.headsPerGroupBlock, keys: s.tileTokens, threads: s.workgroupSize, chunk4: s.dkChunk4, vTokens: s.vTokens, subgroups: s.subgroups, micro: s.micro });
   // Llama-3.1-8B's prefill with 48 KiB (NVIDIA's Vulkan limit) and subgroups of 32: Q once, 4 × 2 scores, 4 rows × 2 vec4 of output.
@@ -411,7 +434,17 @@ test('tile2 launch choice: Q staged once where the memory allows, head-dim chunk
   // Subgroups of 8 cannot hold a row group of 16 threads: workgroup memory.
   assert.equal(choose({}, 49152, 8).subgroups, false);
   // DeepSeek-V3's MLA decode: 32 of 128 heads per workgroup on 256 threads, 9 chunks of the 576-wide row, V 8 tokens at a time.
-  assert.deepEqual(pick(choose({ qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true }, 32768, 32)), { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 8, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 } });
+  const deepseek = { qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true };
+  assert.deepEqual(pick(choose(deepseek, 32768, 32)), { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 8, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 } });
+  // K/V in f16: f16 products, and tiles staged in f16 take half the memory: V 16 tokens at a time
+  // (8 B × (1 + max(2 × 32 × 17, 16 × 128)) + 4 B × (32 × 33 + 4 × 32 + 1) = 21132 B; 32 tokens would take 37516).
+  const f16 = choose(deepseek, 32768, 32, { storage: 'f16' });
+  assert.deepEqual({ ...pick(f16), f16Products: f16.f16Products }, { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 16, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 }, f16Products: true });
+  assert.equal(workgroupBytes(f16), 21132);
+  // Asked for f32 products, or prefill (f16 products are MLA decode's), or K/V in f32: f32 tiles.
+  assert.equal(choose(deepseek, 32768, 32, { storage: 'f16', products: 'f32' }).f16Products, undefined);
+  assert.equal(choose({}, 32768, 32, { storage: 'f16' }).f16Products, undefined);
+  assert.equal(choose(deepseek, 32768, 32).f16Products, undefined);
   // Every shape's workgroup memory within the limit it was chosen under.
   for (const [bytes, p] of [[32768, {}], [16384, {}], [16384, { qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true }]] as const) {
     assert.ok(workgroupBytes(choose(p, bytes, null)) <= bytes, `${bytes} B`);

@@ -136,3 +136,25 @@ test('--explain on matrices: a case run on subgroup matrices names the matrix pe
   // Without a matrix figure, no such line.
   assert.equal(profileCaseDerivation(profilePlan, { device, results: [result], notes: [], startedAt: '', finishedAt: '' }, { ...result, pctMatrixFlops: undefined }).some((l) => l.startsWith('% matrix')), false);
 });
+
+test('--explain with f16 products: a tile2 MLA case that multiplied in f16 names the f16 FMA peak it is a percentage of', () => {
+  const profilePlan = plan('deepseek-v3', { variants: 'own', contexts: [4096], mode: 'decode' });
+  const c = profilePlan.cases[0]!;
+  const work = kernelWork(c, 2);
+  // 1 ms for the case's FLOPs is flops / 1e9 TFLOP/s; against an 80 TFLOP/s f16 FMA peak that is that / 80 × 100 %.
+  const tflops = work.flops / 1e9;
+  const pctF16Flops = (tflops / 80) * 100;
+  const result = {
+    id: c.id, variant: c.variant, label: c.label, own: c.own, qHeads: c.qHeads, kvHeads: c.kvHeads, headDim: c.headDim, vHeadDim: c.vHeadDim, mode: c.mode,
+    layerKind: c.layerKind, windowTokens: c.windowTokens, chunkTokens: c.chunkTokens, context: c.contextTokens, batch: c.batch, storage: 'f16' as const,
+    medianUs: 1000, minUs: 990, p90Us: 1010, gbps: work.bytes / 1e6, pctBandwidth: 1, tflops, pctFlops: 1, pctF16Flops, pctRoofline: 1,
+    bytes: work.bytes, flops: work.flops, maxAbsError: 1e-3, ok: true, status: 'measured' as const, kernelName: 'tile2', products: 'f16' as const,
+  };
+  const peaks = { copyGBps: 4000, readGBps: 4300, f32TFlops: 40, f16TFlops: 80, derivation: [] };
+  const device = { adapter: 'gpu', backend: 'vulkan', vendor: 'amd', architecture: '', features: [], storage: 'f16' as const, timing: 'timestamp' as const, limits: {}, peaks };
+  const report = { device, results: [result], notes: [], startedAt: '', finishedAt: '' };
+  const line = profileCaseDerivation(profilePlan, report, result).find((l) => l.startsWith('% f16 FMA'));
+  assert.equal(line, `% f16 FMA = ${tflops.toFixed(5)} / 80.00000 measured f16 FMA TFLOP/s (its products are f16, its sums f32) = ${pctF16Flops.toFixed(1)}%`);
+  // An f32-products case has no such line.
+  assert.equal(profileCaseDerivation(profilePlan, report, { ...result, pctF16Flops: undefined, products: 'f32' as const }).some((l) => l.startsWith('% f16')), false);
+});

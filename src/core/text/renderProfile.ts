@@ -84,6 +84,7 @@ export function profileCaseDerivation(plan: ProfilePlan, report: ProfileReport, 
     if (p.readGBps !== undefined) lines.push(`% read peak = ${r.gbps.toFixed(3)} / ${p.readGBps.toFixed(3)} measured read-only GB/s (decode only reads K and V)`);
     if (r.coldBytes !== undefined) lines.push(`cold: K/V rotated through ${r.coldCopies} copies = ${r.coldBytes} B${r.coldNote ? ` — ${r.coldNote}` : ''}`);
     lines.push(`TFLOP/s = ${r.flops} / ${r.medianUs.toFixed(1)} µs = ${r.tflops.toFixed(5)}; % f32 FMA = ${r.tflops.toFixed(5)} / ${p.f32TFlops.toFixed(5)} measured f32 FMA TFLOP/s`);
+    if (typeof r.pctF16Flops === 'number' && typeof p.f16TFlops === 'number') lines.push(`% f16 FMA = ${r.tflops.toFixed(5)} / ${p.f16TFlops.toFixed(5)} measured f16 FMA TFLOP/s (its products are f16, its sums f32) = ${r.pctF16Flops.toFixed(1)}%`);
     if (typeof r.pctMatrixFlops === 'number' && typeof p.matrixTFlops === 'number') lines.push(`% matrix peak = ${r.tflops.toFixed(5)} / ${p.matrixTFlops.toFixed(5)} measured subgroup-matrix TFLOP/s (${p.matrixShape ?? 'the kernel\'s shape'}) = ${r.pctMatrixFlops.toFixed(1)}%`);
     const memory = r.mode === 'decode' && p.readGBps !== undefined ? `${p.readGBps.toFixed(3)} GB/s read peak` : `${p.copyGBps.toFixed(3)} GB/s copy peak`;
     if (r.pctRoofline !== null) lines.push(`% roofline = max(${r.bytes} B / ${memory}, ${r.flops} / ${p.f32TFlops.toFixed(5)} TFLOP/s f32 FMA peak) / ${r.medianUs.toFixed(1)} µs = ${r.pctRoofline.toFixed(1)}%`);
