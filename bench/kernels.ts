@@ -7,7 +7,8 @@
  *   prefill— the GQA layer, causal, at 256, 1k and 4k tokens;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100;
  *   v1     — every case that v2 runs with a kernel of its own, again with the v1 kernels (`generations`).
- *   f32    — MLA absorbed decode where tile2 multiplied in f16, again multiplying in f32 (`products`);
+ *   tile2  — tile2's cases again without each of its choices: f32 products where it multiplied in f16
+ *            (MLA absorbed decode with K/V in f16), no register prefetch (`tile2Options`);
  *   matrix — MLA absorbed decode on the adapter's subgroup matrices, where it has them.
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
  * Environment: BENCH_CONTEXTS (decode, e.g. 1k,4k,16k,32k), BENCH_MLA_CONTEXTS (default: the decode
@@ -16,7 +17,7 @@
  * points it at its own folder).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { kernelsMarkdown, resultsSlug, type KernelsBenchResults } from './kernelsMarkdown';
+import { kernelsMarkdown, resultsSlug, type KernelsBenchResults, type Tile2OptionPair } from './kernelsMarkdown';
 import * as path from 'node:path';
 import { deriveAttentionSpec } from '../src/core/attentionSpec';
 import { loadModelConfig } from '../src/core/modelConfig';
@@ -73,8 +74,21 @@ const dir = process.env.BENCH_RESULTS_DIR ? path.resolve(process.env.BENCH_RESUL
 mkdirSync(dir, { recursive: true });
 const slug = resultsSlug(report.device.adapter, report.device.backend);
 
+/** One of tile2's choices, the results it applies to, and the settings that undo it. */
+interface Ablation {
+  option: string;
+  without: string;
+  applies: (r: ProfileResult) => boolean;
+  settings: Partial<ProfileSettings>;
+}
+interface Ablated {
+  ablation: Ablation;
+  base: ProfileResult;
+  result: ProfileResult;
+}
+
 /** The results file, written after the v2 pass (a check stopped at its time limit still leaves it) and again with v1 beside it. */
-function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[] = [], f32ProductResults: ProfileResult[] = []): KernelsBenchResults {
+function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[] = [], ablations: Ablated[] = []): KernelsBenchResults {
   // Goals of the issue, computed from the figures (reported, not asserted).
   const find = (id: string, context: number, mode = 'decode'): ProfileResult | undefined => report.results.find((r) => r.id === id && r.context === context && r.mode === mode && r.medianUs !== null);
   // v2 over v1, case by case (time ratio: below 1 is faster).
@@ -82,11 +96,11 @@ function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[]
     const v2 = report.results.find((r) => r.id === v1.id && r.context === v1.context && r.mode === v1.mode && r.kernel === 'v2');
     return v1.medianUs !== null && v2 !== undefined && v2.medianUs !== null ? [{ id: v1.id, label: v1.label, context: v1.context, v1Us: v1.medianUs, v2Us: v2.medianUs, v1Storage: v1.storage, v2Storage: v2.storage, ratio: v2.medianUs / v1.medianUs }] : [];
   });
-  // f16 products over f32 products, MLA case by case.
-  const products = f32ProductResults.flatMap((f32) => {
-    const f16 = report.results.find((r) => r.id === f32.id && r.context === f32.context && r.mode === f32.mode && r.products === 'f16' && r.kernelName === 'tile2');
-    return f32.medianUs !== null && f16 !== undefined && f16.medianUs !== null ? [{ id: f32.id, label: f32.label, context: f32.context, f32Us: f32.medianUs, f16Us: f16.medianUs, ratio: f16.medianUs / f32.medianUs }] : [];
-  });
+  // Each tile2 choice over the same case without it.
+  const tile2Options: Tile2OptionPair[] = ablations.flatMap(({ ablation, base, result }) =>
+    base.medianUs !== null && result.medianUs !== null
+      ? [{ option: ablation.option, without: ablation.without, id: base.id, label: base.label, mode: base.mode, context: base.context, withUs: base.medianUs, withoutUs: result.medianUs, ratio: base.medianUs / result.medianUs }]
+      : []);
   const at = contexts.includes(16384) ? 16384 : Math.max(...contexts);
   const ratio = (id: string): number | null => {
     const a = find(id, at);
@@ -110,8 +124,8 @@ function writeResults(v1Results: ProfileResult[], matrixResults: ProfileResult[]
   ].map((g) => ({ ...g, met: g.value === null ? null : g.lowerIsBetter ? g.value <= g.target : g.value >= g.target }));
 
   const out: KernelsBenchResults = {
-    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results, ...f32ProductResults, ...matrixResults], generations: pairs,
-    ...(products.length ? { products } : {}),
+    date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, settings, device: report.device, goals, leak, results: [...report.results, ...v1Results, ...ablations.map((a) => a.result), ...matrixResults], generations: pairs,
+    ...(tile2Options.length ? { tile2Options } : {}),
     ...(report.peaksAfter ? { peaksAfter: report.peaksAfter } : {}), notes: report.notes,
   };
   writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(out, null, 2)}\n`);
@@ -132,22 +146,32 @@ for (const [i, c] of v2Cases.entries()) {
   v1Results.push(r);
 }
 
-// MLA absorbed decode's f16 products (tile2 where K/V are f16) beside the same kernel multiplying in f32.
-const f32ProductResults: ProfileResult[] = [];
-const f16ProductCases = cases.filter((c, i) => report.results[i]?.products === 'f16' && report.results[i]?.kernelName === 'tile2');
-for (const [i, c] of f16ProductCases.entries()) {
-  log(`[f32 products ${i + 1}/${f16ProductCases.length}] ${c.label} at ${c.contextTokens} tokens`);
-  await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
-  const r = await runCase(ctx, c, report.device, { ...settings, products: 'f32' }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
-  log(`    ${r.medianUs === null ? `not timed: ${r.skipped}` : `${r.medianUs.toFixed(0)} µs`}`);
-  f32ProductResults.push(r);
+// tile2's choices, each undone on the cases where the main pass made it: f16 products (MLA absorbed
+// decode with K/V in f16) against f32, register prefetch against none.
+const ablations: Ablated[] = [];
+const tile2Ablations: Ablation[] = [
+  { option: 'f16 products', without: 'f32 products', applies: (r) => r.products === 'f16', settings: { products: 'f32' } },
+  { option: 'register prefetch', without: 'no prefetch', applies: (r) => r.prefetch === true, settings: { prefetch: false } },
+];
+for (const ablation of tile2Ablations) {
+  const runs = cases.flatMap((c, i) => {
+    const base = report.results[i];
+    return base?.kernelName === 'tile2' && base.medianUs !== null && ablation.applies(base) ? [{ c, base }] : [];
+  });
+  for (const [i, { c, base }] of runs.entries()) {
+    log(`[${ablation.without} ${i + 1}/${runs.length}] ${c.mode} ${c.label} at ${c.contextTokens} tokens`);
+    await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
+    const result = await runCase(ctx, c, report.device, { ...settings, ...ablation.settings }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
+    log(`    ${result.medianUs === null ? `not timed: ${result.skipped}` : `${result.medianUs.toFixed(0)} µs`}`);
+    ablations.push({ ablation, base, result });
+  }
 }
 
 // MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl), beside tile2's rows above.
 const matrixResults: ProfileResult[] = [];
 const matrixPick = pickMatrixConfig(ctx);
 if ('config' in matrixPick) {
-  writeResults(v1Results, [], f32ProductResults);
+  writeResults(v1Results, [], ablations);
   // The matrix peak its results are a percentage of, measured now: an experimental feature that failed
   // or took the device down costs this pass, not the figures above.
   report.device.peaks = await withMatrixPeak(ctx, report.device.peaks, { warmupPasses: settings.warmupPasses, samples: Math.min(settings.samples, 30), minPassUs: 200, maxRepeats: 64 });
@@ -164,7 +188,7 @@ if ('config' in matrixPick) {
 }
 
 ctx.destroy();
-const out = writeResults(v1Results, matrixResults, f32ProductResults);
+const out = writeResults(v1Results, matrixResults, ablations);
 process.stdout.write(kernelsMarkdown(out));
 process.stdout.write(`\nwritten: ${path.relative(process.cwd(), path.join(dir, slug))}.json and .md\n`);
 // No process.exit: with the device destroyed and Dawn's instance dropped, Node ends on its own.

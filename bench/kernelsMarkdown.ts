@@ -30,17 +30,25 @@ export interface KernelsBenchResults {
   notes?: string[];
   /** v2 beside v1 on every case where v2 runs a kernel of its own: median µs of each, ratio v2/v1. */
   generations?: GenerationPair[];
-  /** MLA absorbed decode on tile2 with f16 products beside the same kernel with f32 products (adapters with shader-f16). */
-  products?: ProductsPair[];
+  /**
+   * tile2's own choices, each beside the same case without it: f16 products (MLA absorbed decode where
+   * K/V are f16) against f32 products, register prefetch against none.
+   */
+  tile2Options?: Tile2OptionPair[];
 }
 
-export interface ProductsPair {
+export interface Tile2OptionPair {
+  /** The choice the main pass made: "f16 products" or "register prefetch". */
+  option: string;
+  /** The same case run without it: "f32 products" or "no prefetch". */
+  without: string;
   id: string;
   label: string;
+  mode: string;
   context: number;
-  f32Us: number;
-  f16Us: number;
-  /** f16-products time / f32-products time: below 1, the f16 products are faster. */
+  withUs: number;
+  withoutUs: number;
+  /** withUs / withoutUs: below 1, the choice is faster. */
   ratio: number;
 }
 
@@ -70,6 +78,11 @@ export function resultsSlug(adapter: string, backend: string): string {
   return `${device ?? head}-${backend}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
 
+/** tile2's choices in a result's kernel column: its products' type and whether it prefetched. */
+function tile2Choices(r: ProfileResult): string {
+  return [r.products ? `, ${r.products} products` : '', r.prefetch === undefined ? '' : r.prefetch ? ', prefetch' : ', no prefetch'].join('');
+}
+
 export function kernelsMarkdown(o: KernelsBenchResults): string {
   const d = o.device;
   const lines = [
@@ -90,7 +103,7 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
     '',
     '| mode | variant | kernel | KV | context | median µs | p90 µs | GB/s | % read peak | % copy peak | TFLOP/s | % f32 FMA peak | % roofline | max error | notes |',
     '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.kernel ?? 'v1'}${r.kernelName ? ` (${r.kernelName}${r.kernelName === 'tile2' && r.variant === 'mla' && r.products ? `, ${r.products} products` : ''})` : ''} | ${r.storage} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[typeof r.pctMatrixFlops === 'number' ? `${r.pctMatrixFlops.toFixed(1)}% of the matrix peak` : undefined, typeof r.pctF16Flops === 'number' ? `${r.pctF16Flops.toFixed(1)}% of the f16 FMA peak` : undefined, r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
+    ...o.results.map((r) => `| ${r.mode} | ${r.label} | ${r.kernel ?? 'v1'}${r.kernelName ? ` (${r.kernelName}${r.kernelName === 'tile2' ? tile2Choices(r) : ''})` : ''} | ${r.storage} | ${r.context} | ${r.medianUs === null ? `not timed: ${r.skipped}` : r.medianUs.toFixed(0)} | ${r.p90Us?.toFixed(0) ?? '—'} | ${r.gbps?.toFixed(2) ?? '—'} | ${r.pctReadBandwidth?.toFixed(1) ?? '—'} | ${r.pctBandwidth?.toFixed(1) ?? '—'} | ${r.tflops?.toFixed(4) ?? '—'} | ${r.pctFlops?.toFixed(1) ?? '—'} | ${r.pctRoofline?.toFixed(1) ?? '—'} | ${r.maxAbsError?.toExponential(1) ?? '—'} | ${[typeof r.pctMatrixFlops === 'number' ? `${r.pctMatrixFlops.toFixed(1)}% of the matrix peak` : undefined, typeof r.pctF16Flops === 'number' ? `${r.pctF16Flops.toFixed(1)}% of the f16 FMA peak` : undefined, r.coldNote, r.timingNote].filter(Boolean).join('; ')} |`),
     ...(o.generations?.length
       ? [
           '',
@@ -103,16 +116,16 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
           ...o.generations.map((g) => `| ${g.label} | ${g.context} | ${g.v1Us.toFixed(0)} (${g.v1Storage}) | ${g.v2Us.toFixed(0)} (${g.v2Storage}) | ${g.ratio.toFixed(2)}× |`),
         ]
       : []),
-    ...(o.products?.length
+    ...(o.tile2Options?.length
       ? [
           '',
-          '## MLA absorbed decode: f16 products beside f32 products (tile2, same adapter, same process)',
+          '## tile2\'s choices, each beside the same case without it (same adapter, same process)',
           '',
-          'Both read the same f16 K/V. f16: Q and the tiles staged in f16, products in f16, sums in f32; f32: the tiles staged and multiplied in f32. Below 1, the f16 products are faster.',
+          'f16 products (MLA absorbed decode where K/V are f16): Q and the tiles staged in f16, products in f16, sums in f32, against the tiles staged and multiplied in f32. Register prefetch: the next K chunk or V block loaded before the math on the current one, against loading each when it is staged. Below 1, the choice is faster.',
           '',
-          '| variant | context | f32 products µs | f16 products µs | f16 / f32 |',
-          '|---|---:|---:|---:|---:|',
-          ...o.products.map((p) => `| ${p.label} | ${p.context} | ${p.f32Us.toFixed(0)} | ${p.f16Us.toFixed(0)} | ${p.ratio.toFixed(2)}× |`),
+          '| choice | mode | variant | context | with µs | without µs | with / without |',
+          '|---|---|---|---:|---:|---:|---:|',
+          ...o.tile2Options.map((p) => `| ${p.option} (vs ${p.without}) | ${p.mode} | ${p.label} | ${p.context} | ${p.withUs.toFixed(0)} | ${p.withoutUs.toFixed(0)} | ${p.ratio.toFixed(2)}× |`),
         ]
       : []),
     ...(o.peaksAfter ? ['', `Peaks measured again after the cases: copy ${o.peaksAfter.copyGBps.toFixed(2)} GB/s${o.peaksAfter.readGBps === undefined ? '' : `, read ${o.peaksAfter.readGBps.toFixed(2)} GB/s`}, f32 FMA ${o.peaksAfter.f32TFlops.toFixed(4)} TFLOP/s.`] : []),

@@ -24,6 +24,11 @@
 // and write P once. Online softmax in the exp2 domain with f32 accumulators; each split writes its
 // unnormalized (O, m, l) for merge.wgsl.
 //
+// Register prefetch (PREFETCH): K chunks and V blocks are staged from registers, and the next one's loads
+// (the next chunk, the tile's first V block, the next V block, the next tile's first chunk) are issued
+// right after each barrier, before the math on the current one, so memory latency hides behind it.
+// Without it each block is loaded and stored in one step, the math waiting on the loads.
+//
 // Template values ({{…}}) are filled by src/gpu/shaders.ts.
 {{ENABLE_F16}}
 {{ENABLE_SUBGROUPS}}
@@ -49,6 +54,11 @@ const SHARED_KV: bool = {{SHARED_KV}};
 alias ST = {{STAGE_T}};
 const F16_PRODUCTS: bool = {{F16_PRODUCTS}};
 const PV_RUN: u32 = 8u;
+const PREFETCH: bool = {{PREFETCH}};
+// vec4s of a K chunk (BC × DC4) and of a V block (VT × DV4) per thread, and the registers that hold either.
+const KPT: u32 = (BC * DC4 + WG - 1u) / WG;
+const VPT: u32 = (VT * DV4 + WG - 1u) / WG;
+const PF: u32 = {{PF}}u;
 // Row maxima and sums through subgroup shuffles (no barrier), else through workgroup memory (one barrier).
 const ROW_REDUCE_IN_REGISTERS: bool = {{SUBGROUPS}};
 // Workgroup memory: Q (resident, or its chunk at the start of stage), the K chunk after it; V over both.
@@ -90,6 +100,40 @@ fn kRow(t: u32, c: u32) -> ST {
 fn vRow(t: u32, c: u32) -> ST {
   if (SHARED_KV) { return ST(K[t * DK4 + c]); }
   return ST(V[t * DV4 + c]);
+}
+
+// This thread's share of K chunk (t0, d0): vec4s tid, tid + WG, … of its BC × DC4; zeros past the range
+// (padding may hold NaN).
+fn fetchK(kvBase: u32, t0: u32, d0: u32, wgHi: u32, tid: u32) -> array<ST, PF> {
+  var out: array<ST, PF>;
+  for (var n = 0u; n < KPT; n++) {
+    let i = tid + n * WG;
+    let t = t0 + i / DC4;
+    if (i < BC * DC4 && t < wgHi) { out[n] = kRow(kvBase + t, d0 + i % DC4); }
+  }
+  return out;
+}
+fn storeK(pf: array<ST, PF>, tid: u32) {
+  for (var n = 0u; n < KPT; n++) {
+    let i = tid + n * WG;
+    if (i < BC * DC4) { stage[K_OFF + (i / DC4) * DCP + i % DC4] = pf[n]; }
+  }
+}
+// This thread's share of the V block of VT tokens from t0.
+fn fetchV(kvBase: u32, t0: u32, wgHi: u32, tid: u32) -> array<ST, PF> {
+  var out: array<ST, PF>;
+  for (var n = 0u; n < VPT; n++) {
+    let i = tid + n * WG;
+    let t = t0 + i / DV4;
+    if (i < VT * DV4 && t < wgHi) { out[n] = vRow(kvBase + t, i % DV4); }
+  }
+  return out;
+}
+fn storeV(pf: array<ST, PF>, tid: u32) {
+  for (var n = 0u; n < VPT; n++) {
+    let i = tid + n * WG;
+    if (i < VT * DV4) { stage[i] = pf[n]; }
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -155,6 +199,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     l[i] = 0.0;
   }
 
+  // The first K chunk's loads, issued before anything waits on them.
+  var pf: array<ST, PF>;
+  if (PREFETCH && wgLo < wgHi) { pf = fetchK(kvBase, wgLo, 0u, wgHi, tid); }
   for (var t0 = wgLo; t0 < wgHi; t0 += BC) {
     // S = Q·Kᵀ over the head dim, DC4 vec4s at a time. Keys past the range load as zeros (padding may hold NaN).
     var s: array<f32, RS * CS>;
@@ -169,13 +216,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           stage[Q_OFF + r * DCP + i % DC4] = v;
         }
       }
-      for (var i = tid; i < BC * DC4; i += WG) {
-        let t = t0 + i / DC4;
-        var v = ST();
-        if (t < wgHi) { v = kRow(kvBase + t, d0 + i % DC4); }
-        stage[K_OFF + (i / DC4) * DCP + i % DC4] = v;
-      }
+      if (!PREFETCH) { pf = fetchK(kvBase, t0, d0, wgHi, tid); }
+      storeK(pf, tid);
       workgroupBarrier();
+      if (PREFETCH) {
+        if (d0 + DC4 < DK4) { pf = fetchK(kvBase, t0, d0 + DC4, wgHi, tid); } else { pf = fetchV(kvBase, t0, wgHi, tid); }
+      }
       for (var d = 0u; d < DC4; d++) {
         var kv: array<ST, CS>;
         for (var c = 0u; c < CS; c++) { kv[c] = stage[K_OFF + (cg + c * CG) * DCP + d]; }
@@ -221,13 +267,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
     // O += P·V, VT keys of V staged at a time over Q's chunk and K's.
     for (var j0 = 0u; j0 < BC; j0 += VT) {
-      for (var i = tid; i < VT * DV4; i += WG) {
-        let t = t0 + j0 + i / DV4;
-        var v = ST();
-        if (t < wgHi) { v = vRow(kvBase + t, i % DV4); }
-        stage[i] = v;
-      }
+      if (!PREFETCH) { pf = fetchV(kvBase, t0 + j0, wgHi, tid); }
+      storeV(pf, tid);
       workgroupBarrier();
+      if (PREFETCH) {
+        if (j0 + VT < BC) { pf = fetchV(kvBase, t0 + j0 + VT, wgHi, tid); } else if (t0 + BC < wgHi) { pf = fetchK(kvBase, t0 + BC, 0u, wgHi, tid); }
+      }
       if (j0 == 0u) {
         for (var r = 0u; r < RO; r++) {
           let a = aS[or0 + r];

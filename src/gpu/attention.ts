@@ -53,6 +53,8 @@ export interface LaunchOptions {
    * the f32 tiles, the figure the f16 one stands beside.
    */
   products?: 'f16' | 'f32';
+  /** tile2.wgsl: register prefetch of the next K chunk or V block (default on); false loads each when it is staged. */
+  prefetch?: boolean;
 }
 
 /** A subgroup-matrix configuration for mlaMatrix.wgsl: the shape, and the adapter's one subgroup size. */
@@ -258,6 +260,7 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
             kernel: 'tile2', storage: options.storage, workgroupSize: threads, tileTokens: keys, dk: p.dk, dv: p.dv,
             headsPerGroupBlock: gb, queriesPerBlock: rows / gb, sharedKv: p.sharedKv, micro, subgroups, dkChunk4, vTokens,
             ...(f16Products ? { f16Products } : {}),
+            prefetch: options.prefetch ?? true,
           };
           if (workgroupBytes(shape) <= budget) return shape;
         }

@@ -144,7 +144,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   try {
     const pick = settings.matrices ? pickMatrixConfig(ctx) : undefined;
     const matrix = pick && 'config' in pick ? pick.config : undefined;
-    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize, matrix, products: settings.products });
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize, matrix, products: settings.products, prefetch: settings.prefetch });
     kernelWgsl(launch.shape);
   } catch (e) {
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
@@ -178,7 +178,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
     const ref = referenceAttention(p, halfMatrices ? { ...data, q: roundToF16(data.q) } : data, rows);
     const tol = storage === 'f16' || halfMatrices ? 1e-2 : 1e-4;
     const gate = compareRows(p, gpu, ref, rows, tol, tol);
-    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: generationOf(launch.shape.kernel), kernelName: launch.shape.kernel, products: productsOf(launch.shape), splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: run.chunks };
+    const checked = { ...base, maxAbsError: gate.nonFinite > 0 ? null : gate.maxAbsError, kernel: generationOf(launch.shape.kernel), kernelName: launch.shape.kernel, products: productsOf(launch.shape), ...(launch.shape.kernel === 'tile2' ? { prefetch: launch.shape.prefetch === true } : {}), splits: launch.numSplits, coldCopies: copies, coldBytes, ...(coldNote ? { coldNote } : {}), kvChunks: run.chunks };
     if (!gate.ok) {
       return { ...checked, status: 'failed', skipped: gate.nonFinite > 0 ? `${gate.nonFinite} non-finite outputs: the kernel read past the sequence` : `max error ${gate.maxAbsError.toExponential(2)} exceeds ${tol}: not timed` };
     }

@@ -60,6 +60,8 @@ export interface AttentionShape {
    * K/V are stored in f16, so shader-f16 is on); else staged and multiplied in f32.
    */
   f16Products?: boolean;
+  /** tile2.wgsl: the next K chunk or V block loaded into registers before the math on the current one. */
+  prefetch?: boolean;
   storage: StorageType;
   workgroupSize: number;
   tileTokens: number;
@@ -314,6 +316,8 @@ export function tile2Wgsl(shape: AttentionShape): string {
     SHARED_KV: shape.sharedKv,
     STAGE_T: shape.f16Products ? 'vec4<f16>' : 'vec4<f32>',
     F16_PRODUCTS: shape.f16Products === true,
+    PREFETCH: shape.prefetch === true,
+    PF: Math.max(Math.ceil((shape.tileTokens * dc4) / shape.workgroupSize), Math.ceil((vt * (shape.dv / 4)) / shape.workgroupSize)),
     QS_SIZE: sizes.qs,
     STAGE_SIZE: sizes.stage,
     RED_SIZE: sizes.red,

@@ -98,6 +98,8 @@ export interface ProfileResult {
    * K/V are f16 (f16 products) and for mlaMatrix's f16 matrices, else f32. Absent in older reports.
    */
   products?: 'f16' | 'f32';
+  /** tile2's cases: whether it loaded the next K chunk or V block into registers before the math on the current one. */
+  prefetch?: boolean;
   /** Cases with f16 products outside matrices: tflops / the measured f16 FMA peak (peaks.f16TFlops) × 100. */
   pctF16Flops?: number | null;
   /** max(bytes / bandwidth, FLOPs / peak) / time × 100: how close to the device's own roofline. */
@@ -176,6 +178,8 @@ export interface ProfileSettings {
    * f16). The benchmark runs f32 beside f16.
    */
   products?: 'f16' | 'f32';
+  /** tile2.wgsl's register prefetch of the next K/V block (default on); the benchmark runs it off beside. */
+  prefetch?: boolean;
 }
 
 /** Defaults shared by the CLI and the editor. */

@@ -60,6 +60,8 @@ interface CheckOptions {
   storageBytes?: number;
   /** MLA absorbed decode on tile2: the type it multiplies in (checked against the shape chosen). */
   products?: 'f16' | 'f32';
+  /** tile2: register prefetch of the next K/V block (checked against the shape chosen). */
+  prefetch?: boolean;
 }
 
 /** A kernel generation and, for v2, how its lanes sum their dots: subgroup shuffles or workgroup memory. */
@@ -104,7 +106,8 @@ async function check(c: Case, storage: StorageType, o: CheckOptions = {}): Promi
   const device = o.gpu ?? ctx;
   const limits = { ...device.limits, ...(bindLimit === undefined ? {} : { maxStorageBufferBindingSize: bindLimit }), ...(o.storageBytes === undefined ? {} : { maxComputeWorkgroupStorageSize: o.storageBytes }) };
   const gpu = { ...device, limits };
-  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix, products: o.products });
+  const launch = chooseLaunch(p, gpu, { kind, storage, targetWorkgroups, mlaKernel, prefillKernel, generation: kernel.generation, subgroupMinSize: kernel.subgroupMinSize, matrix, products: o.products, prefetch: o.prefetch });
+  if (o.prefetch !== undefined && launch.shape.kernel === 'tile2') assert.equal(launch.shape.prefetch, o.prefetch, `${c.name}: prefetch ${o.prefetch}`);
   if (o.products) assert.equal(launch.shape.f16Products === true, o.products === 'f16', `${c.name}: ${o.products} products`);
   if (matrix) assert.equal(launch.shape.kernel, 'mlaMatrix', `${c.name}: the subgroup-matrix kernel chosen`);
   // v2 takes every MHA/GQA/MQA decode whose head dims split into 16-byte loads.
@@ -245,7 +248,8 @@ test('prefill v2 (tile2.wgsl): causal GQA, windows and chunks, a chunk after a p
   const combos = tileKernels();
   for (const [i, shape] of shapes.entries()) {
     const [kernel, s] = combos[i % combos.length]!;
-    await check(shape, s, { kernel });
+    // Register prefetch on and off, across both kernels' paths (pairs of shapes alternate).
+    await check(shape, s, { kernel, prefetch: Math.floor(i / 2) % 2 === 0 });
   }
 });
 
@@ -254,9 +258,10 @@ test('MLA absorbed decode v2 (tile2.wgsl): 16 and 128 heads over the 576-wide la
     const mla = { qHeads: 16, kvHeads: 1, dk: 576, dv: 512, sharedKv: true, scale: 1 / Math.sqrt(192) };
     const splits = await check({ name: 'tile2 mla', ...mla, seqLens: [517, 64] }, s, { kernel });
     assert.ok(splits > 1, 'split-K engaged');
-    await check({ name: 'tile2 mla 128 heads', ...mla, qHeads: 128, seqLens: [300] }, s, { kernel, targetWorkgroups: 16 });
+    await check({ name: 'tile2 mla 128 heads, no prefetch', ...mla, qHeads: 128, seqLens: [300] }, s, { kernel, targetWorkgroups: 16, prefetch: false });
     const elem = s === 'f16' ? 2 : 4;
-    await check({ name: 'tile2 mla token chunks', ...mla, seqLens: [1500, 64] }, s, { kernel, bindLimit: 800 * 576 * elem });
+    // Prefetch across token-range chunks: the next tile's loads stop at each chunk's end.
+    await check({ name: 'tile2 mla token chunks', ...mla, seqLens: [1500, 64] }, s, { kernel, bindLimit: 800 * 576 * elem, prefetch: true });
   }
 });
 
@@ -379,7 +384,7 @@ test('profile --matrices on an adapter without subgroup matrices: MLA runs on ti
   assert.equal(mla?.status, 'measured');
   // K/V in f16 where the adapter has shader-f16: f16 products, a percentage of the f16 FMA peak too.
   assert.equal(mla?.products, report.device.storage === 'f16' ? 'f16' : 'f32');
-  if (report.device.storage === 'f16') assert.equal(mla?.pctF16Flops, (100 * mla!.tflops!) / report.device.peaks.f16TFlops!);
+  if (report.device.storage === 'f16') assert.equal(mla?.pctF16Flops, (100 * mla.tflops!) / report.device.peaks.f16TFlops!);
   else assert.equal(mla?.pctF16Flops, undefined);
 });
 
@@ -445,6 +450,9 @@ test('tile2 launch choice: Q staged once where the memory allows, head-dim chunk
   assert.equal(choose(deepseek, 32768, 32, { storage: 'f16', products: 'f32' }).f16Products, undefined);
   assert.equal(choose({}, 32768, 32, { storage: 'f16' }).f16Products, undefined);
   assert.equal(choose(deepseek, 32768, 32).f16Products, undefined);
+  // Register prefetch unless asked not to.
+  assert.equal(choose({}, 32768, 32).prefetch, true);
+  assert.equal(choose({}, 32768, 32, { prefetch: false }).prefetch, false);
   // Every shape's workgroup memory within the limit it was chosen under.
   for (const [bytes, p] of [[32768, {}], [16384, {}], [16384, { qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true }]] as const) {
     assert.ok(workgroupBytes(choose(p, bytes, null)) <= bytes, `${bytes} B`);
