@@ -7,9 +7,9 @@
  *   prefill— the GQA layer, causal, at 256, 1k and 4k tokens;
  *   leaks  — 100 profile runs in a row: resident memory after 10 and after 100;
  *   v1     — every case that v2 runs with a kernel of its own, again with the v1 kernels (`generations`).
- *   tile2  — tile2's cases again without each of its choices: f32 products where it multiplied in f16
- *            (MLA absorbed decode with K/V in f16), no register prefetch (`tile2Options`);
- *   matrix — MLA absorbed decode on the adapter's subgroup matrices, where it has them.
+ *   matrix — MLA absorbed decode on the adapter's subgroup matrices, where it has them;
+ *   tile2  — tile2's cases again without each of its choices: the other products' type (MLA absorbed
+ *            decode with K/V in f16: f16 or f32), no register prefetch (`tile2Options`).
  * Writes bench/results/<adapter>.json and .md, naming the adapter and backend.
  * Environment: BENCH_CONTEXTS (decode, e.g. 1k,4k,16k,32k), BENCH_MLA_CONTEXTS (default: the decode
  * contexts from 4k), BENCH_PREFILL_CONTEXTS (256,1k,4k), BENCH_SAMPLES (30), BENCH_WARMUP (10),
@@ -146,11 +146,37 @@ for (const [i, c] of v2Cases.entries()) {
   v1Results.push(r);
 }
 
-// tile2's choices, each undone on the cases where the main pass made it: f16 products (MLA absorbed
-// decode with K/V in f16) against f32, register prefetch against none.
+// Written after each pass: a check stopped at its time limit keeps what was measured.
+writeResults(v1Results);
+
+// MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl), beside tile2's rows above.
+const matrixResults: ProfileResult[] = [];
+const matrixPick = pickMatrixConfig(ctx);
+if ('config' in matrixPick) {
+  // The matrix peak its results are a percentage of, measured now: an experimental feature that failed
+  // or took the device down costs this pass, not the figures above.
+  report.device.peaks = await withMatrixPeak(ctx, report.device.peaks, { warmupPasses: settings.warmupPasses, samples: Math.min(settings.samples, 30), minPassUs: 200, maxRepeats: 64 });
+  const mlaCases = cases.filter((c) => c.sharedKv && c.mode === 'decode');
+  for (const [i, c] of mlaCases.entries()) {
+    log(`[matrices ${i + 1}/${mlaCases.length}] ${c.label} at ${c.contextTokens} tokens`);
+    await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
+    const r = await runCase(ctx, c, report.device, { ...settings, kernel: 'v2', matrices: true }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
+    log(`    ${r.medianUs === null ? `not timed: ${r.skipped}` : `${r.medianUs.toFixed(0)} µs (${r.kernelName})`}`);
+    matrixResults.push(r);
+  }
+} else {
+  report.notes.push(`MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl): not measured: ${matrixPick.reason}.`);
+}
+
+// Written before the last pass: a check stopped at its time limit keeps the matrix figures.
+writeResults(v1Results, matrixResults);
+
+// tile2's choices, each undone on the cases where the main pass made it: its products' type (MLA absorbed
+// decode with K/V in f16, where either can run) against the other, register prefetch against none.
 const ablations: Ablated[] = [];
 const tile2Ablations: Ablation[] = [
   { option: 'f16 products', without: 'f32 products', applies: (r) => r.products === 'f16', settings: { products: 'f32' } },
+  { option: 'f32 products', without: 'f16 products', applies: (r) => r.products === 'f32' && r.variant === 'mla' && r.storage === 'f16', settings: { products: 'f16' } },
   { option: 'register prefetch', without: 'no prefetch', applies: (r) => r.prefetch === true, settings: { prefetch: false } },
 ];
 for (const ablation of tile2Ablations) {
@@ -165,26 +191,6 @@ for (const ablation of tile2Ablations) {
     log(`    ${result.medianUs === null ? `not timed: ${result.skipped}` : `${result.medianUs.toFixed(0)} µs`}`);
     ablations.push({ ablation, base, result });
   }
-}
-
-// MLA absorbed decode on the adapter's subgroup matrices (mlaMatrix.wgsl), beside tile2's rows above.
-const matrixResults: ProfileResult[] = [];
-const matrixPick = pickMatrixConfig(ctx);
-if ('config' in matrixPick) {
-  writeResults(v1Results, [], ablations);
-  // The matrix peak its results are a percentage of, measured now: an experimental feature that failed
-  // or took the device down costs this pass, not the figures above.
-  report.device.peaks = await withMatrixPeak(ctx, report.device.peaks, { warmupPasses: settings.warmupPasses, samples: Math.min(settings.samples, 30), minPassUs: 200, maxRepeats: 64 });
-  const mlaCases = cases.filter((c) => c.sharedKv && c.mode === 'decode');
-  for (const [i, c] of mlaCases.entries()) {
-    log(`[matrices ${i + 1}/${mlaCases.length}] ${c.label} at ${c.contextTokens} tokens`);
-    await sustainLoad(ctx, report.device.sustainedSeconds ?? 1);
-    const r = await runCase(ctx, c, report.device, { ...settings, kernel: 'v2', matrices: true }, { warmupPasses: settings.warmupPasses, samples: settings.samples, minPassUs: 200, maxRepeats: 64 });
-    log(`    ${r.medianUs === null ? `not timed: ${r.skipped}` : `${r.medianUs.toFixed(0)} µs (${r.kernelName})`}`);
-    matrixResults.push(r);
-  }
-} else {
-  report.notes.push(`MLA absorbed decode on subgroup matrices (mlaMatrix.wgsl): not measured: ${matrixPick.reason}.`);
 }
 
 ctx.destroy();

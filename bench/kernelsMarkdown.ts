@@ -31,16 +31,16 @@ export interface KernelsBenchResults {
   /** v2 beside v1 on every case where v2 runs a kernel of its own: median µs of each, ratio v2/v1. */
   generations?: GenerationPair[];
   /**
-   * tile2's own choices, each beside the same case without it: f16 products (MLA absorbed decode where
-   * K/V are f16) against f32 products, register prefetch against none.
+   * tile2's own choices, each beside the same case without it: its products' type (MLA absorbed decode
+   * where K/V are f16) against the other, register prefetch against none.
    */
   tile2Options?: Tile2OptionPair[];
 }
 
 export interface Tile2OptionPair {
-  /** The choice the main pass made: "f16 products" or "register prefetch". */
+  /** The choice the main pass made: "f16 products", "f32 products" or "register prefetch". */
   option: string;
-  /** The same case run without it: "f32 products" or "no prefetch". */
+  /** The same case run without it: the other products, or "no prefetch". */
   without: string;
   id: string;
   label: string;
@@ -121,7 +121,7 @@ export function kernelsMarkdown(o: KernelsBenchResults): string {
           '',
           '## tile2\'s choices, each beside the same case without it (same adapter, same process)',
           '',
-          'f16 products (MLA absorbed decode where K/V are f16): Q and the tiles staged in f16, products in f16, sums in f32, against the tiles staged and multiplied in f32. Register prefetch: the next K chunk or V block loaded before the math on the current one, against loading each when it is staged. Below 1, the choice is faster.',
+          'Products (MLA absorbed decode where K/V are f16): f16 — Q and the tiles staged in f16, products in f16, sums in f32 — or f32, the tiles staged and multiplied in f32; the profiler takes f16 where the measured f16 FMA peak is above the f32 one. Register prefetch: the next K chunk or V block loaded before the math on the current one, against loading each when it is staged. Below 1, the choice is faster.',
           '',
           '| choice | mode | variant | context | with µs | without µs | with / without |',
           '|---|---|---|---:|---:|---:|---:|',

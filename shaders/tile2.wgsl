@@ -170,11 +170,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Score block: rows sr0 + i, keys cg + j·CG. Output block: rows or0 + i, columns oc + c·OCG.
   let cg = tid % CG;
-  // A thread that holds every row indexes them by loop counter alone: the same address in every lane,
-  // one scalar load on a CPU adapter (lavapipe) instead of a gather.
-  let sr0 = select((tid / CG) * RS, 0u, RS == R);
+  let sr0 = (tid / CG) * RS;
   let oc = tid % OCG;
-  let or0 = select((tid / OCG) * RO, 0u, RO == R);
+  let or0 = (tid / OCG) * RO;
   // Row start in this dispatch's buffers, less the chunk's first token (u32 arithmetic wraps: t ≥ tokenBase).
   let kvBase = (wid.z * P.chunkHeads + kvhLocal) * P.chunkLen - P.tokenBase;
   // Query row r's first vec4 in Q, pre-scaled below by log2(e)/sqrt(d_k) so the softmax runs in exp2.

@@ -48,9 +48,10 @@ export interface LaunchOptions {
    */
   matrix?: MatrixConfigChoice;
   /**
-   * MLA absorbed decode on tile2.wgsl: the type it multiplies in. f16 (the default where K/V are stored
-   * in f16, which needs shader-f16): Q and the tiles staged in f16, products in f16, sums in f32. f32:
-   * the f32 tiles, the figure the f16 one stands beside.
+   * MLA absorbed decode on tile2.wgsl: the type it multiplies in. f16 (where K/V are stored in f16,
+   * which needs shader-f16): Q and the tiles staged in f16, products in f16, sums in f32. f32 (the
+   * default): the tiles staged and multiplied in f32. The profiler asks for f16 where the adapter's
+   * measured f16 FMA rate is above its f32 rate (defaultProducts).
    */
   products?: 'f16' | 'f32';
   /** tile2.wgsl: register prefetch of the next K chunk or V block (default on); false loads each when it is staged. */
@@ -240,7 +241,7 @@ function chooseTile2Shape(p: AttentionProblem, group: number, budget: number, ma
   // Q staged once first (half the staging of Q re-read per tile: a 32 KiB adapter takes 16-key tiles
   // for it at d = 128), then the head dim in chunks (MLA's 576-wide rows never fit whole).
   const chunkChoices = [32, 16, 8, 4].filter((c) => c < dk4 && dk4 % c === 0);
-  const f16Products = p.sharedKv && !prefill && options.storage === 'f16' && options.products !== 'f32';
+  const f16Products = p.sharedKv && !prefill && options.storage === 'f16' && options.products === 'f16';
   for (const resident of [true, false]) {
     for (const { rows, keys, threads } of candidates) {
       // 256 threads only for a wide output (MLA's 512): prefill's 128-wide rows keep 128 threads' larger blocks.

@@ -144,7 +144,7 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
   try {
     const pick = settings.matrices ? pickMatrixConfig(ctx) : undefined;
     const matrix = pick && 'config' in pick ? pick.config : undefined;
-    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize, matrix, products: settings.products, prefetch: settings.prefetch });
+    launch = chooseLaunch(p, ctx, { kind: c.naive ? 'naive' : 'flash', storage, targetWorkgroups: targetWorkgroups(ctx), waveWorkgroups: device.wave?.workgroups, generation, subgroupMinSize: ctx.subgroupMinSize, matrix, products: settings.products ?? defaultProducts(device.peaks), prefetch: settings.prefetch });
     kernelWgsl(launch.shape);
   } catch (e) {
     return { ...base, skipped: `no kernel for this shape on this device: ${e instanceof Error ? e.message : String(e)}` };
@@ -220,6 +220,15 @@ export async function runCase(ctx: GpuContext, c: KernelCase, device: DeviceInfo
  * `--kernel auto`: the generation measured faster on this kind of adapter for this kind of case
  * (KERNEL_CHOICES says why). Without a case: the adapter's generation for the rest.
  */
+/**
+ * MLA absorbed decode's products on tile2: f16 where the adapter multiplies f16 faster than f32 by its
+ * own measured peaks (a GPU with packed f16 math), else f32 — lavapipe's f16 FMA runs at a third of its
+ * f32 rate (it converts each operation), and there f16 products took 1.2× the time of f32 ones.
+ */
+export function defaultProducts(peaks: Pick<DevicePeaks, 'f16TFlops' | 'f32TFlops'>): 'f16' | 'f32' {
+  return peaks.f16TFlops !== null && peaks.f16TFlops > peaks.f32TFlops ? 'f16' : 'f32';
+}
+
 export function kernelGeneration(ctx: Pick<GpuContext, 'adapterName' | 'vendor' | 'architecture'>, settings: Pick<ProfileSettings, 'kernel'>, c?: Pick<KernelCase, 'sharedKv' | 'mode'>): KernelGeneration {
   const choice = settings.kernel ?? 'auto';
   if (choice !== 'auto') return choice;

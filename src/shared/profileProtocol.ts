@@ -174,8 +174,8 @@ export interface ProfileSettings {
    */
   matrices?: boolean;
   /**
-   * MLA absorbed decode on tile2.wgsl: the type it multiplies in (default f16 where K/V are stored in
-   * f16). The benchmark runs f32 beside f16.
+   * MLA absorbed decode on tile2.wgsl: the type it multiplies in. Default: f16 where K/V are stored in
+   * f16 and the measured f16 FMA peak is above the f32 one, else f32. The benchmark runs the other beside.
    */
   products?: 'f16' | 'f32';
   /** tile2.wgsl's register prefetch of the next K/V block (default on); the benchmark runs it off beside. */

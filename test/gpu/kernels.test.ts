@@ -14,7 +14,7 @@ import { matrixPeakWgsl, mlaMatrixWgsl, workgroupBytes, type StorageType } from 
 import { TooSlowError } from '../../src/gpu/timing';
 import { withMatrixPeak } from '../../src/gpu/peaks';
 import { measureWave } from '../../src/gpu/wave';
-import { kernelGeneration, runCase, runPlan } from '../../src/gpu/profile';
+import { defaultProducts, kernelGeneration, runCase, runPlan } from '../../src/gpu/profile';
 import { deriveAttentionSpec } from '../../src/core/attentionSpec';
 import { loadModelConfig } from '../../src/core/modelConfig';
 import { buildProfilePlan } from '../../src/core/profilePlan';
@@ -377,15 +377,27 @@ test('profile --matrices on an adapter without subgroup matrices: MLA runs on ti
     kv_lora_rank: 64, qk_rope_head_dim: 16, qk_nope_head_dim: 32, v_head_dim: 32, q_lora_rank: null, first_k_dense_replace: 2, n_routed_experts: null,
   })));
   const plan = buildProfilePlan(spec, { variants: ['own'], contexts: [64], mode: 'decode' });
-  const report = await runPlan(ctx, plan, { samples: 2, warmupPasses: 1, maxCaseSeconds: 60, sustainSeconds: 0, kernel: 'v2', matrices: true }, () => {});
+  const settings = { samples: 2, warmupPasses: 1, maxCaseSeconds: 60, sustainSeconds: 0, kernel: 'v2' as const, matrices: true };
+  const report = await runPlan(ctx, plan, settings, () => {});
   assert.ok(report.notes.some((n) => /^--matrices: not used: the adapter has no subgroup matrices .*; MLA absorbed decode ran on tile2\.wgsl$/.test(n)), report.notes.join(' | '));
   const mla = report.results.find((r) => r.variant === 'mla');
   assert.equal(mla?.kernelName, 'tile2');
   assert.equal(mla?.status, 'measured');
-  // K/V in f16 where the adapter has shader-f16: f16 products, a percentage of the f16 FMA peak too.
-  assert.equal(mla?.products, report.device.storage === 'f16' ? 'f16' : 'f32');
-  if (report.device.storage === 'f16') assert.equal(mla?.pctF16Flops, (100 * mla.tflops!) / report.device.peaks.f16TFlops!);
-  else assert.equal(mla?.pctF16Flops, undefined);
+  // Its products: f16 only where K/V are f16 and the adapter's measured f16 FMA rate beats its f32 rate
+  // (lavapipe's is about a third of it: f32 there).
+  const { f16TFlops, f32TFlops } = report.device.peaks;
+  assert.equal(mla.products, report.device.storage === 'f16' && f16TFlops !== null && f16TFlops > f32TFlops ? 'f16' : 'f32');
+  assert.equal(defaultProducts({ f16TFlops: 0.0115, f32TFlops: 0.0355 }), 'f32');
+  assert.equal(defaultProducts({ f16TFlops: 160, f32TFlops: 80 }), 'f16');
+  assert.equal(defaultProducts({ f16TFlops: null, f32TFlops: 80 }), 'f32');
+  // Asked for f16 products: a percentage of the f16 FMA peak as well.
+  if (report.device.storage === 'f16') {
+    const again = await runPlan(ctx, plan, { ...settings, products: 'f16' }, () => {});
+    const f16 = again.results.find((r) => r.variant === 'mla')!;
+    assert.equal(f16.products, 'f16');
+    assert.equal(f16.status, 'measured');
+    assert.equal(f16.pctF16Flops, (100 * f16.tflops!) / again.device.peaks.f16TFlops!);
+  }
 });
 
 test("mlaMatrix's subgroup-matrix WGSL and its matrix peak are valid for the adapters' shapes (Dawn's null backend validates what lavapipe cannot run)", async () => {
@@ -441,15 +453,16 @@ test('tile2 launch choice: Q staged once where the memory allows, head-dim chunk
   // DeepSeek-V3's MLA decode: 32 of 128 heads per workgroup on 256 threads, 9 chunks of the 576-wide row, V 8 tokens at a time.
   const deepseek = { qHeads: 128, kvHeads: 1, numQueries: 1, dk: 576, dv: 512, sharedKv: true };
   assert.deepEqual(pick(choose(deepseek, 32768, 32)), { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 8, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 } });
-  // K/V in f16: f16 products, and tiles staged in f16 take half the memory: V 16 tokens at a time
+  // f16 products asked for (K/V in f16): tiles staged in f16 take half the memory, so V goes 16 tokens at a time
   // (8 B × (1 + max(2 × 32 × 17, 16 × 128)) + 4 B × (32 × 33 + 4 × 32 + 1) = 21132 B; 32 tokens would take 37516).
-  const f16 = choose(deepseek, 32768, 32, { storage: 'f16' });
+  const f16 = choose(deepseek, 32768, 32, { storage: 'f16', products: 'f16' });
   assert.deepEqual({ ...pick(f16), f16Products: f16.f16Products }, { kernel: 'tile2', rows: 32, heads: 32, keys: 32, threads: 256, chunk4: 16, vTokens: 16, subgroups: true, micro: { rs: 2, cs: 2, ro: 4, do: 4 }, f16Products: true });
   assert.equal(workgroupBytes(f16), 21132);
-  // Asked for f32 products, or prefill (f16 products are MLA decode's), or K/V in f32: f32 tiles.
+  // Not asked for, asked for f32, prefill (f16 products are MLA decode's), or K/V in f32: f32 tiles.
+  assert.equal(choose(deepseek, 32768, 32, { storage: 'f16' }).f16Products, undefined);
   assert.equal(choose(deepseek, 32768, 32, { storage: 'f16', products: 'f32' }).f16Products, undefined);
-  assert.equal(choose({}, 32768, 32, { storage: 'f16' }).f16Products, undefined);
-  assert.equal(choose(deepseek, 32768, 32).f16Products, undefined);
+  assert.equal(choose({}, 32768, 32, { storage: 'f16', products: 'f16' }).f16Products, undefined);
+  assert.equal(choose(deepseek, 32768, 32, { products: 'f16' }).f16Products, undefined);
   // Register prefetch unless asked not to.
   assert.equal(choose({}, 32768, 32).prefetch, true);
   assert.equal(choose({}, 32768, 32, { prefetch: false }).prefetch, false);
