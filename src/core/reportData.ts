@@ -15,7 +15,7 @@ import { reportEvidence, withChange, type MlaShape } from './qualityNotes';
 import { buildKvReport, buildVariantsReport, resolveOptions, runtimeName, type ModelInput, type ReportOptions, type VariantRow } from './report';
 import { measuredPoints, type MeasurementInput } from './reportMeasured';
 import { withKvHeads } from './variants';
-import type { ProfileReport } from '../shared/profileProtocol';
+import type { ProfileReport, ProfileResult } from '../shared/profileProtocol';
 import type { MeasuredRun, QualityEvidence, ReportChoices, ReportData, ReportLaunch, ReportVariant } from '../shared/reportProtocol';
 import { buildLaunch, LAUNCH_CLIS, LAUNCH_RUNTIMES, launchOptions, type LaunchFiles } from './launch';
 import { launchSummary, renderLaunch } from './text/renderLaunch';
@@ -194,10 +194,18 @@ function measuredRun(report: ProfileReport): MeasuredRun {
         derivation: [
           `median ${r.medianUs!.toFixed(1)} µs per layer over ${r.samples ?? '—'} samples (${r.timing ?? 'timestamp'} timing)`,
           `roofline = max(${int(r.bytes)} B / ${bound.gbps.toFixed(2)} GB/s (${bound.name} peak), ${int(r.flops)} FLOP / ${peaks.f32TFlops.toFixed(4)} TFLOP/s (f32 FMA peak)) = ${Math.max(memoryUs, computeUs).toFixed(1)} µs (measured peaks of this device)`,
+          ...(r.kernelName ? [kernelLine(r)] : []),
         ],
       };
     }),
   };
+}
+
+/** Which kernel produced a measured point, and in which types: K/V as stored, products as multiplied. */
+function kernelLine(r: ProfileResult): string {
+  const products = r.products === 'f16' ? ', products in f16, sums in f32' : r.products ? ', products in f32' : '';
+  const prefetch = r.prefetch === undefined ? '' : r.prefetch ? ', register prefetch' : ', no prefetch';
+  return `kernel ${r.kernelName}.wgsl (${r.kernel ?? 'v1'}), K/V stored as ${r.storage}${products}${prefetch}`;
 }
 
 function budgetTable(input: ModelInput, options: ReportOptions, variantIds: string[]): ReportData['budgetTable'] {

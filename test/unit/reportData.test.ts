@@ -84,6 +84,17 @@ test('measured runs become points with the device roofline; without runs nothing
   assert.equal(p.rooflineUs.toFixed(1), (1081344 / 6e3).toFixed(1));
   assert.equal(p.medianUs, 1761);
   assert.equal(d.measured[0]!.points.length, 1, 'the skipped case is not drawn');
+  // A report written before results named their kernel: no kernel line.
+  assert.equal(p.derivation.some((l) => l.startsWith('kernel ')), false);
+});
+
+test('a measured point names the kernel that ran it and its types: K/V as stored, products as multiplied, prefetch', () => {
+  const run = sampleRun();
+  run.results[0] = { ...run.results[0]!, kernel: 'v2', kernelName: 'tile2', products: 'f16', prefetch: true };
+  const p = data('llama-3.1-8b', {}, [run]).measured[0]!.points[0]!;
+  assert.equal(p.derivation.at(-1), 'kernel tile2.wgsl (v2), K/V stored as f16, products in f16, sums in f32, register prefetch');
+  run.results[0] = { ...run.results[0], kernel: 'v1', kernelName: 'decode', products: 'f32', prefetch: undefined };
+  assert.equal(data('llama-3.1-8b', {}, [run]).measured[0]!.points[0]!.derivation.at(-1), 'kernel decode.wgsl (v1), K/V stored as f16, products in f32');
 });
 
 test('guards: data and messages the page must refuse', () => {
